@@ -1,0 +1,223 @@
+"""Family configuration files: one YAML file per alert family, validated with Pydantic.
+
+Defaults are layered: the package defaults (the field defaults below), the dealership defaults
+(`dags/families/_defaults.yaml`) and the family file itself. A file that does not validate
+raises `FamilyConfigError`, whose message names the file, each bad field, what was given and
+what is allowed, so that Airflow shows it as the import error of that one DAG.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+
+from alertas_rapidas.paths import FAMILIES_DIR
+
+DEFAULTS_FILE_NAME = "_defaults.yaml"
+KEY_PATTERN = r"^[a-z][a-z0-9_]{1,48}$"
+
+
+class FamilyConfigError(ValueError):
+    """A family config file is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScheduleConfig(_Strict):
+    """When the family runs, in the dealership's time zone.
+
+    `cron` is a 5-field cron expression. `interval` (e.g. `PT15M`, `PT1H`) makes the run's data
+    interval `[T - interval, T)`; without it a run covers the instant T only.
+    """
+
+    cron: str = Field(min_length=9, max_length=120)
+    interval: timedelta | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a cron expression with 5 fields, e.g. '0 8 1 * *'")
+        return value
+
+    @field_validator("interval")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be a positive duration, e.g. PT15M or PT1H")
+        return value
+
+
+class SenderConfig(_Strict):
+    """The From header. Without `address`, the `from_email` of the SMTP connection is used."""
+
+    name: str | None = Field(default=None, max_length=120)
+    address: EmailStr | None = None
+    reply_to: EmailStr | None = None
+
+
+class FreshnessRequirement(_Strict):
+    """An interface whose last successful run must be younger than `max_age` before the run."""
+
+    interface: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,48}$")
+    max_age: timedelta
+
+
+class FamilyConfig(_Strict):
+    """One alert family: what it is, when it runs, who owns it and its family settings."""
+
+    key: str = Field(pattern=KEY_PATTERN)
+    # The family implementation (SQL, transform, templates) this file configures; defaults to
+    # `key`. Lets one implementation serve several DAGs, e.g. a USD-only statement run.
+    family: str | None = Field(default=None, pattern=KEY_PATTERN)
+    title: str = Field(min_length=3, max_length=120)
+    description: str = Field(min_length=10)
+    audience: Literal["customers", "suppliers", "internal", "audit"]
+    owner: str = Field(default="data-team", min_length=1, max_length=64)
+    owners_email: list[EmailStr] = Field(default_factory=list)
+    timezone: str = "America/Argentina/Buenos_Aires"
+    schedule: ScheduleConfig
+    start_date: date = date(2026, 1, 1)
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_delay: timedelta = timedelta(minutes=5)
+    max_retry_delay: timedelta = timedelta(hours=1)
+    batch_size: int = Field(default=250, ge=1, le=5000)
+    statement_timeout: timedelta = timedelta(minutes=2)
+    sender: SenderConfig = SenderConfig()
+    cc: list[EmailStr] = Field(default_factory=list)
+    bcc: list[EmailStr] = Field(default_factory=list)
+    requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone, e.g. America/Argentina/Buenos_Aires") from None
+        return value
+
+    @property
+    def dag_id(self) -> str:
+        return f"alert_{self.key}"
+
+    @property
+    def implementation(self) -> str:
+        return self.family or self.key
+
+
+def family_config_path(key: str, families_dir: Path = FAMILIES_DIR) -> Path:
+    return families_dir / f"{key}.yaml"
+
+
+def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
+    """Read, layer and validate one family file; return the config and its typed settings."""
+    from alertas_rapidas.families import get_family  # the registry imports this module's types
+
+    raw = _layered(path)
+    shown = _display_path(path)
+    try:
+        config = FamilyConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise FamilyConfigError(_describe(shown, exc, FamilyConfig)) from None
+    if config.key != path.stem:
+        raise FamilyConfigError(
+            f"Invalid alert config {shown}:\n  - key: is {config.key!r} but the file is named "
+            f"{path.name!r}; the key must equal the file name without .yaml"
+        )
+    try:
+        family = get_family(config.implementation)
+    except KeyError as exc:
+        field = "family" if config.family else "key"
+        raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}") from None
+    try:
+        settings = family.settings_model.model_validate(config.settings)
+    except ValidationError as exc:
+        raise FamilyConfigError(
+            _describe(shown, exc, family.settings_model, prefix="settings")
+        ) from None
+    return config, settings
+
+
+def _layered(path: Path) -> dict[str, Any]:
+    defaults_path = path.parent / DEFAULTS_FILE_NAME
+    merged: dict[str, Any] = {}
+    if defaults_path.exists():
+        merged = _read_yaml(defaults_path)
+    family = _read_yaml(path)
+    for name, value in family.items():
+        if isinstance(value, dict) and isinstance(merged.get(name), dict):
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    shown = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FamilyConfigError(f"Alert config {shown} does not exist") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FamilyConfigError(f"Alert config {shown} is not valid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FamilyConfigError(
+            f"Alert config {shown} must be a mapping of field: value, not {type(data).__name__}"
+        )
+    return data
+
+
+def _describe(
+    shown: str, exc: ValidationError, model: type[BaseModel], prefix: str | None = None
+) -> str:
+    lines = [f"Invalid alert config {shown}:"]
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        field = ".".join([prefix, *loc] if prefix else loc) or "(file)"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"  - {field}: unknown field{_suggestion(model, loc)}")
+            continue
+        given = error.get("input")
+        shown_input = "" if isinstance(given, dict) else f" (given: {given!r})"
+        lines.append(f"  - {field}: {error['msg']}{shown_input}")
+    return "\n".join(lines)
+
+
+def _suggestion(model: type[BaseModel], loc: list[str]) -> str:
+    target: Any = model
+    for part in loc[:-1]:
+        field = getattr(target, "model_fields", {}).get(part)
+        annotation = getattr(field, "annotation", None)
+        target = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        if target is None:
+            return ""
+    allowed = sorted(getattr(target, "model_fields", {}))
+    if not allowed:
+        return ""
+    close = difflib.get_close_matches(loc[-1], allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} allowed: {', '.join(allowed)}"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(FAMILIES_DIR.resolve().parents[1]))
+    except ValueError:
+        return str(path)

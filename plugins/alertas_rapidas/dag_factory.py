@@ -1,0 +1,133 @@
+"""Build one family's DAG from its config file: thin, no I/O beyond reading that file.
+
+DAG shape: extract -> transform -> render[batch...] -> deliver[batch...] -> summarize.
+Render and deliver are mapped over the transform's batches (dynamic task mapping), so large
+families fan out over workers. Each family has its own DAG file (`dags/alert_<key>.py`), so a
+broken config is an import error of that one DAG and never hides the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, task
+
+from alertas_rapidas.config import FamilyConfig, load_family_config
+from alertas_rapidas.delivery_operator import AlertEmailOperator
+from alertas_rapidas.families import FamilySpec, get_family
+
+DAG_FILE_PREFIX = "alert_"
+
+
+def run_params() -> dict[str, Param]:
+    """The run parameters every alert DAG shows in its trigger form."""
+    return {
+        "dry_run": Param(
+            False,
+            type="boolean",
+            title="Dry run",
+            description="Render every message and write .eml files to the run folder; send "
+            "nothing and leave the ledger untouched.",
+        ),
+        "force_resend": Param(
+            False,
+            type="boolean",
+            title="Force resend",
+            description="Deliberately send again messages the ledger holds as sent or failed.",
+        ),
+        "resend_unknown": Param(
+            False,
+            type="boolean",
+            title="Resend unknown",
+            description="Send again messages whose outcome is unknown (connection lost after DATA).",
+        ),
+        "redirect_to": Param(
+            None,
+            type=["null", "string"],
+            title="Redirect to",
+            description="Send every message to this one test address instead; the ledger is "
+            "neither read nor written.",
+        ),
+        "run_date": Param(
+            None,
+            type=["null", "string"],
+            title="Run date",
+            description="For a manual run: the dealership-local date (YYYY-MM-DD) the run stands "
+            "for. Empty: the run's logical date, or when it has none, its run-after time.",
+        ),
+    }
+
+
+def build_family_dag(dag_file: str | Path) -> DAG:
+    """The DAG of the family whose DAG file is `dags/alert_<key>.py`."""
+    dag_path = Path(dag_file)
+    key = dag_path.stem.removeprefix(DAG_FILE_PREFIX)
+    config, settings = load_family_config(dag_path.parent / "families" / f"{key}.yaml")
+    return assemble_dag(config, settings, get_family(config.implementation))
+
+
+def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG:
+    zone = ZoneInfo(config.timezone)
+    with DAG(
+        dag_id=config.dag_id,
+        description=config.title,
+        doc_md=doc_md(config, settings),
+        schedule=CronTriggerTimetable(
+            config.schedule.cron, timezone=config.timezone, interval=config.schedule.interval or timedelta(0)
+        ),
+        start_date=datetime.combine(config.start_date, time(0), tzinfo=zone),
+        catchup=False,
+        max_active_runs=4,
+        tags=[f"family:{config.key}", f"audience:{config.audience}", "alertas-rapidas"],
+        params=run_params(),
+        default_args={
+            "owner": config.owner,
+            "retries": config.retries,
+            "retry_delay": config.retry_delay,
+            "retry_exponential_backoff": 2.0,
+            "max_retry_delay": config.max_retry_delay,
+        },
+    ) as dag:
+        from alertas_rapidas import steps
+
+        @task(task_id="extract")
+        def extract(**context: Any) -> dict[str, Any]:
+            return steps.extract_step(config, family, settings, context)
+
+        @task(task_id="transform")
+        def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
+            return steps.transform_step(config, family, settings, extracted, context)
+
+        @task(task_id="render")
+        def render(batch: dict[str, Any]) -> dict[str, Any]:
+            return steps.render_step(config, family, batch)
+
+        @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1)
+        def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
+            # One slice request reads every mapped result (iterating probes one past the end).
+            results = list(deliveries[:]) if deliveries is not None else []
+            return steps.summarize_step(config, [r for r in results if r], context)
+
+        batches = transform(extract())
+        rendered = render.expand(batch=batches)
+        delivered = AlertEmailOperator.partial(task_id="deliver", family=config.key).expand(batch=rendered)
+        summarize(delivered.output)
+    return dag
+
+
+def doc_md(config: FamilyConfig, settings: Any) -> str:
+    interval = config.schedule.interval
+    window = f"data window `[T - {interval}, T)`" if interval else "the run's logical date T"
+    rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in settings.model_dump().items())
+    return (
+        f"# {config.title}\n\n{config.description.strip()}\n\n"
+        f"- **Audience:** {config.audience}\n"
+        f"- **Schedule:** `{config.schedule.cron}` ({config.timezone}); reads {window}\n"
+        f"- **Owner:** {config.owner}\n"
+        f"- **Config file:** `dags/families/{config.key}.yaml`\n\n"
+        f"| setting | value |\n|---|---|\n{rows}\n\n"
+        "Run parameters: `dry_run`, `force_resend`, `resend_unknown`, `redirect_to`, `run_date`."
+    )

@@ -1,0 +1,54 @@
+"""An embedded PostgreSQL for the demo and the tests: `pgserver` runs a real server from a wheel.
+
+No manual install and no root restrictions. Connections go through the server's Unix socket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+
+@dataclass
+class LocalPostgres:
+    data_dir: Path
+    server: Any = None
+
+    def start(self) -> LocalPostgres:
+        import pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.cleanup()
+            self.server = None
+
+    @property
+    def socket_dir(self) -> str:
+        return str(self.data_dir)
+
+    def dsn(self, database: str = "postgres") -> str:
+        return self.server.get_uri(database)
+
+    def create_database(self, name: str, *, drop: bool = False) -> str:
+        with psycopg.connect(self.dsn(), autocommit=True) as conn:
+            if drop:
+                conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        return self.dsn(name)
+
+    def connection_json(self, database: str) -> str:
+        """An Airflow `postgres` connection to `database`, in JSON form."""
+        return json.dumps(
+            {"conn_type": "postgres", "host": self.socket_dir, "login": "postgres", "schema": database}
+        )

@@ -1,0 +1,145 @@
+"""A local SMTP server (aiosmtpd) that keeps every message it receives.
+
+Used by the demo (messages written as `.eml` files to a folder with an `index.html` listing
+them) and by the tests (messages kept in memory, to assert who got what).
+"""
+
+from __future__ import annotations
+
+import html
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class ReceivedMessage:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    def attachments(self) -> list[tuple[str, bytes]]:
+        return [
+            (part.get_filename() or "", part.get_content())
+            for part in self.message.iter_attachments()
+        ]
+
+
+@dataclass
+class MailStore:
+    """What the sink received; optionally mirrored to a folder of `.eml` files."""
+
+    folder: Path | None = None
+    messages: list[ReceivedMessage] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, item: ReceivedMessage) -> None:
+        with self._lock:
+            self.messages.append(item)
+            number = len(self.messages)
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / f"{number:05d}.eml").write_bytes(item.data)
+            self.write_index()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def write_index(self) -> None:
+        """An index.html listing every stored message: recipients, subject, attachments."""
+        assert self.folder is not None
+        rows = []
+        for number, item in enumerate(list(self.messages), start=1):
+            names = ", ".join(name for name, _ in item.attachments())
+            rows.append(
+                "<tr><td><a href='{n:05d}.eml'>{n:05d}.eml</a></td><td>{to}</td><td>{subject}</td>"
+                "<td>{files}</td></tr>".format(
+                    n=number,
+                    to=html.escape(", ".join(item.rcpt_tos)),
+                    subject=html.escape(item.subject),
+                    files=html.escape(names),
+                )
+            )
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Alertas Rápidas — mail</title>"
+            "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ddd}"
+            "</style></head><body><h1>Messages received by the local SMTP sink</h1>"
+            f"<p>{len(rows)} message(s). Open a .eml file with a mail client to read it.</p>"
+            "<table><tr><th>file</th><th>envelope recipients</th><th>subject</th><th>attachments</th></tr>"
+            + "".join(rows)
+            + "</table></body></html>"
+        )
+        (self.folder / "index.html").write_text(page, encoding="utf-8")
+
+
+class _Handler:
+    def __init__(self, store: MailStore) -> None:
+        self.store = store
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.store.add(
+            ReceivedMessage(
+                mail_from=envelope.mail_from,
+                rcpt_tos=list(envelope.rcpt_tos),
+                data=bytes(envelope.original_content or envelope.content),
+            )
+        )
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class MailSink:
+    """Start/stop an aiosmtpd server on loopback; `store` holds what it received."""
+
+    def __init__(self, folder: Path | None = None, port: int | None = None, handler: Any = None) -> None:
+        self.store = MailStore(folder=folder)
+        self.port = port or free_port()
+        self.controller = Controller(
+            handler or _Handler(self.store), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+        )
+
+    def __enter__(self) -> MailSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+    def connection_json(self, from_email: str = "alertas@autosur.example.com") -> str:
+        """The `smtp_default` connection for this sink, in JSON form (extras typed)."""
+        import json
+
+        return json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": self.port,
+                "extra": {
+                    "disable_ssl": True,
+                    "disable_tls": True,
+                    "from_email": from_email,
+                    "timeout": 10,
+                    "retry_limit": 0,
+                },
+            }
+        )

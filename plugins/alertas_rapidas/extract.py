@@ -1,0 +1,163 @@
+"""Extract: run a family's SQL files on the DMS and stream each result to a Parquet file.
+
+The DMS is read through the `dms_postgres` connection in a read-only transaction with a statement
+timeout. Rows are fetched from a server-side cursor in chunks and written chunk by chunk, so
+memory stays flat whatever the size of the result. Only file paths and row counts leave this
+module (they travel through XCom; the data never does).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from psycopg import IsolationLevel
+
+from alertas_rapidas.paths import SQL_DIR
+
+CHUNK_ROWS = 50_000
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "int2": pa.int64(),
+    "int4": pa.int64(),
+    "int8": pa.int64(),
+    "float4": pa.float64(),
+    "float8": pa.float64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "timestamptz": pa.timestamp("us", tz="UTC"),
+    "timestamp": pa.timestamp("us"),
+    "text": pa.string(),
+    "varchar": pa.string(),
+    "bpchar": pa.string(),
+    "name": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    name: str
+    path: str
+    rows: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "rows": self.rows}
+
+
+class ExtractError(RuntimeError):
+    """The DMS could not be read: unreachable, timed out, or a query failed."""
+
+
+def read_sql(relative_path: str) -> str:
+    path = SQL_DIR / relative_path
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExtractError(f"SQL file {path} does not exist") from None
+
+
+def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
+    """A psycopg connection to the DMS whose transactions are read-only and time-limited."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    timeout_ms = int(statement_timeout.total_seconds() * 1000)
+    hook = PostgresHook(
+        postgres_conn_id=conn_id,
+        options=f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on",
+    )
+    try:
+        conn = hook.get_conn()
+    except Exception as exc:  # the driver's own error names host and cause, never rows
+        raise ExtractError(f"cannot connect to the DMS through connection {conn_id!r}: {exc}") from exc
+    conn.read_only = True
+    return conn
+
+
+def extract_queries(
+    *,
+    conn_id: str,
+    queries: dict[str, str],
+    params: dict[str, Any],
+    out_dir: Path,
+    statement_timeout: timedelta,
+) -> list[ExtractResult]:
+    """Run every query (name -> SQL file) in one read-only snapshot; write `<name>.parquet`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[ExtractResult] = []
+    with closing(connect_read_only(conn_id, statement_timeout)) as conn:
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ  # one snapshot for every query
+        with conn.transaction():
+            for name, sql_file in queries.items():
+                path = out_dir / f"{name}.parquet"
+                rows = _stream_to_parquet(conn, name, read_sql(sql_file), params, path)
+                results.append(ExtractResult(name=name, path=str(path), rows=rows))
+    return results
+
+
+def _stream_to_parquet(conn: Any, name: str, sql: str, params: dict[str, Any], path: Path) -> int:
+    rows = 0
+    with conn.cursor(name=f"alertas_extract_{name}") as cursor:
+        cursor.itersize = CHUNK_ROWS
+        cursor.execute(sql, params)
+        chunk = cursor.fetchmany(CHUNK_ROWS)
+        schema = _arrow_schema(conn, cursor.description)
+        with pq.ParquetWriter(path, schema) as writer:
+            writer.write_table(schema.empty_table())
+            while chunk:
+                writer.write_table(_to_table(chunk, schema))
+                rows += len(chunk)
+                chunk = cursor.fetchmany(CHUNK_ROWS)
+    return rows
+
+
+def _arrow_schema(conn: Any, description: Any) -> pa.Schema:
+    fields = []
+    for column in description:
+        info = conn.adapters.types.get(column.type_code)
+        type_name = info.name if info else "text"
+        if info is not None and info.array_oid == column.type_code:  # an array of `type_name`
+            arrow_type: pa.DataType = pa.list_(_ARROW_TYPES.get(type_name, pa.string()))
+        elif type_name == "numeric":
+            # Typed numerics stay exact; untyped ones (e.g. a bare sum) become float64:
+            # SQL files cast money to numeric(14, 2) to keep it exact.
+            if column.precision is not None and column.scale is not None:
+                arrow_type = pa.decimal128(column.precision, column.scale)
+            else:
+                arrow_type = pa.float64()
+        else:
+            arrow_type = _ARROW_TYPES.get(type_name, pa.string())
+        fields.append(pa.field(column.name, arrow_type))
+    return pa.schema(fields)
+
+
+def _to_table(chunk: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*chunk, strict=True))
+    arrays = []
+    for values, field in zip(columns, schema, strict=True):
+        if pa.types.is_string(field.type):
+            values = [_as_text(value) for value in values]
+        elif pa.types.is_floating(field.type):
+            values = [None if value is None else float(value) for value in values]
+        arrays.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def load_frames(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Read extract results back as pandas DataFrames, by name."""
+    import pandas as pd
+
+    return {item["name"]: pd.read_parquet(item["path"]) for item in results}

@@ -1,0 +1,59 @@
+"""Family 1, account statements (cuentas corrientes): one PDF statement per customer and period."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.timing import RunTime, month_start, next_month_start, previous_month_start
+
+AccountType = Literal["vehicles", "parts", "service", "other"]
+ALL_ACCOUNT_TYPES: tuple[AccountType, ...] = ("vehicles", "parts", "service", "other")
+
+
+class StatementSettings(BaseModel):
+    """Settings of `customer_statements` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: Literal["previous_month", "current_month"] = "previous_month"
+    currencies: Literal["both", "local", "foreign"] = "both"
+    account_types: Literal["all"] | list[AccountType] = "all"
+    skip_empty: bool = Field(
+        default=True, description="skip customers with no movement in the period and zero balance"
+    )
+
+    def account_type_list(self) -> list[str]:
+        return list(ALL_ACCOUNT_TYPES) if self.account_types == "all" else list(self.account_types)
+
+
+def statement_period(settings: StatementSettings, run: RunTime) -> tuple[date, date]:
+    """[start, end) of the statement: the month before the run date, or the run date's month."""
+    if settings.period == "previous_month":
+        return previous_month_start(run.run_date), month_start(run.run_date)
+    return month_start(run.run_date), next_month_start(run.run_date)
+
+
+def sql_params(settings: StatementSettings, run: RunTime) -> dict[str, Any]:
+    start, end = statement_period(settings, run)
+    return {
+        "period_start": start,
+        "period_end": end,
+        "account_types": settings.account_type_list(),
+    }
+
+
+FAMILY = FamilySpec(
+    key="customer_statements",
+    settings_model=StatementSettings,
+    queries={
+        "customers": "customer_statements/customers.sql",
+        "balances": "customer_statements/balances.sql",
+        "movements": "customer_statements/movements.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.customer_statements:build_plan",
+)

@@ -1,0 +1,197 @@
+"""The delivery ledger in `alerts_postgres`: one row per message, claimed before it is sent.
+
+A message is claimed with one `INSERT ... ON CONFLICT DO UPDATE ... WHERE` that only succeeds
+from a claimable state, and the claim (`sending`) is committed before the SMTP transaction
+starts. Two runs of the same date therefore never both send a message, and a re-run or a
+backfill sends only what the ledger does not already hold as sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from alertas_rapidas.extract import read_sql
+
+LEDGER_SQL = "alerts/ledger.sql"
+_SCHEMA_LOCK = 7_420_011  # advisory lock id: serialises concurrent first-use schema creation
+
+# States from which a normal run may (re)send; `force_resend` and `resend_unknown` widen it.
+CLAIMABLE = ("pending", "skipped", "deferred")
+
+
+@dataclass(frozen=True)
+class ClaimPolicy:
+    force_resend: bool = False
+    resend_unknown: bool = False
+
+    def states(self) -> list[str]:
+        states = list(CLAIMABLE)
+        if self.resend_unknown or self.force_resend:
+            states.append("unknown")
+        if self.force_resend:
+            states += ["sent", "failed"]
+        return states
+
+
+@contextmanager
+def ledger_connection(conn_id: str) -> Iterator[Any]:
+    """An autocommit psycopg connection to the ledger database, schema ensured."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    try:
+        conn.autocommit = True
+        ensure_schema(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def ensure_schema(conn: Any) -> None:
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        conn.execute(read_sql(LEDGER_SQL))
+
+
+def claim(
+    conn: Any,
+    *,
+    key: str,
+    family: str,
+    recipient_ref: str,
+    business_key: str,
+    recipients: list[str],
+    run_date: date,
+    dag_id: str,
+    run_id: str,
+    message_id: str,
+    policy: ClaimPolicy,
+) -> tuple[bool, str | None]:
+    """Claim one message for sending; return (claimed, current status when not claimed)."""
+    row = conn.execute(
+        """
+        insert into alerts.deliveries as d (
+            idempotency_key, family, recipient_ref, business_key, status, run_date,
+            dag_id, run_id, recipients, message_id, attempts
+        )
+        values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, 'sending',
+                %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1)
+        on conflict (idempotency_key) do update
+            set status = 'sending', reason = null, attempts = d.attempts + 1,
+                run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
+                recipients = excluded.recipients, message_id = excluded.message_id,
+                refused = null, smtp_response = null, updated_at = now()
+            where d.status = any(%(states)s)
+        returning d.status
+        """,
+        {
+            "key": key,
+            "family": family,
+            "recipient_ref": recipient_ref,
+            "business_key": business_key,
+            "run_date": run_date,
+            "dag_id": dag_id,
+            "run_id": run_id,
+            "recipients": recipients,
+            "message_id": message_id,
+            "states": policy.states(),
+        },
+    ).fetchone()
+    if row is not None:
+        return True, None
+    current = conn.execute(
+        "select status from alerts.deliveries where idempotency_key = %s", (key,)
+    ).fetchone()
+    return False, current[0] if current else None
+
+
+def record_outcome(
+    conn: Any,
+    *,
+    key: str,
+    status: str,
+    reason: str | None = None,
+    smtp_response: str | None = None,
+    refused: dict[str, Any] | None = None,
+) -> None:
+    """Record how a claimed message ended: sent, failed, deferred or unknown."""
+    conn.execute(
+        """
+        update alerts.deliveries
+           set status = %(status)s, reason = %(reason)s, smtp_response = %(smtp_response)s,
+               refused = %(refused)s::jsonb, updated_at = now(),
+               sent_at = case when %(status)s = 'sent' then now() else sent_at end
+         where idempotency_key = %(key)s
+        """,
+        {
+            "key": key,
+            "status": status,
+            "reason": reason,
+            "smtp_response": smtp_response,
+            "refused": json.dumps(refused) if refused else None,
+        },
+    )
+
+
+def record_skips(
+    conn: Any,
+    *,
+    family: str,
+    skips: Iterable[tuple[str, str, str, str]],
+    run_date: date,
+    dag_id: str,
+    run_id: str,
+) -> int:
+    """Record skipped candidates (key, recipient_ref, business_key, reason).
+
+    Never overwrites a row that is further along (sent, sending, failed, unknown, deferred).
+    """
+    rows = [
+        (key, family, recipient_ref, business_key, reason, run_date, dag_id, run_id)
+        for key, recipient_ref, business_key, reason in skips
+    ]
+    if not rows:
+        return 0
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(
+            """
+            insert into alerts.deliveries as d (
+                idempotency_key, family, recipient_ref, business_key, status, reason,
+                run_date, dag_id, run_id
+            )
+            values (%s, %s, %s, %s, 'skipped', %s, %s, %s, %s)
+            on conflict (idempotency_key) do update
+                set reason = excluded.reason, run_date = excluded.run_date,
+                    dag_id = excluded.dag_id, run_id = excluded.run_id, updated_at = now()
+                where d.status in ('skipped', 'pending')
+            """,
+            rows,
+        )
+    return len(rows)
+
+
+def record_run(
+    conn: Any,
+    *,
+    dag_id: str,
+    run_id: str,
+    family: str,
+    run_date: date,
+    logical_date: Any,
+    dry_run: bool,
+    summary: dict[str, Any],
+) -> None:
+    conn.execute(
+        """
+        insert into alerts.runs (dag_id, run_id, family, run_date, logical_date, dry_run, summary)
+        values (%s, %s, %s, %s, %s, %s, %s::jsonb)
+        on conflict (dag_id, run_id) do update
+            set summary = excluded.summary, dry_run = excluded.dry_run, finished_at = now()
+        """,
+        (dag_id, run_id, family, run_date, logical_date, dry_run, json.dumps(summary)),
+    )

@@ -1,0 +1,84 @@
+"""What a transform produces: the messages to send and the candidates skipped, with reasons.
+
+Plain dataclasses (no pandas, no Airflow) so that transforms stay pure and batches can be written
+to JSON files between tasks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+AttachmentKind = Literal["pdf", "xlsx"]
+
+
+@dataclass(frozen=True)
+class AttachmentSpec:
+    """An attachment rendered from a template (`<template>.<lang>.html` for PDF)."""
+
+    template: str
+    filename: str
+    kind: AttachmentKind = "pdf"
+    context_key: str | None = None  # render with context[context_key] instead of the whole context
+
+
+@dataclass
+class OutgoingMessage:
+    """One e-mail to render and deliver, identified by (family, recipient_ref, business_key)."""
+
+    recipient_ref: str  # who it is for, e.g. "customer:42" or "employee:7"
+    business_key: str  # what it is about, e.g. "statement:2026-10"
+    to: list[str]
+    language: str = "es"
+    display_name: str | None = None
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    context: dict[str, Any] = field(default_factory=dict)
+    attachments: list[AttachmentSpec] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutgoingMessage:
+        attachments = [AttachmentSpec(**item) for item in data.get("attachments", [])]
+        return cls(**{**data, "attachments": attachments})
+
+
+@dataclass(frozen=True)
+class SkippedCandidate:
+    """A candidate that gets no message, and why (a reason code from `SKIP_REASONS`)."""
+
+    recipient_ref: str
+    business_key: str
+    reason: str
+
+
+SKIP_REASONS: dict[str, str] = {
+    "no_email": "no e-mail address on file",
+    "malformed_email": "e-mail address is malformed",
+    "opted_out": "recipient opted out of alerts",
+    "inactive": "recipient is inactive",
+    "no_activity": "no movement in the period and zero balance",
+}
+
+
+@dataclass
+class Plan:
+    """A transform's result for one run."""
+
+    candidates: int
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    skipped: list[SkippedCandidate] = field(default_factory=list)
+
+
+def idempotency_key(family: str, recipient_ref: str, business_key: str) -> str:
+    """The ledger key of a message: stable across retries, re-runs and backfills."""
+    raw = f"{family}\x1f{recipient_ref}\x1f{business_key}".encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def short_ref(recipient_ref: str) -> str:
+    """A hashed id for logs: lets a person correlate lines without exposing who it is."""
+    return hashlib.sha256(recipient_ref.encode()).hexdigest()[:10]

@@ -1,0 +1,38 @@
+"""Where the package finds its SQL, templates and family configs, and where runs write files.
+
+The project root is the folder holding `dags/`, `plugins/`, `include/` and `sql/` (the Astro
+layout). It is found from this file's location, so the same code works in a checkout, an editable
+install and the docker image (where the folders are mounted side by side under /opt/airflow).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("ALERTAS_PROJECT_ROOT") or Path(__file__).resolve().parents[2])
+SQL_DIR = PROJECT_ROOT / "sql"
+TEMPLATES_DIR = PROJECT_ROOT / "include" / "templates"
+FAMILIES_DIR = PROJECT_ROOT / "dags" / "families"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def work_root() -> Path:
+    """Root folder for run files (extracts, batches, rendered .eml): must be shared by workers."""
+    configured = os.environ.get("ALERTAS_WORK_DIR")
+    if configured:
+        return Path(configured)
+    airflow_home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
+    return Path(airflow_home) / "alertas_work"
+
+
+def safe_name(value: str) -> str:
+    """A file-system-safe form of an id such as a run id (`scheduled__2026-11-01T11:00:00+00:00`)."""
+    return _UNSAFE.sub("_", value).strip("_") or "_"
+
+
+def run_dir(dag_id: str, run_id: str) -> Path:
+    """The folder of one DAG run's files."""
+    return work_root() / safe_name(dag_id) / safe_name(run_id)

@@ -1,0 +1,65 @@
+"""Write a Plan to run files in batches, and read them back: what flows between tasks.
+
+The transform writes `batches/batch-NNNN.json` (messages) and `skipped.json`; XCom carries only
+these paths, so a batch's size never touches the metadata database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
+
+
+PLAN_INFO = "plan.json"
+
+
+def write_plan(plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any]) -> dict[str, Any]:
+    """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter."""
+    batch_dir = out_dir / "batches"
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    batches: list[str] = []
+    for number, start in enumerate(range(0, len(plan.messages), batch_size), start=1):
+        path = batch_dir / f"batch-{number:04d}.json"
+        items = [message.to_dict() for message in plan.messages[start : start + batch_size]]
+        _write_json(path, items)
+        batches.append(str(path))
+    skipped_path = out_dir / "skipped.json"
+    _write_json(skipped_path, [vars(item) for item in plan.skipped])
+    info = {
+        "candidates": plan.candidates,
+        "messages": len(plan.messages),
+        "skipped": dict(sorted(Counter(item.reason for item in plan.skipped).items())),
+        "batches": batches,
+        "skipped_path": str(skipped_path),
+        "run": run,
+    }
+    _write_json(out_dir / PLAN_INFO, info)
+    return info
+
+
+def read_plan_info(out_dir: Path) -> dict[str, Any] | None:
+    """The plan's counts and paths, or None when the transform did not finish."""
+    path = out_dir / PLAN_INFO
+    return _read_json(path) if path.exists() else None
+
+
+def read_batch(path: str | Path) -> list[OutgoingMessage]:
+    return [OutgoingMessage.from_dict(item) for item in _read_json(path)]
+
+
+def read_skipped(path: str | Path) -> list[SkippedCandidate]:
+    return [SkippedCandidate(**item) for item in _read_json(path)]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,186 @@
+"""Render a message: subject, HTML body, text body and attachments, into a MIME e-mail.
+
+Templates live in `include/templates/<family>/` as `subject.<lang>.txt`, `body.<lang>.html`,
+optional `body.<lang>.txt`, and one `<attachment>.<lang>.html` per PDF attachment. HTML is
+autoescaped; header values are folded to one line, so data can never add a header.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from alertas_rapidas import formatting
+from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
+from alertas_rapidas.paths import TEMPLATES_DIR
+
+_BLANKS = re.compile(r"\s+")
+
+
+class RenderError(RuntimeError):
+    """A template is missing or failed to render."""
+
+
+@lru_cache(maxsize=4)
+def template_environment(templates_dir: str = str(TEMPLATES_DIR)) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=formatting.money,
+        money_currency=formatting.money_with_currency,
+        short_date=formatting.short_date,
+        month_label=formatting.month_label,
+    )
+    return env
+
+
+def one_line(value: str) -> str:
+    """Fold any CR, LF, tab or run of blanks to one space: the header-injection guard."""
+    return _BLANKS.sub(" ", value).strip()
+
+
+def render_template(env: Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except Exception as exc:  # jinja2 errors name the template and line, never the data
+        raise RenderError(f"template {name} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def html_to_pdf(html: str) -> bytes:
+    from xhtml2pdf import pisa
+
+    buffer = io.BytesIO()
+    status = pisa.CreatePDF(html, dest=buffer, encoding="utf-8")
+    if status.err:
+        raise RenderError(f"xhtml2pdf reported {status.err} error(s)")
+    return buffer.getvalue()
+
+
+PdfRenderer = Callable[[str], bytes]
+
+
+class MessageRenderer:
+    """Renders the messages of one family with one Jinja environment."""
+
+    def __init__(
+        self,
+        family: str,
+        template_dir: str,
+        *,
+        sender: str | None,
+        reply_to: str | None = None,
+        cc: list[str] | None = None,
+        bcc: list[str] | None = None,
+        templates_root: Path = TEMPLATES_DIR,
+        pdf_renderer: PdfRenderer = html_to_pdf,
+    ) -> None:
+        self.family = family
+        self.template_dir = template_dir
+        self.sender = sender
+        self.reply_to = reply_to
+        self.extra_cc = list(cc or [])
+        self.extra_bcc = list(bcc or [])
+        self.env = template_environment(str(templates_root))
+        self.pdf_renderer = pdf_renderer
+        self._templates = frozenset(self.env.list_templates())
+
+    def _name(self, stem: str, language: str, suffix: str) -> str:
+        return f"{self.template_dir}/{stem}.{language}.{suffix}"
+
+    def _has(self, name: str) -> bool:
+        return name in self._templates
+
+    def render(self, message: OutgoingMessage, *, message_id: str) -> EmailMessage:
+        lang = message.language
+        context = {**message.context, "lang": lang}
+        subject = one_line(render_template(self.env, self._name("subject", lang, "txt"), context))
+        html = render_template(self.env, self._name("body", lang, "html"), context)
+
+        mail = EmailMessage(policy=SMTP)
+        if self.sender:
+            mail["From"] = self.sender
+        mail["To"] = [self._address(address, message.display_name) for address in message.to]
+        cc = [*message.cc, *self.extra_cc]
+        if cc:
+            mail["Cc"] = cc
+        if self.reply_to:
+            mail["Reply-To"] = self.reply_to
+        mail["Subject"] = subject
+        mail["Message-ID"] = message_id
+        mail["Content-Language"] = "en" if lang == "en" else "es-AR"
+        mail["X-Alertas-Family"] = self.family
+
+        text_name = self._name("body", lang, "txt")
+        text = render_template(self.env, text_name, context) if self._has(text_name) else None
+        mail.set_content(text or _html_to_text(html))
+        mail.add_alternative(html, subtype="html")
+        for attachment in message.attachments:
+            self._attach(mail, attachment, context, lang)
+        return mail
+
+    def envelope(self, message: OutgoingMessage) -> list[str]:
+        """Every address the SMTP transaction names: To, Cc and Bcc (never in headers)."""
+        return _unique([*message.to, *message.cc, *self.extra_cc, *message.bcc, *self.extra_bcc])
+
+    def _attach(
+        self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
+    ) -> None:
+        data = context if attachment.context_key is None else {
+            **context[attachment.context_key],
+            "lang": lang,
+        }
+        if attachment.kind != "pdf":
+            raise RenderError(f"attachment kind {attachment.kind!r} is not supported yet")
+        html = render_template(self.env, self._name(attachment.template, lang, "html"), data)
+        mail.add_attachment(
+            self.pdf_renderer(html),
+            maintype="application",
+            subtype="pdf",
+            filename=one_line(attachment.filename),
+        )
+
+    @staticmethod
+    def _address(address: str, display_name: str | None) -> Address:
+        username, _, domain = address.rpartition("@")
+        return Address(display_name=one_line(display_name or ""), username=username, domain=domain)
+
+
+def format_sender(name: str | None, address: str | None) -> str | None:
+    if not address:
+        return None
+    return formataddr((one_line(name or ""), address))
+
+
+def _unique(addresses: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.lower(), address)
+    return list(seen.values())
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _html_to_text(html: str) -> str:
+    """A plain-text fallback for clients that do not show HTML."""
+    import html as html_lib
+
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</tr>|</h[1-6]>", "\n", html)
+    text = html_lib.unescape(_TAGS.sub("", text))
+    lines = [one_line(line) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line) + "\n"

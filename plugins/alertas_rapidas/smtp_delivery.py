@@ -1,0 +1,68 @@
+"""Send one message over an open SMTP connection, step by step, and classify the outcome.
+
+smtplib's `sendmail` hides where a failure happened. Here MAIL, RCPT and DATA are separate steps,
+so the outcome is exact: refused recipients are returned (a partial refusal still delivers to the
+others), 4xx replies and dropped connections before DATA are transient (`deferred`), 5xx replies
+are permanent (`failed`), and a connection lost during DATA is `unknown`: the server may have
+accepted the message, so it is never re-sent automatically.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SendOutcome:
+    status: str  # sent | failed | deferred | unknown
+    reason: str | None = None
+    response: str | None = None
+    refused: dict[str, str] = field(default_factory=dict)
+    connection_lost: bool = False
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {text}".strip()
+
+
+def _classify(code: int) -> str:
+    return "deferred" if 400 <= code < 500 else "failed"
+
+
+def send_message(
+    client: smtplib.SMTP, *, sender: str, recipients: list[str], payload: bytes
+) -> SendOutcome:
+    """Run one SMTP transaction (MAIL, RCPT per recipient, DATA) on an open connection."""
+    phase = "mail"
+    try:
+        client.ehlo_or_helo_if_needed()
+        options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not payload.isascii() else []
+        code, message = client.mail(sender, options)
+        if code != 250:
+            client.rset()
+            return SendOutcome(_classify(code), "sender refused", _reply(code, message))
+        refused: dict[str, str] = {}
+        codes: list[int] = []
+        phase = "rcpt"
+        for recipient in recipients:
+            code, message = client.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = _reply(code, message)
+                codes.append(code)
+        if len(refused) == len(recipients):
+            client.rset()
+            status = "deferred" if any(400 <= c < 500 for c in codes) else "failed"
+            return SendOutcome(status, "all recipients refused", None, refused)
+        phase = "data"
+        code, message = client.data(payload)
+        if code != 250:
+            return SendOutcome(_classify(code), "message refused", _reply(code, message), refused)
+        return SendOutcome("sent", None, _reply(code, message), refused)
+    except smtplib.SMTPDataError as exc:  # DATA command itself refused (not 354)
+        return SendOutcome(_classify(exc.smtp_code), "message refused", _reply(exc.smtp_code, exc.smtp_error))
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        status = "unknown" if phase == "data" else "deferred"
+        return SendOutcome(status, f"connection lost during {phase.upper()}: {type(exc).__name__}",
+                           connection_lost=True)

@@ -1,0 +1,116 @@
+"""The bodies of a family DAG's tasks: extract, transform, render and summarise.
+
+Each takes the family's config and the Airflow context, works on files in the run's folder and
+returns only small values (paths and counts) for XCom. Logs carry counts and hashed ids, never
+names, addresses or amounts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from alertas_rapidas.config import FamilyConfig
+from alertas_rapidas.connections import DMS_CONN_ID
+from alertas_rapidas.families import FamilySpec, load_transform
+from alertas_rapidas.messages import idempotency_key
+from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
+from alertas_rapidas.timing import RunTime
+
+log = logging.getLogger(__name__)
+
+
+def extract_step(config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any) -> dict[str, Any]:
+    from alertas_rapidas.extract import extract_queries
+
+    run = run_time_of(config, context)
+    params = family.sql_params(settings, run)
+    log.info(
+        "Extracting %s for run date %s (window %s to %s)",
+        config.key, run.run_date, run.window_start.isoformat(), run.window_end.isoformat(),
+    )
+    results = extract_queries(
+        conn_id=DMS_CONN_ID,
+        queries=dict(family.queries),
+        params=params,
+        out_dir=run_folder(context) / "extract",
+        statement_timeout=config.statement_timeout,
+    )
+    for result in results:
+        log.info("Extracted %s: %d rows", result.name, result.rows)
+    return {"run": run.to_dict(), "results": [r.to_dict() for r in results]}
+
+
+def transform_step(
+    config: FamilyConfig, family: FamilySpec, settings: BaseModel, extracted: dict[str, Any], context: Any
+) -> list[dict[str, Any]]:
+    """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
+    from alertas_rapidas.extract import load_frames
+    from alertas_rapidas.plan_io import write_plan
+
+    run = RunTime.from_dict(extracted["run"])
+    frames = load_frames(extracted["results"])
+    plan = load_transform(family)(frames, settings, run)
+    info = write_plan(plan, run_folder(context) / "plan", config.batch_size, run=extracted["run"])
+    log.info(
+        "Planned %d message(s) from %d candidate(s) in %d batch(es); skipped: %s",
+        info["messages"], info["candidates"], len(info["batches"]), info["skipped"] or "none",
+    )
+    return [{"path": path, "run": extracted["run"]} for path in info["batches"]]
+
+
+def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:
+    """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
+    from alertas_rapidas.plan_io import read_batch
+    from alertas_rapidas.rendering import MessageRenderer, format_sender
+
+    renderer = MessageRenderer(
+        config.key,
+        family.templates,
+        sender=format_sender(config.sender.name, config.sender.address),
+        reply_to=config.sender.reply_to,
+        cc=list(config.cc),
+        bcc=list(config.bcc),
+    )
+    batch = Path(batch_in["path"])
+    outbox = batch.parent.parent / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for message in read_batch(batch):
+        key = idempotency_key(config.key, message.recipient_ref, message.business_key)
+        message_id = f"<{key[:40]}@alertas-rapidas>"
+        mail = renderer.render(message, message_id=message_id)
+        eml = outbox / f"{key}.eml"
+        eml.write_bytes(bytes(mail))
+        manifest.append(
+            {
+                "key": key,
+                "recipient_ref": message.recipient_ref,
+                "business_key": message.business_key,
+                "message_id": message_id,
+                "envelope": renderer.envelope(message),
+                "eml": str(eml),
+            }
+        )
+    manifest_path = outbox / f"{batch.stem}.manifest.json"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, outbox)
+    return {"manifest": str(manifest_path), "messages": len(manifest), "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat()}
+
+
+def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
+    """Record skips in the ledger, the run in the run log, and log a readable summary."""
+    from alertas_rapidas.plan_io import read_plan_info
+    from alertas_rapidas.summary import build_summary, format_summary, record_summary
+
+    planned = read_plan_info(run_folder(context) / "plan")
+    options = RunOptions.from_params(context.get("params"))
+    summary = build_summary(config.key, planned, deliveries or [], options)
+    record_summary(config, planned, summary, options, context)
+    for line in format_summary(summary):
+        log.info("%s", line)
+    return summary

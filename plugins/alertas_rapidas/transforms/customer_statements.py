@@ -1,0 +1,169 @@
+"""Pure transform of `customer_statements`: frames in, a Plan of statement e-mails out.
+
+Inputs (from the family's SQL): `customers` (one row per customer with history), `balances`
+(opening balance and period totals per customer and currency) and `movements` (the period's
+movements, ordered). Money is carried in integer cents from here on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from alertas_rapidas.families.customer_statements import StatementSettings, statement_period
+from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.recipients import address_party
+from alertas_rapidas.timing import RunTime
+from alertas_rapidas.transforms.frames import clean_text, text_list, to_cents, to_iso_date
+
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def build_plan(frames: dict[str, pd.DataFrame], settings: StatementSettings, run: RunTime) -> Plan:
+    start, end = statement_period(settings, run)
+    business_key = f"statement:{start:%Y-%m}"
+    customers = frames["customers"]
+    sections = _sections(frames["balances"], customers, settings)
+    movements = _movements_by_section(frames["movements"], sections)
+
+    plan = Plan(candidates=len(customers))
+    for row in customers.itertuples(index=False):
+        recipient_ref = f"customer:{int(row.customer_id)}"
+        customer_sections = sections.get(int(row.customer_id), [])
+        if settings.skip_empty:
+            customer_sections = [s for s in customer_sections if s["has_activity"]]
+        if not customer_sections:
+            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, "no_activity"))
+            continue
+        addressing = address_party(
+            row.email, text_list(row.cc_emails), active=bool(row.active), opted_out=bool(row.alerts_opt_out)
+        )
+        if addressing.skip_reason:
+            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
+            continue
+        language = "en" if clean_text(row.language) == "en" else "es"
+        for section in customer_sections:
+            section["movements"] = movements.get((int(row.customer_id), section["currency"]), [])
+        plan.messages.append(
+            OutgoingMessage(
+                recipient_ref=recipient_ref,
+                business_key=business_key,
+                to=addressing.to,
+                cc=addressing.cc,
+                language=language,
+                display_name=clean_text(row.legal_name) or None,
+                context=_context(row, customer_sections, start, end),
+                attachments=[_attachment(clean_text(row.customer_code), start, language)],
+            )
+        )
+    return plan
+
+
+def _sections(
+    balances: pd.DataFrame, customers: pd.DataFrame, settings: StatementSettings
+) -> dict[int, list[dict[str, Any]]]:
+    """One section per customer and currency, filtered by the `currencies` setting."""
+    if balances.empty:
+        return {}
+    frame = balances.assign(
+        opening=to_cents(balances["opening_balance"]),
+        debit_total=to_cents(balances["period_debit"]),
+        credit_total=to_cents(balances["period_credit"]),
+    )
+    frame["closing"] = frame["opening"] + frame["debit_total"] - frame["credit_total"]
+    local = customers.set_index("customer_id")["local_currency"].astype("string")
+    frame["kind"] = (
+        frame["customer_id"].map(local).eq(frame["currency"].astype("string")).map(
+            {True: "local", False: "foreign"}
+        )
+    )
+    if settings.currencies != "both":
+        frame = frame[frame["kind"] == settings.currencies]
+    frame["has_activity"] = (frame["period_movements"] > 0) | (frame["closing"] != 0)
+    # Local currency first, then foreign ones alphabetically.
+    frame = frame.sort_values(["customer_id", "kind", "currency"], ascending=[True, False, True])
+
+    result: dict[int, list[dict[str, Any]]] = {}
+    for row in frame.itertuples(index=False):
+        result.setdefault(int(row.customer_id), []).append(
+            {
+                "currency": str(row.currency),
+                "kind": str(row.kind),
+                "opening": int(row.opening),
+                "debit_total": int(row.debit_total),
+                "credit_total": int(row.credit_total),
+                "closing": int(row.closing),
+                "has_activity": bool(row.has_activity),
+                "movements": [],
+            }
+        )
+    return result
+
+
+def _movements_by_section(
+    movements: pd.DataFrame, sections: dict[int, list[dict[str, Any]]]
+) -> dict[tuple[int, str], list[dict[str, Any]]]:
+    """Movement rows with their running balance, grouped by (customer, currency)."""
+    if movements.empty:
+        return {}
+    openings = pd.DataFrame(
+        [
+            {"customer_id": cid, "currency": s["currency"], "opening": s["opening"]}
+            for cid, items in sections.items()
+            for s in items
+        ],
+        columns=["customer_id", "currency", "opening"],
+    )
+    frame = movements.assign(
+        debit=to_cents(movements["debit"]),
+        credit=to_cents(movements["credit"]),
+        date=to_iso_date(movements["movement_date"]),
+        currency=movements["currency"].astype("string"),
+    ).sort_values(["customer_id", "currency", "movement_date", "movement_id"], kind="stable")
+    openings["currency"] = openings["currency"].astype("string")
+    frame = frame.merge(openings, on=["customer_id", "currency"], how="inner")
+    frame["balance"] = frame["opening"] + (frame["debit"] - frame["credit"]).groupby(
+        [frame["customer_id"], frame["currency"]]
+    ).cumsum()
+
+    grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for row in frame.itertuples(index=False):
+        grouped.setdefault((int(row.customer_id), str(row.currency)), []).append(
+            {
+                "date": row.date,
+                "description": clean_text(row.description),
+                "debit": int(row.debit),
+                "credit": int(row.credit),
+                "balance": int(row.balance),
+            }
+        )
+    return grouped
+
+
+def _context(row: Any, sections: list[dict[str, Any]], start: date, end: date) -> dict[str, Any]:
+    return {
+        "dealership": {
+            "name": clean_text(row.dealership_name),
+            "tax_id": clean_text(row.dealership_tax_id),
+            "branch": clean_text(row.branch_name),
+        },
+        "customer": {
+            "code": clean_text(row.customer_code),
+            "legal_name": clean_text(row.legal_name),
+            "tax_id": clean_text(row.tax_id),
+        },
+        "period": {
+            "start": start.isoformat(),
+            "last_day": (end - timedelta(days=1)).isoformat(),
+        },
+        "sections": [{k: v for k, v in s.items() if k != "has_activity"} for s in sections],
+    }
+
+
+def _attachment(customer_code: str, start: date, language: str) -> AttachmentSpec:
+    code = _FILENAME_UNSAFE.sub("-", customer_code).strip("-") or "cliente"
+    stem = "statement" if language == "en" else "estado-de-cuenta"
+    return AttachmentSpec(template="statement", filename=f"{stem}-{code}-{start:%Y-%m}.pdf")

@@ -1,0 +1,31 @@
+"""Small pandas helpers shared by the pure transforms."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def to_cents(values: pd.Series) -> pd.Series:
+    """Money (Decimal, float or NaN) as whole cents in int64: exact sums, exact formatting."""
+    return (pd.to_numeric(values, errors="coerce").fillna(0).astype("float64") * 100).round().astype(
+        "int64"
+    )
+
+
+def to_iso_date(values: pd.Series) -> pd.Series:
+    """Dates or timestamps as 'YYYY-MM-DD' strings (JSON-friendly, locale-free)."""
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+
+
+def clean_text(value: object) -> str:
+    """A text cell as a plain string ('' for missing), with surrounding blanks removed."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def text_list(value: object) -> list[str]:
+    """An array cell (list, numpy array or missing) as a list of strings."""
+    if value is None or value is pd.NA or isinstance(value, float):
+        return []
+    return [str(item) for item in list(value) if item is not None]

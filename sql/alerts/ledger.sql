@@ -1,0 +1,47 @@
+-- The package's own state, in schema `alerts` of the `alerts_postgres` connection.
+-- Idempotent: run on every first use; safe to run concurrently (callers hold an advisory lock).
+create schema if not exists alerts;
+
+-- One row per message, keyed by sha256(family, recipient_ref, business_key).
+-- status: pending -> sending (committed before SMTP) -> sent | failed | deferred | unknown;
+-- skipped (with reason) for candidates that got no message.
+create table if not exists alerts.deliveries (
+    idempotency_key text primary key,
+    family text not null,
+    recipient_ref text not null,
+    business_key text not null,
+    status text not null check (
+        status in ('pending', 'sending', 'sent', 'failed', 'deferred', 'unknown', 'skipped')
+    ),
+    reason text,
+    run_date date,
+    dag_id text,
+    run_id text,
+    recipients text[],
+    refused jsonb,
+    smtp_response text,
+    message_id text,
+    attempts integer not null default 0,
+    first_seen_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    sent_at timestamptz
+);
+
+create index if not exists deliveries_family_run_date on alerts.deliveries (family, run_date);
+create index if not exists deliveries_status on alerts.deliveries (status)
+    where status in ('sending', 'deferred', 'unknown', 'failed');
+
+-- One row per DAG run: what it did (counts only, no personal data).
+create table if not exists alerts.runs (
+    dag_id text not null,
+    run_id text not null,
+    family text not null,
+    run_date date,
+    logical_date timestamptz,
+    dry_run boolean not null default false,
+    summary jsonb not null,
+    finished_at timestamptz not null default now(),
+    primary key (dag_id, run_id)
+);
+
+create index if not exists runs_family_run_date on alerts.runs (family, run_date);

@@ -1,0 +1,96 @@
+"""Test session set-up: an isolated Airflow home, a real PostgreSQL and a real SMTP server.
+
+The environment is fixed here, before anything imports Airflow. One PostgreSQL (pgserver) and one
+SMTP server (aiosmtpd) serve the whole session; each end-to-end test resets the databases and the
+mailbox it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="alertas-tests-"))
+
+os.environ["AIRFLOW_HOME"] = str(SESSION_DIR / "airflow")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["ALERTAS_WORK_DIR"] = str(SESSION_DIR / "work")
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    return SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's metadata database (SQLite), migrated once per session."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from alertas_rapidas.demo.local_postgres import LocalPostgres
+
+    server = LocalPostgres(SESSION_DIR / "pg").start()
+    server.create_database("dms")
+    server.create_database("alerts")
+    os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = server.connection_json("dms")
+    os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = server.connection_json("alerts")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mail_sink():
+    from alertas_rapidas.demo.mail_sink import MailSink
+
+    with MailSink() as sink:
+        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+        yield sink
+
+
+@pytest.fixture
+def dms(postgres, mail_sink):
+    """A fresh `dms` schema (no rows) and an empty `alerts` schema and mailbox for one test."""
+    import psycopg
+
+    with psycopg.connect(postgres.dsn("dms"), autocommit=True) as conn:
+        conn.execute("drop schema if exists dms cascade")
+        conn.execute((ROOT / "sql" / "dms" / "schema.sql").read_text())
+    with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as conn:
+        conn.execute("drop schema if exists alerts cascade")
+    mail_sink.store.clear()
+    conn = psycopg.connect(postgres.dsn("dms"), autocommit=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def ledger(postgres):
+    """A connection to the ledger database, for assertions."""
+    import psycopg
+
+    with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags"))

@@ -1,0 +1,113 @@
+"""`alert_customer_statements` end to end: real PostgreSQL, real SMTP server, real DAG run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+
+pytestmark = pytest.mark.e2e
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DAG_ID = "alert_customer_statements"
+NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
+
+
+@pytest.fixture
+def statements_dms(dms):
+    dms.execute((FIXTURES / "organisation.sql").read_text())
+    dms.execute((FIXTURES / "statements.sql").read_text())
+    return dms
+
+
+def by_recipient(messages):
+    return {tuple(sorted(m.rcpt_tos)): m for m in messages}
+
+
+def test_october_statements_reach_the_right_customers_once(statements_dms, dagbag, mail_sink, ledger):
+    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
+    assert run.state == "success"
+
+    received = by_recipient(mail_sink.store.messages)
+    assert set(received) == {
+        ("Pagos@transportes.example.com", "contaduria@transportes.example.com"),
+        ("john.smith@example.org",),
+        ("pedro@example.net",),
+    }
+
+    # C001: Spanish mail, To the customer, CC the valid cc address only, one PDF statement.
+    c001 = received[("Pagos@transportes.example.com", "contaduria@transportes.example.com")]
+    mail = c001.message
+    assert mail["Subject"] == "Estado de cuenta octubre de 2026 - Autosur S.A."
+    assert "Pagos@transportes.example.com" in mail["To"]
+    assert mail["Cc"] == "contaduria@transportes.example.com"
+    [(filename, pdf)] = c001.attachments()
+    assert filename == "estado-de-cuenta-C001-2026-10.pdf"
+    text = pdf_text(pdf)
+    for expected in [
+        "Autosur S.A.", "30-71234567-8", "Transportes del Sur S.R.L.",
+        "01/10/2026 al 31/10/2026",
+        "Cuenta corriente en ARS", "Saldo anterior", "749.999,50",
+        "05/10/2026", "Factura A 0001-00001234", "1.234,56", "751.234,06",
+        "20/10/2026", "Recibo 0001-00000456", "500.000,00", "251.234,06",
+        "Cuenta corriente en USD", "10/10/2026", "15.000,00",
+    ]:
+        assert expected in text, expected
+    assert "noviembre" not in text and "999,99" not in text  # November is not in October's statement
+    assert text.index("Cuenta corriente en ARS") < text.index("Cuenta corriente en USD")
+
+    # C002: English mail and statement, en formats.
+    c002 = received[("john.smith@example.org",)]
+    assert c002.subject == "Account statement October 2026 - Autosur S.A."
+    [(filename, pdf)] = c002.attachments()
+    assert filename == "statement-C002-2026-10.pdf"
+    text = pdf_text(pdf)
+    assert "Opening balance" in text and "10/15/2026" in text and "2,500.00" in text
+
+    # C008: no movement in October but a balance: a statement with opening = closing.
+    c008 = received[("pedro@example.net",)]
+    assert "Pedro Ruiz & Hijos <S.A.>" in pdf_text(c008.attachments()[0][1])
+    html = c008.message.get_body(("html",)).get_content()
+    assert "Pedro Ruiz &amp; Hijos &lt;S.A.&gt;" in html  # autoescaped, not markup
+    assert "<S.A.>" not in html
+
+    # The ledger: three sent, five skipped with their reasons, no entry for C009.
+    rows = {row["recipient_ref"]: row for row in ledger_rows(ledger, "customer_statements")}
+    assert {ref: row["status"] for ref, row in rows.items()} == {
+        "customer:1": "sent", "customer:2": "sent", "customer:8": "sent",
+        "customer:3": "skipped", "customer:4": "skipped", "customer:5": "skipped",
+        "customer:6": "skipped", "customer:7": "skipped",
+    }
+    assert {ref: rows[ref]["reason"] for ref in ("customer:3", "customer:4", "customer:5", "customer:6", "customer:7")} == {
+        "customer:3": "no_email", "customer:4": "malformed_email", "customer:5": "opted_out",
+        "customer:6": "inactive", "customer:7": "no_activity",
+    }
+    assert {row["business_key"] for row in rows.values()} == {"statement:2026-10"}
+
+    summary = last_summary(ledger, DAG_ID)
+    assert summary["candidates"] == 8
+    assert summary["sent"] == 3
+    assert summary["skipped"] == {
+        "inactive": 1, "malformed_email": 1, "no_activity": 1, "no_email": 1, "opted_out": 1,
+    }
+
+    # Running the same date again sends nothing more.
+    mail_sink.store.clear()
+    rerun = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
+    assert rerun.state == "success"
+    assert mail_sink.store.messages == []
+    assert last_summary(ledger, DAG_ID)["already_sent"] == 3
+    assert {row["attempts"] for row in ledger_rows(ledger, "customer_statements") if row["status"] == "sent"} == {1}
+
+
+def test_dry_run_writes_eml_files_and_sends_nothing(statements_dms, dagbag, mail_sink, ledger, session_dir):
+    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES, dry_run=True)
+    assert run.state == "success"
+    assert mail_sink.store.messages == []
+    outbox = next((session_dir / "work" / DAG_ID).glob(f"*{run.run_id[-12:].replace(':', '_')}*/plan/outbox"), None) \
+        or next(p for p in (session_dir / "work" / DAG_ID).rglob("outbox") if p.is_dir())
+    assert len(list(outbox.glob("*.eml"))) == 3
+    assert ledger_rows(ledger, "customer_statements") == []
+    assert last_summary(ledger, DAG_ID)["dry_run"] == 3
