@@ -7,7 +7,9 @@ mailbox it uses.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="alertas-tests-"))
+if not os.environ.get("ALERTAS_KEEP_TEST_FILES"):
+    atexit.register(shutil.rmtree, SESSION_DIR, ignore_errors=True)
 
 os.environ["AIRFLOW_HOME"] = str(SESSION_DIR / "airflow")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
