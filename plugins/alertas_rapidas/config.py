@@ -142,9 +142,7 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
     try:
         settings = family.settings_model.model_validate(config.settings)
     except ValidationError as exc:
-        raise FamilyConfigError(
-            _describe(shown, exc, family.settings_model, prefix="settings")
-        ) from None
+        raise FamilyConfigError(_describe(shown, exc, family.settings_model, prefix="settings")) from None
     return config, settings
 
 
@@ -184,9 +182,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(
-    shown: str, exc: ValidationError, model: type[BaseModel], prefix: str | None = None
-) -> str:
+def _describe(shown: str, exc: ValidationError, model: type[BaseModel], prefix: str | None = None) -> str:
     lines = [f"Invalid alert config {shown}:"]
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]

@@ -93,7 +93,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
     ) as dag:
         from alertas_rapidas import steps
 
-        @task(task_id="extract")
+        @task(task_id="extract", multiple_outputs=False)
         def extract(**context: Any) -> dict[str, Any]:
             return steps.extract_step(config, family, settings, context)
 
@@ -101,11 +101,11 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
             return steps.transform_step(config, family, settings, extracted, context)
 
-        @task(task_id="render")
+        @task(task_id="render", multiple_outputs=False)
         def render(batch: dict[str, Any]) -> dict[str, Any]:
             return steps.render_step(config, family, batch)
 
-        @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1)
+        @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
         def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
             # One slice request reads every mapped result (iterating probes one past the end).
             results = list(deliveries[:]) if deliveries is not None else []

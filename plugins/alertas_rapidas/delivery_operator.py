@@ -69,13 +69,17 @@ class AlertEmailOperator(BaseOperator):
         options = RunOptions.from_params(context.get("params"))
         entries = json.loads(Path(self.batch["manifest"]).read_text(encoding="utf-8"))
         if options.dry_run:
-            log.info("Dry run: %d message(s) left unsent in %s", len(entries), Path(self.batch["manifest"]).parent)
+            log.info(
+                "Dry run: %d message(s) left unsent in %s", len(entries), Path(self.batch["manifest"]).parent
+            )
             return {"dry_run": len(entries)}
         if options.redirect_to:
             return self._send_redirected(entries, options.redirect_to)
         return self._send_with_ledger(entries, options, context)
 
-    def _send_with_ledger(self, entries: list[dict[str, Any]], options: RunOptions, context: Any) -> dict[str, int]:
+    def _send_with_ledger(
+        self, entries: list[dict[str, Any]], options: RunOptions, context: Any
+    ) -> dict[str, int]:
         from alertas_rapidas import ledger
         from alertas_rapidas.smtp_delivery import SendOutcome, send_message
 
@@ -88,9 +92,17 @@ class AlertEmailOperator(BaseOperator):
             try:
                 for entry in entries:
                     claimed, status = ledger.claim(
-                        conn, key=entry["key"], family=self.family, recipient_ref=entry["recipient_ref"],
-                        business_key=entry["business_key"], recipients=entry["envelope"], run_date=run_date,
-                        dag_id=dag_id, run_id=run_id, message_id=entry["message_id"], policy=policy_,
+                        conn,
+                        key=entry["key"],
+                        family=self.family,
+                        recipient_ref=entry["recipient_ref"],
+                        business_key=entry["business_key"],
+                        recipients=entry["envelope"],
+                        run_date=run_date,
+                        dag_id=dag_id,
+                        run_id=run_id,
+                        message_id=entry["message_id"],
+                        policy=policy_,
                     )
                     if not claimed:
                         counts["already_sent" if status in ("sent", "sending") else f"held_{status}"] += 1
@@ -98,29 +110,46 @@ class AlertEmailOperator(BaseOperator):
                     try:
                         client = session.client()
                     except Exception as exc:  # refused, unreachable, TLS or login failure
-                        outcome = SendOutcome("deferred", f"cannot connect to SMTP server: {type(exc).__name__}")
+                        outcome = SendOutcome(
+                            "deferred", f"cannot connect to SMTP server: {type(exc).__name__}"
+                        )
                         session.reset()
                     else:
                         outcome = send_message(
-                            client, sender=self._sender(session), recipients=entry["envelope"],
+                            client,
+                            sender=self._sender(session),
+                            recipients=entry["envelope"],
                             payload=self._payload(entry, session),
                         )
                         if outcome.connection_lost:
                             session.reset()
                     ledger.record_outcome(
-                        conn, key=entry["key"], status=outcome.status, reason=outcome.reason,
-                        smtp_response=outcome.response, refused=outcome.refused or None,
+                        conn,
+                        key=entry["key"],
+                        status=outcome.status,
+                        reason=outcome.reason,
+                        smtp_response=outcome.response,
+                        refused=outcome.refused or None,
                     )
                     counts[outcome.status] += 1
                     counts["refused_recipients"] += len(outcome.refused)
                     if outcome.status != "sent":
-                        log.warning("Message %s %s: %s", short_ref(entry["recipient_ref"]), outcome.status, outcome.reason)
+                        log.warning(
+                            "Message %s %s: %s",
+                            short_ref(entry["recipient_ref"]),
+                            outcome.status,
+                            outcome.reason,
+                        )
             finally:
                 session.reset()
         held = {k: v for k, v in counts.items() if k.startswith("held_")}
         log.info(
             "Batch delivered: sent %d, already sent %d, failed %d, deferred %d, unknown %d%s",
-            counts["sent"], counts["already_sent"], counts["failed"], counts["deferred"], counts["unknown"],
+            counts["sent"],
+            counts["already_sent"],
+            counts["failed"],
+            counts["deferred"],
+            counts["unknown"],
             f", held {held}" if held else "",
         )
         if counts["deferred"]:
@@ -139,7 +168,9 @@ class AlertEmailOperator(BaseOperator):
         try:
             for entry in entries:
                 outcome = send_message(
-                    session.client(), sender=self._sender(session), recipients=[redirect_to],
+                    session.client(),
+                    sender=self._sender(session),
+                    recipients=[redirect_to],
                     payload=self._payload(entry, session, redirect_to=redirect_to),
                 )
                 counts["redirected" if outcome.status == "sent" else outcome.status] += 1

@@ -9,7 +9,7 @@ backfill sends only what the ledger does not already hold as sent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +39,7 @@ class ClaimPolicy:
 
 
 @contextmanager
-def ledger_connection(conn_id: str) -> Iterator[Any]:
+def ledger_connection(conn_id: str) -> Generator[Any, None, None]:
     """An autocommit psycopg connection to the ledger database, schema ensured."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 
-
 PLAN_INFO = "plan.json"
 
 

@@ -140,10 +140,14 @@ class MessageRenderer:
     def _attach(
         self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
     ) -> None:
-        data = context if attachment.context_key is None else {
-            **context[attachment.context_key],
-            "lang": lang,
-        }
+        data = (
+            context
+            if attachment.context_key is None
+            else {
+                **context[attachment.context_key],
+                "lang": lang,
+            }
+        )
         if attachment.kind != "pdf":
             raise RenderError(f"attachment kind {attachment.kind!r} is not supported yet")
         html = render_template(self.env, self._name(attachment.template, lang, "html"), data)

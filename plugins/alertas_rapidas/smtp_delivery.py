@@ -31,9 +31,7 @@ def _classify(code: int) -> str:
     return "deferred" if 400 <= code < 500 else "failed"
 
 
-def send_message(
-    client: smtplib.SMTP, *, sender: str, recipients: list[str], payload: bytes
-) -> SendOutcome:
+def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], payload: bytes) -> SendOutcome:
     """Run one SMTP transaction (MAIL, RCPT per recipient, DATA) on an open connection."""
     phase = "mail"
     try:
@@ -64,5 +62,6 @@ def send_message(
         return SendOutcome(_classify(exc.smtp_code), "message refused", _reply(exc.smtp_code, exc.smtp_error))
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         status = "unknown" if phase == "data" else "deferred"
-        return SendOutcome(status, f"connection lost during {phase.upper()}: {type(exc).__name__}",
-                           connection_lost=True)
+        return SendOutcome(
+            status, f"connection lost during {phase.upper()}: {type(exc).__name__}", connection_lost=True
+        )

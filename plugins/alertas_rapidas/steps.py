@@ -24,14 +24,19 @@ from alertas_rapidas.timing import RunTime
 log = logging.getLogger(__name__)
 
 
-def extract_step(config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any) -> dict[str, Any]:
+def extract_step(
+    config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any
+) -> dict[str, Any]:
     from alertas_rapidas.extract import extract_queries
 
     run = run_time_of(config, context)
     params = family.sql_params(settings, run)
     log.info(
         "Extracting %s for run date %s (window %s to %s)",
-        config.key, run.run_date, run.window_start.isoformat(), run.window_end.isoformat(),
+        config.key,
+        run.run_date,
+        run.window_start.isoformat(),
+        run.window_end.isoformat(),
     )
     results = extract_queries(
         conn_id=DMS_CONN_ID,
@@ -58,7 +63,10 @@ def transform_step(
     info = write_plan(plan, run_folder(context) / "plan", config.batch_size, run=extracted["run"])
     log.info(
         "Planned %d message(s) from %d candidate(s) in %d batch(es); skipped: %s",
-        info["messages"], info["candidates"], len(info["batches"]), info["skipped"] or "none",
+        info["messages"],
+        info["candidates"],
+        len(info["batches"]),
+        info["skipped"] or "none",
     )
     return [{"path": path, "run": extracted["run"]} for path in info["batches"]]
 
@@ -99,7 +107,11 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     manifest_path = outbox / f"{batch.stem}.manifest.json"
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, outbox)
-    return {"manifest": str(manifest_path), "messages": len(manifest), "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat()}
+    return {
+        "manifest": str(manifest_path),
+        "messages": len(manifest),
+        "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat(),
+    }
 
 
 def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:

@@ -10,7 +10,16 @@ from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.run_context import RunOptions
 
-DELIVERY_COUNTS = ("sent", "already_sent", "failed", "deferred", "unknown", "refused_recipients", "redirected", "dry_run")
+DELIVERY_COUNTS = (
+    "sent",
+    "already_sent",
+    "failed",
+    "deferred",
+    "unknown",
+    "refused_recipients",
+    "redirected",
+    "dry_run",
+)
 
 
 def build_summary(
@@ -75,12 +84,24 @@ def record_summary(
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
         if planned and not options.dry_run and not options.redirect_to:
             skips = [
-                (idempotency_key(config.key, s.recipient_ref, s.business_key), s.recipient_ref, s.business_key, s.reason)
+                (
+                    idempotency_key(config.key, s.recipient_ref, s.business_key),
+                    s.recipient_ref,
+                    s.business_key,
+                    s.reason,
+                )
                 for s in read_skipped(planned["skipped_path"])
             ]
-            ledger.record_skips(conn, family=config.key, skips=skips, run_date=run_date,
-                                dag_id=dag_id, run_id=run_id)
+            ledger.record_skips(
+                conn, family=config.key, skips=skips, run_date=run_date, dag_id=dag_id, run_id=run_id
+            )
         ledger.record_run(
-            conn, dag_id=dag_id, run_id=run_id, family=config.key, run_date=run_date,
-            logical_date=context.get("logical_date"), dry_run=options.dry_run, summary=summary,
+            conn,
+            dag_id=dag_id,
+            run_id=run_id,
+            family=config.key,
+            run_date=run_date,
+            logical_date=context.get("logical_date"),
+            dry_run=options.dry_run,
+            summary=summary,
         )

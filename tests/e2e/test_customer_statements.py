@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from alertas_rapidas.paths import run_dir
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
 
 pytestmark = pytest.mark.e2e
@@ -47,12 +48,24 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     assert filename == "estado-de-cuenta-C001-2026-10.pdf"
     text = pdf_text(pdf)
     for expected in [
-        "Autosur S.A.", "30-71234567-8", "Transportes del Sur S.R.L.",
+        "Autosur S.A.",
+        "30-71234567-8",
+        "Transportes del Sur S.R.L.",
         "01/10/2026 al 31/10/2026",
-        "Cuenta corriente en ARS", "Saldo anterior", "749.999,50",
-        "05/10/2026", "Factura A 0001-00001234", "1.234,56", "751.234,06",
-        "20/10/2026", "Recibo 0001-00000456", "500.000,00", "251.234,06",
-        "Cuenta corriente en USD", "10/10/2026", "15.000,00",
+        "Cuenta corriente en ARS",
+        "Saldo anterior",
+        "749.999,50",
+        "05/10/2026",
+        "Factura A 0001-00001234",
+        "1.234,56",
+        "751.234,06",
+        "20/10/2026",
+        "Recibo 0001-00000456",
+        "500.000,00",
+        "251.234,06",
+        "Cuenta corriente en USD",
+        "10/10/2026",
+        "15.000,00",
     ]:
         assert expected in text, expected
     assert "noviembre" not in text and "999,99" not in text  # November is not in October's statement
@@ -76,13 +89,22 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     # The ledger: three sent, five skipped with their reasons, no entry for C009.
     rows = {row["recipient_ref"]: row for row in ledger_rows(ledger, "customer_statements")}
     assert {ref: row["status"] for ref, row in rows.items()} == {
-        "customer:1": "sent", "customer:2": "sent", "customer:8": "sent",
-        "customer:3": "skipped", "customer:4": "skipped", "customer:5": "skipped",
-        "customer:6": "skipped", "customer:7": "skipped",
+        "customer:1": "sent",
+        "customer:2": "sent",
+        "customer:8": "sent",
+        "customer:3": "skipped",
+        "customer:4": "skipped",
+        "customer:5": "skipped",
+        "customer:6": "skipped",
+        "customer:7": "skipped",
     }
-    assert {ref: rows[ref]["reason"] for ref in ("customer:3", "customer:4", "customer:5", "customer:6", "customer:7")} == {
-        "customer:3": "no_email", "customer:4": "malformed_email", "customer:5": "opted_out",
-        "customer:6": "inactive", "customer:7": "no_activity",
+    skipped = ("customer:3", "customer:4", "customer:5", "customer:6", "customer:7")
+    assert {ref: rows[ref]["reason"] for ref in skipped} == {
+        "customer:3": "no_email",
+        "customer:4": "malformed_email",
+        "customer:5": "opted_out",
+        "customer:6": "inactive",
+        "customer:7": "no_activity",
     }
     assert {row["business_key"] for row in rows.values()} == {"statement:2026-10"}
 
@@ -90,7 +112,11 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     assert summary["candidates"] == 8
     assert summary["sent"] == 3
     assert summary["skipped"] == {
-        "inactive": 1, "malformed_email": 1, "no_activity": 1, "no_email": 1, "opted_out": 1,
+        "inactive": 1,
+        "malformed_email": 1,
+        "no_activity": 1,
+        "no_email": 1,
+        "opted_out": 1,
     }
 
     # Running the same date again sends nothing more.
@@ -99,15 +125,15 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     assert rerun.state == "success"
     assert mail_sink.store.messages == []
     assert last_summary(ledger, DAG_ID)["already_sent"] == 3
-    assert {row["attempts"] for row in ledger_rows(ledger, "customer_statements") if row["status"] == "sent"} == {1}
+    sent_rows = [row for row in ledger_rows(ledger, "customer_statements") if row["status"] == "sent"]
+    assert [row["attempts"] for row in sent_rows] == [1, 1, 1]
 
 
-def test_dry_run_writes_eml_files_and_sends_nothing(statements_dms, dagbag, mail_sink, ledger, session_dir):
+def test_dry_run_writes_eml_files_and_sends_nothing(statements_dms, dagbag, mail_sink, ledger):
     run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES, dry_run=True)
     assert run.state == "success"
     assert mail_sink.store.messages == []
-    outbox = next((session_dir / "work" / DAG_ID).glob(f"*{run.run_id[-12:].replace(':', '_')}*/plan/outbox"), None) \
-        or next(p for p in (session_dir / "work" / DAG_ID).rglob("outbox") if p.is_dir())
+    outbox = run_dir(DAG_ID, run.run_id) / "plan" / "outbox"
     assert len(list(outbox.glob("*.eml"))) == 3
     assert ledger_rows(ledger, "customer_statements") == []
     assert last_summary(ledger, DAG_ID)["dry_run"] == 3

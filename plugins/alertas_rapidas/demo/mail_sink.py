@@ -33,10 +33,7 @@ class ReceivedMessage:
         return str(self.message["Subject"] or "")
 
     def attachments(self) -> list[tuple[str, bytes]]:
-        return [
-            (part.get_filename() or "", part.get_content())
-            for part in self.message.iter_attachments()
-        ]
+        return [(part.get_filename() or "", part.get_content()) for part in self.message.iter_attachments()]
 
 
 @dataclass
@@ -63,6 +60,7 @@ class MailStore:
     def write_index(self) -> None:
         """An index.html listing every stored message: recipients, subject, attachments."""
         assert self.folder is not None
+        self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
         for number, item in enumerate(list(self.messages), start=1):
             names = ", ".join(name for name, _ in item.attachments())

@@ -76,9 +76,10 @@ def _sections(
     frame["closing"] = frame["opening"] + frame["debit_total"] - frame["credit_total"]
     local = customers.set_index("customer_id")["local_currency"].astype("string")
     frame["kind"] = (
-        frame["customer_id"].map(local).eq(frame["currency"].astype("string")).map(
-            {True: "local", False: "foreign"}
-        )
+        frame["customer_id"]
+        .map(local)
+        .eq(frame["currency"].astype("string"))
+        .map({True: "local", False: "foreign"})
     )
     if settings.currencies != "both":
         frame = frame[frame["kind"] == settings.currencies]
@@ -125,9 +126,10 @@ def _movements_by_section(
     ).sort_values(["customer_id", "currency", "movement_date", "movement_id"], kind="stable")
     openings["currency"] = openings["currency"].astype("string")
     frame = frame.merge(openings, on=["customer_id", "currency"], how="inner")
-    frame["balance"] = frame["opening"] + (frame["debit"] - frame["credit"]).groupby(
-        [frame["customer_id"], frame["currency"]]
-    ).cumsum()
+    frame["balance"] = (
+        frame["opening"]
+        + (frame["debit"] - frame["credit"]).groupby([frame["customer_id"], frame["currency"]]).cumsum()
+    )
 
     grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for row in frame.itertuples(index=False):

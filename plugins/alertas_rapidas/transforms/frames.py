@@ -7,9 +7,7 @@ import pandas as pd
 
 def to_cents(values: pd.Series) -> pd.Series:
     """Money (Decimal, float or NaN) as whole cents in int64: exact sums, exact formatting."""
-    return (pd.to_numeric(values, errors="coerce").fillna(0).astype("float64") * 100).round().astype(
-        "int64"
-    )
+    return (pd.to_numeric(values, errors="coerce").fillna(0).astype("float64") * 100).round().astype("int64")
 
 
 def to_iso_date(values: pd.Series) -> pd.Series:

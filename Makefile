@@ -1,0 +1,35 @@
+# Alertas Rápidas — the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DATE ?= 2026-11-01
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint format clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run every alert DAG for DATE
+	$(PY) -m alertas_rapidas.demo --date $(DATE)
+
+test: install  ## lint, then every test (real PostgreSQL, real SMTP server, real DAG runs)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .demo .bench .pytest_cache

@@ -1,0 +1,200 @@
+"""`python -m alertas_rapidas.demo`: the whole package on embedded defaults, for a newcomer.
+
+Starts (or uses) a PostgreSQL, creates and fills the demo DMS, starts a local SMTP sink that keeps
+every message as `.eml` with an `index.html`, runs every alert DAG for one date with
+`dag.test()`, and prints what each family did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEALERSHIP_TZ = "America/Argentina/Buenos_Aires"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m alertas_rapidas.demo", description=__doc__)
+    parser.add_argument("--date", default="2026-11-01", help="run date, dealership time (default 2026-11-01)")
+    parser.add_argument("--at", default="08:00", help="time of day of the runs, dealership time (08:00)")
+    parser.add_argument("--out", default=str(PROJECT_ROOT / ".demo"), help="demo folder (.demo)")
+    parser.add_argument("--seed", type=int, default=7, help="demo data seed (7)")
+    parser.add_argument("--customers", type=int, default=60, help="demo customers (60)")
+    parser.add_argument("--dag", action="append", help="run only this DAG id (repeatable)")
+    parser.add_argument(
+        "--dms-dsn",
+        default=os.environ.get("DMS_DSN"),
+        help="use this PostgreSQL for the DMS and the ledger instead of an embedded one "
+        "(env DMS_DSN); its `dms` schema is created and filled only if absent, or with --reset-dms",
+    )
+    parser.add_argument("--reset-dms", action="store_true", help="drop and refill `dms` in --dms-dsn")
+    return parser.parse_args(argv)
+
+
+def prepare_environment(out: Path) -> None:
+    """Airflow settings for the demo; must run before anything imports Airflow."""
+    os.environ["AIRFLOW_HOME"] = str(out / "airflow")
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
+    os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PROJECT_ROOT / "plugins")
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = os.environ.get("DEMO_LOG_LEVEL", "WARNING")
+    os.environ["ALERTAS_WORK_DIR"] = str(out / "work")
+
+
+def step(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def migrate_airflow_db() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+
+
+def setup_database(args: argparse.Namespace, out: Path) -> object | None:
+    """Start or reach PostgreSQL, fill the DMS, point the two Postgres connections at it."""
+
+    import psycopg
+
+    from alertas_rapidas.demo import dms_data
+    from alertas_rapidas.demo.local_postgres import LocalPostgres
+
+    server = None
+    if args.dms_dsn:
+        dms_dsn = alerts_dsn = args.dms_dsn
+        step("Using the PostgreSQL given by --dms-dsn / DMS_DSN")
+        with psycopg.connect(dms_dsn, autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_namespace where nspname = 'dms'").fetchone()
+            if exists and not args.reset_dms:
+                step("Schema dms exists: left as it is (use --reset-dms to refill it with demo data)")
+            else:
+                conn.execute("drop schema if exists dms cascade")
+                conn.execute("drop schema if exists alerts cascade")
+                dms_data.create_schema(conn)
+                dms_data.load_demo_data(
+                    conn,
+                    seed=args.seed,
+                    customers=args.customers,
+                    reference_date=date.fromisoformat(args.date),
+                )
+        os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = _postgres_uri(dms_dsn)
+        os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = _postgres_uri(alerts_dsn)
+        return None
+
+    step("Starting an embedded PostgreSQL (pgserver)")
+    server = LocalPostgres(out / "pg").start()
+    server.create_database("dms", drop=True)
+    server.create_database("alerts", drop=True)
+    with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:
+        step(f"Creating schema dms and loading demo data (seed {args.seed}, {args.customers} customers)")
+        dms_data.create_schema(conn)
+        counts = dms_data.load_demo_data(
+            conn, seed=args.seed, customers=args.customers, reference_date=date.fromisoformat(args.date)
+        )
+        print("    " + ", ".join(f"{table} {n}" for table, n in counts.items() if n), flush=True)
+    os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = server.connection_json("dms")
+    os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = server.connection_json("alerts")
+    return server
+
+
+def _postgres_uri(dsn: str) -> str:
+    """Airflow accepts a libpq URI as a connection; `postgresql://` is its postgres type."""
+    return dsn.replace("postgres://", "postgresql://", 1)
+
+
+def run_all(dag_ids: list[str] | None, logical_date: datetime) -> list[tuple[str, str, float]]:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    if bag.import_errors:
+        for path, error in bag.import_errors.items():
+            print(f"!! import error in {path}:\n{error}", file=sys.stderr)
+    selected = sorted(dag_id for dag_id in bag.dags if dag_id.startswith("alert_"))
+    if dag_ids:
+        unknown = sorted(set(dag_ids) - set(selected))
+        if unknown:
+            raise SystemExit(f"unknown DAG id(s): {', '.join(unknown)}; known: {', '.join(selected)}")
+        selected = [dag_id for dag_id in selected if dag_id in dag_ids]
+    outcomes = []
+    for dag_id in selected:
+        started = time.monotonic()
+        print(f"    running {dag_id} ...", end="", flush=True)
+        run = bag.get_dag(dag_id).test(logical_date=logical_date)
+        elapsed = time.monotonic() - started
+        print(f" {run.state} in {elapsed:.1f} s", flush=True)
+        outcomes.append((dag_id, str(run.state), elapsed))
+    return outcomes
+
+
+def print_summary(outcomes: list[tuple[str, str, float]]) -> None:
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import ledger_connection
+
+    print()
+    header = f"{'family':<34}{'state':<9}{'candidates':>11}{'sent':>6}{'failed':>8}  skipped by reason"
+    print(header)
+    print("-" * (len(header) + 20))
+    with ledger_connection(ALERTS_CONN_ID) as conn:
+        for dag_id, state, _elapsed in outcomes:
+            row = conn.execute(
+                "select summary from alerts.runs where dag_id = %s order by finished_at desc limit 1",
+                (dag_id,),
+            ).fetchone()
+            summary = row[0] if row else {}
+            skipped = ", ".join(f"{k} {v}" for k, v in sorted((summary.get("skipped") or {}).items())) or "-"
+            print(
+                f"{dag_id.removeprefix('alert_'):<34}{state:<9}{summary.get('candidates', 0):>11}"
+                f"{summary.get('sent', 0):>6}{summary.get('failed', 0):>8}  {skipped}"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    out = Path(args.out).resolve()
+    mail_dir = out / "mail"
+    for stale in (mail_dir, out / "work", out / "airflow"):
+        shutil.rmtree(stale, ignore_errors=True)
+    prepare_environment(out)
+
+    from alertas_rapidas.demo.mail_sink import MailSink
+
+    step(f"Preparing Airflow's metadata database in {out / 'airflow'}")
+    migrate_airflow_db()
+    server = setup_database(args, out)
+    try:
+        with MailSink(folder=mail_dir) as sink:
+            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+            sink.store.write_index()
+            run_at = datetime.combine(
+                date.fromisoformat(args.date), clock.fromisoformat(args.at), tzinfo=ZoneInfo(DEALERSHIP_TZ)
+            )
+            step(f"Running every alert DAG for {run_at.isoformat()} (SMTP sink on port {sink.port})")
+            outcomes = run_all(args.dag, run_at)
+            print_summary(outcomes)
+            received = len(sink.store.messages)
+    finally:
+        if server is not None:
+            server.stop()
+    print()
+    print(f"{received} message(s) received by the SMTP sink. Open {mail_dir / 'index.html'}")
+    failed = [dag_id for dag_id, state, _ in outcomes if state != "success"]
+    if failed:
+        print(f"Runs that did not succeed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
