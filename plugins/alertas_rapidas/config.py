@@ -71,6 +71,17 @@ class FreshnessRequirement(_Strict):
     max_age: timedelta
 
 
+class FreshnessWait(_Strict):
+    """How a family waits for `requires_fresh`: the sensor's mode, poke interval and timeout.
+
+    On timeout the run ends without mailing and its summary names the stale interfaces.
+    """
+
+    mode: Literal["reschedule", "poke"] = "reschedule"
+    poke_interval: timedelta = timedelta(minutes=5)
+    timeout: timedelta = timedelta(hours=2)
+
+
 class FamilyConfig(_Strict):
     """One alert family: what it is, when it runs, who owns it and its family settings."""
 
@@ -95,6 +106,7 @@ class FamilyConfig(_Strict):
     cc: list[EmailStr] = Field(default_factory=list)
     bcc: list[EmailStr] = Field(default_factory=list)
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
+    freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("timezone")

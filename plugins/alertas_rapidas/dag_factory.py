@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, TriggerRule, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, task
 
 from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
@@ -111,7 +111,22 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
             results = list(deliveries[:]) if deliveries is not None else []
             return steps.summarize_step(config, [r for r in results if r], context)
 
-        batches = transform(extract())
+        extracted = extract()
+        if config.requires_fresh:
+            wait = config.freshness_wait
+
+            @task.sensor(
+                task_id="wait_for_fresh_data",
+                mode=wait.mode,
+                poke_interval=wait.poke_interval,
+                timeout=wait.timeout,
+                soft_fail=True,  # on timeout: skip the rest; the summary says which data was stale
+            )
+            def wait_for_fresh_data(**context: Any) -> PokeReturnValue:
+                return PokeReturnValue(is_done=steps.freshness_step(config, context))
+
+            wait_for_fresh_data() >> extracted
+        batches = transform(extracted)
         rendered = render.expand(batch=batches)
         delivered = AlertEmailOperator.partial(task_id="deliver", family=config.key).expand(batch=rendered)
         summarize(delivered.output)

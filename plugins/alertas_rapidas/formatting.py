@@ -56,3 +56,25 @@ def month_label(value: date | datetime | str, language: str = "es") -> str:
     """'octubre de 2026' (es) or 'October 2026' (en)."""
     pattern = MONTH_PATTERNS.get(language, MONTH_PATTERNS["es"])
     return format_date(as_date(value), pattern, locale=locale_for(language))
+
+
+def quantity(value: float | int | Decimal | str | None, language: str = "es") -> str:
+    """A quantity with up to 3 decimals, no trailing zeros: '12', '1,5' (es) / '1.5' (en)."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(str(value)), format="#,##0.###", locale=locale_for(language))
+
+
+def cell(value: object, kind: str, language: str = "es") -> str:
+    """A report cell formatted by its column kind (see `messages.Column`)."""
+    if value is None or value == "":
+        return ""
+    if kind == "money":
+        return money(int(value), language)  # type: ignore[arg-type]
+    if kind == "date":
+        return short_date(value, language)  # type: ignore[arg-type]
+    if kind == "quantity":
+        return quantity(value, language)  # type: ignore[arg-type]
+    if kind == "int":
+        return format_decimal(int(value), locale=locale_for(language))  # type: ignore[arg-type]
+    return str(value)

@@ -15,12 +15,44 @@ AttachmentKind = Literal["pdf", "xlsx"]
 
 @dataclass(frozen=True)
 class AttachmentSpec:
-    """An attachment rendered from a template (`<template>.<lang>.html` for PDF)."""
+    """An attachment of a message.
 
-    template: str
+    `pdf`: rendered from the template `<template>.<lang>.html` of the family's folder (a name
+    starting with `_` is taken from the templates root, e.g. `_layouts/report`). `xlsx`: a sheet
+    built from a `Table` in the context. The template sees the message's context, or `context`
+    when given (e.g. one document of several), plus `lang`.
+    """
+
     filename: str
     kind: AttachmentKind = "pdf"
-    context_key: str | None = None  # render with context[context_key] instead of the whole context
+    template: str | None = None
+    context: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a tabular report: `kind` tells how values are formatted."""
+
+    key: str
+    label_es: str
+    label_en: str
+    kind: Literal["text", "money", "date", "int", "quantity"] = "text"
+
+    def label(self, language: str) -> str:
+        return self.label_en if language == "en" else self.label_es
+
+
+def table(columns: list[Column], rows: list[dict[str, Any]], title_es: str, title_en: str) -> dict[str, Any]:
+    """A report table as plain data (JSON-friendly) for templates and XLSX attachments.
+
+    Money values are integer cents; dates ISO strings; quantities numbers.
+    """
+    return {
+        "title_es": title_es,
+        "title_en": title_en,
+        "columns": [asdict(column) for column in columns],
+        "rows": rows,
+    }
 
 
 @dataclass

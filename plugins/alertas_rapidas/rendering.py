@@ -41,6 +41,7 @@ def template_environment(templates_dir: str = str(TEMPLATES_DIR)) -> Environment
         lstrip_blocks=True,
     )
     env.filters.update(
+        cell=formatting.cell,
         money=formatting.money,
         money_currency=formatting.money_with_currency,
         short_date=formatting.short_date,
@@ -100,7 +101,8 @@ class MessageRenderer:
         self._templates = frozenset(self.env.list_templates())
 
     def _name(self, stem: str, language: str, suffix: str) -> str:
-        return f"{self.template_dir}/{stem}.{language}.{suffix}"
+        folder = "" if stem.startswith("_") else f"{self.template_dir}/"
+        return f"{folder}{stem}.{language}.{suffix}"
 
     def _has(self, name: str) -> bool:
         return name in self._templates
@@ -140,23 +142,22 @@ class MessageRenderer:
     def _attach(
         self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
     ) -> None:
-        data = (
-            context
-            if attachment.context_key is None
-            else {
-                **context[attachment.context_key],
-                "lang": lang,
-            }
-        )
-        if attachment.kind != "pdf":
-            raise RenderError(f"attachment kind {attachment.kind!r} is not supported yet")
+        data = context if attachment.context is None else {**attachment.context, "lang": lang}
+        filename = one_line(attachment.filename)
+        if attachment.kind == "xlsx":
+            from alertas_rapidas.xlsx import table_to_xlsx
+
+            mail.add_attachment(
+                table_to_xlsx(data["table"], lang),
+                maintype="application",
+                subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                filename=filename,
+            )
+            return
+        if not attachment.template:
+            raise RenderError(f"PDF attachment {filename!r} names no template")
         html = render_template(self.env, self._name(attachment.template, lang, "html"), data)
-        mail.add_attachment(
-            self.pdf_renderer(html),
-            maintype="application",
-            subtype="pdf",
-            filename=one_line(attachment.filename),
-        )
+        mail.add_attachment(self.pdf_renderer(html), maintype="application", subtype="pdf", filename=filename)
 
     @staticmethod
     def _address(address: str, display_name: str | None) -> Address:

@@ -24,6 +24,23 @@ from alertas_rapidas.timing import RunTime
 log = logging.getLogger(__name__)
 
 
+def freshness_step(config: FamilyConfig, context: Any) -> bool:
+    """One poke of the freshness sensor: are all `requires_fresh` interfaces fresh at T?"""
+    from alertas_rapidas.extract import connect_read_only
+    from alertas_rapidas.freshness import check_interfaces
+
+    run = run_time_of(config, context)
+    limits = {item.interface: item.max_age for item in config.requires_fresh}
+    with connect_read_only(DMS_CONN_ID, config.statement_timeout) as conn:
+        statuses = check_interfaces(conn, limits, run.at)
+    folder = run_folder(context)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "freshness.json").write_text(json.dumps([s.to_dict() for s in statuses]), encoding="utf-8")
+    for status in statuses:
+        log.info("Freshness %s", status.describe())
+    return all(status.fresh for status in statuses)
+
+
 def extract_step(
     config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any
 ) -> dict[str, Any]:
@@ -119,9 +136,13 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     from alertas_rapidas.plan_io import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
 
-    planned = read_plan_info(run_folder(context) / "plan")
+    folder = run_folder(context)
+    planned = read_plan_info(folder / "plan")
+    freshness_file = folder / "freshness.json"
+    freshness = json.loads(freshness_file.read_text(encoding="utf-8")) if freshness_file.exists() else None
     options = RunOptions.from_params(context.get("params"))
-    summary = build_summary(config.key, planned, deliveries or [], options)
+    run_date = run_time_of(config, context).run_date
+    summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
     record_summary(config, planned, summary, options, context)
     for line in format_summary(summary):
         log.info("%s", line)

@@ -23,8 +23,15 @@ DELIVERY_COUNTS = (
 
 
 def build_summary(
-    family: str, planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], options: RunOptions
+    family: str,
+    run_date: date,
+    planned: dict[str, Any] | None,
+    deliveries: list[dict[str, Any]],
+    options: RunOptions,
+    freshness: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """Counts of one run. `held_back` lists the stale interfaces when the run waited in vain."""
+    stale = [item for item in freshness or [] if not item["fresh"]] if not planned else []
     totals: Counter[str] = Counter()
     for result in deliveries:
         if result:
@@ -32,7 +39,7 @@ def build_summary(
     planned = planned or {}
     summary = {
         "family": family,
-        "run_date": (planned.get("run") or {}).get("at", "")[:10] or None,
+        "run_date": run_date.isoformat(),
         "candidates": int(planned.get("candidates", 0)),
         "messages": int(planned.get("messages", 0)),
         "skipped": dict(sorted((planned.get("skipped") or {}).items())),
@@ -40,6 +47,8 @@ def build_summary(
         "dry_run_mode": options.dry_run,
         "complete": bool(planned),
     }
+    if stale:
+        summary["held_back"] = stale
     return summary
 
 
@@ -49,6 +58,11 @@ def format_summary(summary: dict[str, Any]) -> list[str]:
     lines = [
         f"Run summary of {summary['family']} for {summary['run_date']}"
         + (" (DRY RUN: nothing sent)" if summary["dry_run_mode"] else ""),
+        *[
+            f"  HELD BACK: interface {item['interface']} is stale (last success "
+            f"{item['last_success'] or 'never'}, limit {item['max_age_hours']} h): nothing was sent"
+            for item in summary.get("held_back", [])
+        ],
         f"  candidates      {summary['candidates']}",
         f"  messages        {summary['messages']}",
         f"  sent            {summary['sent']}",
@@ -80,7 +94,7 @@ def record_summary(
     from alertas_rapidas.plan_io import read_skipped
 
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
-    run_date = date.fromisoformat(summary["run_date"]) if summary["run_date"] else None
+    run_date = date.fromisoformat(summary["run_date"])
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
         if planned and not options.dry_run and not options.redirect_to:
             skips = [

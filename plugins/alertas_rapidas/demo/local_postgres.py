@@ -6,6 +6,7 @@ No manual install and no root restrictions. Connections go through the server's 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,9 @@ class LocalPostgres:
     def start(self) -> LocalPostgres:
         import pgserver
 
+        # pgserver logs every pg_ctl call at INFO, and once more from an atexit hook after the
+        # test runner has closed its streams: keep only its warnings.
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
         return self
