@@ -71,20 +71,24 @@ def claim(
     run_id: str,
     message_id: str,
     policy: ClaimPolicy,
+    claim_token: str | None = None,
+    claim_try: int | None = None,
 ) -> tuple[bool, str | None]:
     """Claim one message for sending; return (claimed, current status when not claimed)."""
     row = conn.execute(
         """
         insert into alerts.deliveries as d (
             idempotency_key, family, recipient_ref, business_key, status, run_date,
-            dag_id, run_id, recipients, message_id, attempts
+            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try
         )
         values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, 'sending',
-                %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1)
+                %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
+                %(claim_token)s, %(claim_try)s)
         on conflict (idempotency_key) do update
             set status = 'sending', reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
+                claim_token = excluded.claim_token, claim_try = excluded.claim_try,
                 refused = null, smtp_response = null, updated_at = now()
             where d.status = any(%(states)s)
         returning d.status
@@ -99,6 +103,8 @@ def claim(
             "run_id": run_id,
             "recipients": recipients,
             "message_id": message_id,
+            "claim_token": claim_token,
+            "claim_try": claim_try,
             "states": policy.states(),
         },
     ).fetchone()
@@ -108,6 +114,20 @@ def claim(
         "select status from alerts.deliveries where idempotency_key = %s", (key,)
     ).fetchone()
     return False, current[0] if current else None
+
+
+def mark_interrupted(conn: Any, *, claim_token: str, try_number: int) -> int:
+    """Messages an earlier try of this task left `sending`: their outcome is unknown."""
+    cursor = conn.execute(
+        """
+        update alerts.deliveries
+           set status = 'unknown', updated_at = now(),
+               reason = 'the sending task stopped during the SMTP transaction; outcome unknown'
+         where status = 'sending' and claim_token = %s and claim_try < %s
+        """,
+        (claim_token, try_number),
+    )
+    return cursor.rowcount
 
 
 def record_outcome(

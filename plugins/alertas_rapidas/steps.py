@@ -143,7 +143,43 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     options = RunOptions.from_params(context.get("params"))
     run_date = run_time_of(config, context).run_date
     summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
+    problems = run_problems(planned, deliveries, summary)
+    summary["problems"] = problems
     record_summary(config, planned, summary, options, context)
     for line in format_summary(summary):
         log.info("%s", line)
+    if problems:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from alertas_rapidas.notices import send_failure_notice
+
+        outcome = send_failure_notice(
+            config,
+            dag_id=context["dag"].dag_id,
+            run_id=context["run_id"],
+            run_date=run_date,
+            problems=problems,
+            summary=summary,
+        )
+        log.warning("Run flagged as failed (%s): %s", outcome, "; ".join(problems))
+        raise AirflowFailException("run flagged: " + "; ".join(problems))
     return summary
+
+
+def run_problems(
+    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: dict[str, Any]
+) -> list[str]:
+    """What makes a run a failure the data team must look at (counts only)."""
+    problems = []
+    if planned is None and not summary.get("held_back"):
+        problems.append("extract or transform did not finish: nothing was delivered")
+    elif planned is not None and len(deliveries) < len(planned["batches"]):
+        missing = len(planned["batches"]) - len(deliveries)
+        problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
+    if summary["failed"]:
+        problems.append(f"{summary['failed']} message(s) failed permanently")
+    if summary["refused_recipients"]:
+        problems.append(f"{summary['refused_recipients']} recipient(s) refused by the SMTP server")
+    if summary["unknown"]:
+        problems.append(f"{summary['unknown']} message(s) with unknown outcome")
+    return problems

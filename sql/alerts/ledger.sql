@@ -27,6 +27,11 @@ create table if not exists alerts.deliveries (
     sent_at timestamptz
 );
 
+-- Which task instance claimed a row, and in which try: lets a retry recognise what an earlier,
+-- interrupted try left `sending` (then `unknown`). Added for ledgers created before them.
+alter table alerts.deliveries add column if not exists claim_token text;
+alter table alerts.deliveries add column if not exists claim_try integer;
+
 create index if not exists deliveries_family_run_date on alerts.deliveries (family, run_date);
 create index if not exists deliveries_status on alerts.deliveries (status)
     where status in ('sending', 'deferred', 'unknown', 'failed');

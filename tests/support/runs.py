@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from alertas_rapidas.dag_factory import run_params
 
-def run_dag(dagbag: Any, dag_id: str, logical_date: str, **conf: Any) -> Any:
-    """Run `dag_id` for `logical_date` (ISO 8601 with offset); return the finished DagRun."""
+
+def run_dag(
+    dagbag: Any, dag_id: str, logical_date: str | None, *, retries: int | None = None, **conf: Any
+) -> Any:
+    """Run `dag_id` for `logical_date` (ISO 8601 with offset); return the finished DagRun.
+
+    `logical_date=None` makes a manual run with no logical date (its run_after is now).
+    `retries` overrides every task's retries for this run (with no delay between tries).
+    """
     dag = dagbag.get_dag(dag_id)
     assert dag is not None, f"{dag_id} not in the DagBag: {dagbag.import_errors}"
-    return dag.test(logical_date=datetime.fromisoformat(logical_date), run_conf=conf or None)
+    saved = [(task, task.retries, task.retry_delay) for task in dag.tasks]
+    if retries is not None:
+        for task in dag.tasks:
+            task.retries, task.retry_delay = retries, timedelta(0)
+    # dag.test() keeps a run's conf in the DAG's params, so every run states all of them.
+    run_conf = {name: param.value for name, param in run_params().items()} | conf
+    try:
+        when = datetime.fromisoformat(logical_date) if logical_date else None
+        return dag.test(logical_date=when, run_conf=run_conf)
+    finally:
+        for task, task_retries, delay in saved:
+            task.retries, task.retry_delay = task_retries, delay
 
 
 def ledger_rows(conn: Any, family: str) -> list[dict[str, Any]]:

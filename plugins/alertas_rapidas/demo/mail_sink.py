@@ -37,11 +37,28 @@ class ReceivedMessage:
 
 
 @dataclass
+class Faults:
+    """Failures the sink can be told to inject (tests of delivery guarantees)."""
+
+    refuse_recipients: dict[str, str] = field(default_factory=dict)  # address -> SMTP reply, e.g. "550 ..."
+    data_reply: str | None = None  # reply to the end of DATA instead of accepting, e.g. "451 ..."
+    drop_after_data: bool = False  # store the message, then close the connection without replying
+    on_data: Any = None  # called with the number of messages stored so far, before replying
+
+    def reset(self) -> None:
+        self.refuse_recipients.clear()
+        self.data_reply = None
+        self.drop_after_data = False
+        self.on_data = None
+
+
+@dataclass
 class MailStore:
     """What the sink received; optionally mirrored to a folder of `.eml` files."""
 
     folder: Path | None = None
     messages: list[ReceivedMessage] = field(default_factory=list)
+    faults: Faults = field(default_factory=Faults)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, item: ReceivedMessage) -> None:
@@ -56,6 +73,7 @@ class MailStore:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+        self.faults.reset()
 
     def write_index(self) -> None:
         """An index.html listing every stored message: recipients, subject, attachments."""
@@ -89,7 +107,19 @@ class _Handler:
     def __init__(self, store: MailStore) -> None:
         self.store = store
 
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        refusal = self.store.faults.refuse_recipients.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        faults = self.store.faults
+        if faults.data_reply:
+            return faults.data_reply
         self.store.add(
             ReceivedMessage(
                 mail_from=envelope.mail_from,
@@ -97,6 +127,10 @@ class _Handler:
                 data=bytes(envelope.original_content or envelope.content),
             )
         )
+        if faults.on_data is not None:
+            faults.on_data(len(self.store.messages))
+        if faults.drop_after_data:
+            server.transport.close()
         return "250 Message accepted for delivery"
 
 

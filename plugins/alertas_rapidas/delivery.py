@@ -1,0 +1,181 @@
+"""Deliver rendered messages: ledger claim first, then one SMTP transaction per message.
+
+For each message of a batch manifest: claim it in the ledger (committed), send it, record the
+outcome. Messages already sent, or being sent by another run, are not claimed and not sent.
+A message left `sending` by an earlier, interrupted try of the same task is marked `unknown`
+(it may have reached the server) and is never re-sent automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+from alertas_rapidas import ledger
+from alertas_rapidas.messages import short_ref
+from alertas_rapidas.smtp_delivery import SendOutcome, send_message
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryDeferred(RuntimeError):
+    """Some messages hit a transient failure; the task is retried and sends only those."""
+
+
+class SmtpSession(SmtpHook):
+    """The provider's hook for the connection settings (host, TLS, login, timeout).
+
+    Sending is done step by step by `send_message`; the hook's own `send_email_smtp` re-sends
+    after a disconnect and drops refused recipients, which the ledger cannot allow.
+    """
+
+    def client(self) -> Any:
+        return self.get_conn()._smtp_client
+
+    def sender(self) -> str:
+        """The envelope sender: the connection's `from_email` (no server contact needed)."""
+        if self.smtp_connection is None:
+            self.smtp_connection = self.get_connection(self.smtp_conn_id)
+        if not self.from_email:
+            raise ValueError(
+                f"connection {self.smtp_conn_id!r} has no 'from_email' extra: set it to the address "
+                "alerts are sent from"
+            )
+        return self.from_email
+
+    def reset(self) -> None:
+        if self._smtp_client is not None:
+            try:
+                self._smtp_client.close()
+            finally:
+                self._smtp_client = None
+
+    def send(self, recipients: list[str], payload: bytes) -> SendOutcome:
+        """One transaction; a refused or lost connection is a transient (`deferred`) outcome."""
+        try:
+            client = self.client()
+        except Exception as exc:  # refused, unreachable, TLS or login failure
+            self.reset()
+            return SendOutcome("deferred", f"cannot connect to the SMTP server: {type(exc).__name__}")
+        outcome = send_message(client, sender=self.sender(), recipients=recipients, payload=payload)
+        if outcome.connection_lost:
+            self.reset()
+        return outcome
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who claims: the task instance (its earlier tries' leftovers are recognised by this)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+
+    @property
+    def token(self) -> str:
+        return f"{self.dag_id}|{self.run_id}|{self.task_id}|{self.map_index}"
+
+
+def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> bytes:
+    """The stored message, with From set and, in redirect mode, To/Cc replaced by one address."""
+    mail = message_from_bytes(Path(eml_path).read_bytes(), policy=policy.SMTP)
+    if "From" not in mail:
+        mail["From"] = sender
+    if redirect_to:
+        for header in ("To", "Cc"):
+            del mail[header]
+        mail["To"] = redirect_to
+        subject = str(mail["Subject"])
+        del mail["Subject"]
+        mail["Subject"] = f"[TEST] {subject}"
+    return mail.as_bytes()
+
+
+def read_manifest(path: str | Path) -> list[dict[str, Any]]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def deliver_with_ledger(
+    *,
+    family: str,
+    entries: list[dict[str, Any]],
+    run_date: date,
+    claimant: Claimant,
+    policy_: ledger.ClaimPolicy,
+    smtp_conn_id: str,
+    alerts_conn_id: str,
+) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    session = SmtpSession(smtp_conn_id=smtp_conn_id)
+    with ledger.ledger_connection(alerts_conn_id) as conn:
+        orphaned = ledger.mark_interrupted(conn, claim_token=claimant.token, try_number=claimant.try_number)
+        if orphaned:
+            counts["unknown"] += orphaned
+            log.warning("%d message(s) were being sent when an earlier try stopped: now 'unknown'", orphaned)
+        try:
+            for entry in entries:
+                claimed, status = ledger.claim(
+                    conn,
+                    key=entry["key"],
+                    family=family,
+                    recipient_ref=entry["recipient_ref"],
+                    business_key=entry["business_key"],
+                    recipients=entry["envelope"],
+                    run_date=run_date,
+                    dag_id=claimant.dag_id,
+                    run_id=claimant.run_id,
+                    message_id=entry["message_id"],
+                    claim_token=claimant.token,
+                    claim_try=claimant.try_number,
+                    policy=policy_,
+                )
+                if not claimed:
+                    counts["already_sent" if status in ("sent", "sending") else f"held_{status}"] += 1
+                    continue
+                outcome = session.send(entry["envelope"], load_payload(entry["eml"], session.sender()))
+                ledger.record_outcome(
+                    conn,
+                    key=entry["key"],
+                    status=outcome.status,
+                    reason=outcome.reason,
+                    smtp_response=outcome.response,
+                    refused=outcome.refused or None,
+                )
+                counts[outcome.status] += 1
+                counts["refused_recipients"] += len(outcome.refused)
+                if outcome.status != "sent" or outcome.refused:
+                    log.warning(
+                        "Message %s: %s (%s; %d recipient(s) refused)",
+                        short_ref(entry["recipient_ref"]),
+                        outcome.status,
+                        outcome.reason or "accepted",
+                        len(outcome.refused),
+                    )
+        finally:
+            session.reset()
+    return dict(counts)
+
+
+def deliver_redirected(
+    *, entries: list[dict[str, Any]], redirect_to: str, smtp_conn_id: str
+) -> dict[str, int]:
+    """Test mode: every message goes to one address; the ledger is neither read nor written."""
+    counts: Counter[str] = Counter()
+    session = SmtpSession(smtp_conn_id=smtp_conn_id)
+    try:
+        for entry in entries:
+            outcome = session.send([redirect_to], load_payload(entry["eml"], session.sender(), redirect_to))
+            counts["redirected" if outcome.status == "sent" else outcome.status] += 1
+    finally:
+        session.reset()
+    return dict(counts)
