@@ -143,8 +143,9 @@ import random
 import sys
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from functools import cache
@@ -476,131 +477,35 @@ FIXED_CUSTOMERS = (
 )
 # fmt: on
 
+# fmt: off
 MALE_NAMES = (
-    "Martín",
-    "Joaquín",
-    "Sebastián",
-    "Nicolás",
-    "Matías",
-    "Agustín",
-    "Facundo",
-    "Gonzalo",
-    "Julián",
-    "Tomás",
-    "Lautaro",
-    "Ramiro",
-    "Germán",
-    "Andrés",
-    "Esteban",
-    "Rodrigo",
-    "Fabián",
-    "Óscar",
-    "Raúl",
-    "Iván",
+    "Martín", "Joaquín", "Sebastián", "Nicolás", "Matías", "Agustín", "Facundo", "Gonzalo",
+    "Julián", "Tomás", "Lautaro", "Ramiro", "Germán", "Andrés", "Esteban", "Rodrigo", "Fabián",
+    "Óscar", "Raúl", "Iván",
 )
 FEMALE_NAMES = (
-    "Lucía",
-    "Sofía",
-    "Valentina",
-    "Camila",
-    "Julieta",
-    "Florencia",
-    "Micaela",
-    "Agustina",
-    "Romina",
-    "Verónica",
-    "Mónica",
-    "Inés",
-    "Belén",
-    "Noelia",
-    "Soledad",
-    "Mariela",
-    "Daiana",
-    "Pilar",
-    "Rocío",
-    "Ángeles",
+    "Lucía", "Sofía", "Valentina", "Camila", "Julieta", "Florencia", "Micaela", "Agustina",
+    "Romina", "Verónica", "Mónica", "Inés", "Belén", "Noelia", "Soledad", "Mariela", "Daiana",
+    "Pilar", "Rocío", "Ángeles",
 )
 SURNAMES = (
-    "González",
-    "Rodríguez",
-    "Gómez",
-    "Fernández",
-    "López",
-    "Díaz",
-    "Martínez",
-    "Pérez",
-    "García",
-    "Sánchez",
-    "Romero",
-    "Sosa",
-    "Álvarez",
-    "Torres",
-    "Ruiz",
-    "Ramírez",
-    "Flores",
-    "Benítez",
-    "Acosta",
-    "Medina",
-    "Herrera",
-    "Suárez",
-    "Aguirre",
-    "Giménez",
-    "Gutiérrez",
-    "Pereyra",
-    "Rojas",
-    "Molina",
-    "Castro",
-    "Ortiz",
-    "Silva",
-    "Núñez",
-    "Luna",
-    "Juárez",
-    "Cabrera",
-    "Ríos",
-    "Ferreyra",
-    "Godoy",
-    "Morales",
-    "Domínguez",
-    "Peña",
-    "Ibáñez",
+    "González", "Rodríguez", "Gómez", "Fernández", "López", "Díaz", "Martínez", "Pérez",
+    "García", "Sánchez", "Romero", "Sosa", "Álvarez", "Torres", "Ruiz", "Ramírez", "Flores",
+    "Benítez", "Acosta", "Medina", "Herrera", "Suárez", "Aguirre", "Giménez", "Gutiérrez",
+    "Pereyra", "Rojas", "Molina", "Castro", "Ortiz", "Silva", "Núñez", "Luna", "Juárez",
+    "Cabrera", "Ríos", "Ferreyra", "Godoy", "Morales", "Domínguez", "Peña", "Ibáñez",
 )
 COMPANY_PREFIXES = (
-    "Transportes",
-    "Agropecuaria",
-    "Constructora",
-    "Logística",
-    "Distribuidora",
-    "Servicios Viales",
-    "Remises",
-    "Frigorífico",
-    "Metalúrgica",
-    "Estancias",
-    "Cooperativa Agrícola",
-    "Viajes",
+    "Transportes", "Agropecuaria", "Constructora", "Logística", "Distribuidora", "Servicios Viales",
+    "Remises", "Frigorífico", "Metalúrgica", "Estancias", "Cooperativa Agrícola", "Viajes",
 )
 COMPANY_CORES = (
-    "del Sur",
-    "La Pampeana",
-    "San Martín",
-    "Los Álamos",
-    "El Ombú",
-    "Río Cuarto",
-    "del Litoral",
-    "Patagonia",
-    "Las Acacias",
-    "Don Bosco",
-    "Santa Fe",
-    "El Trébol",
-    "Cerro Azul",
-    "La Unión",
-    "Mediterránea",
-    "Los Tilos",
-    "Puerto Madero",
-    "Las Heras",
-    "Villa María",
-    "El Chañar",
+    "del Sur", "La Pampeana", "San Martín", "Los Álamos", "El Ombú", "Río Cuarto", "del Litoral",
+    "Patagonia", "Las Acacias", "Don Bosco", "Santa Fe", "El Trébol", "Cerro Azul", "La Unión",
+    "Mediterránea", "Los Tilos", "Puerto Madero", "Las Heras", "Villa María", "El Chañar",
 )
 COMPANY_SUFFIXES = ("S.A.", "S.R.L.", "S.A.S.")
+# fmt: on
 
 LABOR = (
     ("Mano de obra - Service 10.000 km", 145_000_00),
@@ -642,6 +547,9 @@ DOC_LABEL = {
     "receipt": "Recibo",
 }
 FIRST_NUMBER = {"invoice": 4120, "debit_note": 85, "credit_note": 310, "receipt": 2650}
+# regular: movements every month; old_balance / old_zero: movements only in the month before
+# the window, leaving a debt / a zero balance; none: no movement ever
+CUSTOMER_PROFILES = _weighted((("regular", 93), ("none", 3), ("old_balance", 2), ("old_zero", 2)))
 ACCOUNT_TYPES = {
     "ARS": _weighted((("parts", 45), ("service", 38), ("other", 14), ("vehicles", 3))),
     "USD": _weighted((("parts", 50), ("vehicles", 25), ("service", 15), ("other", 10))),
@@ -806,7 +714,6 @@ class Entry:
     status: str = "issued"
     number: str = ""
     document_id: int | None = None
-    pinned_key: str | None = None
 
     @property
     def letter(self) -> str | None:
@@ -843,180 +750,49 @@ class CopyWriter:
         self.counts[table] = self.counts.get(table, 0) + count
 
 
+# the columns each table is loaded with, in row order
 COLUMNS = {
-    "currencies": ("code", "name", "symbol"),
-    "dealerships": ("id", "code", "name", "tax_id", "local_currency", "timezone"),
-    "branches": ("id", "dealership_id", "code", "name", "email"),
-    "warehouses": ("id", "branch_id", "code", "name"),
-    "employees": ("id", "branch_id", "full_name", "email", "role", "manager_id", "active"),
-    "exchange_rates": ("currency", "rate_date", "rate_to_local"),
-    "parts": (
-        "id",
-        "code",
-        "description",
-        "brand",
-        "unit_cost",
-        "list_price",
-        "min_stock",
-        "active",
-    ),
+    "currencies": "code name symbol",
+    "dealerships": "id code name tax_id local_currency timezone",
+    "branches": "id dealership_id code name email",
+    "warehouses": "id branch_id code name",
+    "employees": "id branch_id full_name email role manager_id active",
+    "exchange_rates": "currency rate_date rate_to_local",
+    "parts": "id code description brand unit_cost list_price min_stock active",
     "customers": (
-        "id",
-        "code",
-        "legal_name",
-        "tax_id",
-        "email",
-        "cc_emails",
-        "language",
-        "branch_id",
-        "salesperson_id",
-        "alerts_opt_out",
-        "birth_date",
-        "active",
+        "id code legal_name tax_id email cc_emails language branch_id salesperson_id alerts_opt_out "
+        "birth_date active"
     ),
-    "suppliers": ("id", "code", "legal_name", "tax_id", "email", "language", "active"),
-    "stock": ("part_id", "warehouse_id", "on_hand", "reserved", "updated_at"),
-    "vehicles": (
-        "id",
-        "vin",
-        "customer_id",
-        "make",
-        "model",
-        "model_year",
-        "plate",
-        "warranty_until",
-        "in_stock_since",
-        "condition",
-    ),
-    "work_orders": (
-        "id",
-        "branch_id",
-        "customer_id",
-        "vehicle_id",
-        "advisor_id",
-        "opened_at",
-        "finished_at",
-        "status",
-    ),
-    "service_appointments": (
-        "id",
-        "branch_id",
-        "customer_id",
-        "vehicle_id",
-        "scheduled_at",
-        "status",
-    ),
+    "suppliers": "id code legal_name tax_id email language active",
+    "stock": "part_id warehouse_id on_hand reserved updated_at",
+    "vehicles": "id vin customer_id make model model_year plate warranty_until in_stock_since condition",
+    "work_orders": "id branch_id customer_id vehicle_id advisor_id opened_at finished_at status",
+    "service_appointments": "id branch_id customer_id vehicle_id scheduled_at status",
     "sales_documents": (
-        "id",
-        "branch_id",
-        "customer_id",
-        "doc_type",
-        "letter",
-        "number",
-        "issue_date",
-        "due_date",
-        "currency",
-        "account_type",
-        "subtotal",
-        "tax",
-        "total",
-        "open_amount",
-        "status",
-        "created_at",
+        "id branch_id customer_id doc_type letter number issue_date due_date currency account_type "
+        "subtotal tax total open_amount status created_at"
     ),
-    "sales_document_lines": (
-        "document_id",
-        "line_no",
-        "part_id",
-        "description",
-        "quantity",
-        "unit_price",
-        "amount",
-    ),
+    "sales_document_lines": "document_id line_no part_id description quantity unit_price amount",
     "account_movements": (
-        "id",
-        "customer_id",
-        "branch_id",
-        "currency",
-        "account_type",
-        "movement_date",
-        "document_id",
-        "description",
-        "debit",
-        "credit",
+        "id customer_id branch_id currency account_type movement_date document_id description debit credit"
     ),
     "stock_transfers": (
-        "id",
-        "part_id",
-        "from_warehouse_id",
-        "to_warehouse_id",
-        "quantity",
-        "status",
-        "requested_at",
-        "received_at",
+        "id part_id from_warehouse_id to_warehouse_id quantity status requested_at received_at"
     ),
     "stock_movements": (
-        "id",
-        "part_id",
-        "warehouse_id",
-        "movement_type",
-        "quantity",
-        "moved_at",
-        "employee_id",
-        "work_order_id",
-        "sales_document_id",
+        "id part_id warehouse_id movement_type quantity moved_at employee_id work_order_id sales_document_id"
     ),
-    "customer_orders": ("id", "customer_id", "branch_id", "salesperson_id", "created_at", "status"),
-    "customer_order_lines": (
-        "order_id",
-        "line_no",
-        "part_id",
-        "warehouse_id",
-        "quantity_ordered",
-        "quantity_pending",
-        "status",
-    ),
+    "customer_orders": "id customer_id branch_id salesperson_id created_at status",
+    "customer_order_lines": "order_id line_no part_id warehouse_id quantity_ordered quantity_pending status",
     "payment_orders": (
-        "id",
-        "branch_id",
-        "supplier_id",
-        "number",
-        "currency",
-        "amount",
-        "created_at",
-        "status",
-        "authorizer_id",
-        "authorized_at",
-        "ready_at",
-        "pickup_location",
+        "id branch_id supplier_id number currency amount created_at status authorizer_id "
+        "authorized_at ready_at pickup_location"
     ),
-    "payment_order_items": (
-        "payment_order_id",
-        "line_no",
-        "supplier_invoice_number",
-        "description",
-        "amount",
-    ),
-    "interfaces": ("id", "code", "name", "owner_id"),
-    "interface_runs": (
-        "id",
-        "interface_id",
-        "started_at",
-        "finished_at",
-        "status",
-        "rows_processed",
-    ),
+    "payment_order_items": "payment_order_id line_no supplier_invoice_number description amount",
+    "interfaces": "id code name owner_id",
+    "interface_runs": "id interface_id started_at finished_at status rows_processed",
     "crm_contacts": (
-        "id",
-        "customer_id",
-        "vehicle_id",
-        "branch_id",
-        "contact_type",
-        "scheduled_for",
-        "completed_at",
-        "owner_id",
-        "status",
-        "notes",
+        "id customer_id vehicle_id branch_id contact_type scheduled_for completed_at owner_id status notes"
     ),
 }
 
@@ -1054,7 +830,6 @@ class DemoData:
         self.next_movement_id = 1
         self.next_document_id = 1
         self.billed_issues: list[Row] = []
-        self.pinned: dict[str, Entry] = {}
         self.vehicles_by_customer: dict[int, list[int]] = {}
 
     # -- organisation ------------------------------------------------------------------------
@@ -1170,16 +945,7 @@ class DemoData:
             birth = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 52))
         branch = rng.choices((CENTRAL, CORDOBA, ROSARIO), weights=(50, 30, 20))[0]
         reps = _staff(branch, "sales_rep", active_only=False)
-        profile_roll = rng.random()
-        profile = (
-            "none"
-            if profile_roll < 0.03
-            else "old_balance"
-            if profile_roll < 0.05
-            else "old_zero"
-            if profile_roll < 0.07
-            else "regular"
-        )
+        profile = _pick(rng, CUSTOMER_PROFILES)
         return Customer(
             id=customer_id,
             code=f"C{customer_id:05d}",
@@ -1339,6 +1105,8 @@ class DemoData:
         opened = _at(opened_day, rng.randint(8, 11), rng.choice((0, 15, 30, 45)))
         status = rng.choices(("invoiced", "finished", "cancelled", "open"), weights=(75, 10, 5, 10))[0]
         finished = None if status in ("open", "cancelled") else opened + timedelta(hours=rng.randint(3, 52))
+        if finished is not None and finished >= _at(self.ref, 8, 0):
+            status, finished = "open", None  # not finished yet at T
         advisor = rng.choice(_staff(customer.branch_id, "service_advisor"))
         return (wo_id, customer.branch_id, customer.id, vehicle_id, advisor, opened, finished, status)
 
@@ -1439,7 +1207,7 @@ class DemoData:
     def _debit_entry(
         self, customer: Customer, currency: str, day: date, doc_type: str, with_documents: bool
     ) -> Entry:
-        """An invoice, debit note or credit note with its lines (credit notes credit)."""
+        """An invoice or debit note (a debit) or a credit note (a credit), with its lines."""
         rng = self.rng
         account_type = self._account_type(currency)
         if doc_type == "invoice":
@@ -1453,17 +1221,17 @@ class DemoData:
         subtotal = sum(line[4] for line in lines)
         tax, total = _with_tax(subtotal)
         entry = Entry(
-            customer,
-            currency,
-            account_type,
-            doc_type,
-            day,
-            self._business_seconds(),
-            lines,
-            subtotal,
-            tax,
-            total,
-            with_documents,
+            customer=customer,
+            currency=currency,
+            account_type=account_type,
+            doc_type=doc_type,
+            issue_date=day,
+            seconds=self._business_seconds(),
+            lines=lines,
+            subtotal=subtotal,
+            tax=tax,
+            total=total,
+            has_document=with_documents,
         )
         self._set_terms(entry)
         self._post(entry)
@@ -1475,37 +1243,28 @@ class DemoData:
         method = self.rng.choice(PAYMENT_METHODS)
         lines: list[Line] = [(None, f"Cobranza - {method}", 1000, amount, amount)]
         entry = Entry(
-            customer,
-            currency,
-            self._account_type(currency),
-            "receipt",
-            day,
-            self._business_seconds(),
-            lines,
-            amount,
-            0,
-            amount,
-            with_documents,
+            customer=customer,
+            currency=currency,
+            account_type=self._account_type(currency),
+            doc_type="receipt",
+            issue_date=day,
+            seconds=self._business_seconds(),
+            lines=lines,
+            subtotal=amount,
+            tax=0,
+            total=amount,
+            has_document=with_documents,
         )
         self._post(entry)
         return entry
 
     def _voided_copy(self, entry: Entry) -> Entry:
         """A voided duplicate (no movement); the DMS left its open amount as it was."""
-        return Entry(
-            entry.customer,
-            entry.currency,
-            entry.account_type,
-            entry.doc_type,
-            entry.issue_date,
-            min(entry.seconds + 240, 86_399),
-            list(entry.lines),
-            entry.subtotal,
-            entry.tax,
-            entry.total,
-            True,
+        return replace(
+            entry,
+            seconds=min(entry.seconds + 240, 86_399),
+            has_document=True,
             open_amount=entry.total,
-            due_date=entry.due_date,
             status="voided",
         )
 
@@ -1579,19 +1338,18 @@ class DemoData:
         tax, total = (0, subtotal) if pin.doc_type == "receipt" else _with_tax(subtotal)
         hour, minute, second = pin.at
         entry = Entry(
-            customer,
-            pin.currency,
-            pin.account_type,
-            pin.doc_type,
-            self._day(pin.day),
-            hour * 3600 + minute * 60 + second,
-            lines,
-            subtotal,
-            tax,
-            total,
-            True,
+            customer=customer,
+            currency=pin.currency,
+            account_type=pin.account_type,
+            doc_type=pin.doc_type,
+            issue_date=self._day(pin.day),
+            seconds=hour * 3600 + minute * 60 + second,
+            lines=lines,
+            subtotal=subtotal,
+            tax=tax,
+            total=total,
+            has_document=True,
             status=pin.status,
-            pinned_key=pin.key,
         )
         if pin.due_in is not None:
             entry.due_date = self._day(pin.due_in)
@@ -1599,7 +1357,6 @@ class DemoData:
             entry.open_amount = total if pin.open_amount is None else pin.open_amount
         if pin.status == "issued":
             self._post(entry)
-        self.pinned[pin.key] = entry
         return entry
 
     def _number(self, entries: list[Entry]) -> None:
@@ -1935,11 +1692,7 @@ class DemoData:
         """Numbers follow creation order per branch (point of sale)."""
         numbers: dict[int, str] = {}
         counters: dict[int, int] = {}
-        for (
-            order_id,
-            branch,
-            *_,
-        ) in sorted(specs, key=lambda spec: spec[5]):
+        for order_id, branch, *_ in sorted(specs, key=lambda spec: spec[5]):
             counters[branch] = counters.get(branch, 1500) + 1
             numbers[order_id] = f"{branch:04d}-{counters[branch]:08d}"
         return numbers
@@ -1955,35 +1708,13 @@ class DemoData:
         )
         authorizer = _staff(branch, "payment_authorizer")[0]
         pickup = self.PICKUP_CORDOBA if branch == CORDOBA else self.PICKUP_CENTRAL
+        head = (order_id, branch, supplier, currency, amount, created)
         if rng.random() < 0.1:
-            return (
-                order_id,
-                branch,
-                supplier,
-                currency,
-                amount,
-                created,
-                "rejected",
-                authorizer,
-                None,
-                None,
-                None,
-            )
+            return (*head, "rejected", authorizer, None, None, None)
+        # created 4+ days before ref: authorized and ready (at most 78 h later) before ref
         authorized = created + timedelta(hours=rng.randint(2, 30))
         ready = authorized + timedelta(hours=rng.randint(4, 48))
-        return (
-            order_id,
-            branch,
-            supplier,
-            currency,
-            amount,
-            created,
-            "paid",
-            authorizer,
-            authorized,
-            ready,
-            pickup,
-        )
+        return (*head, "paid", authorizer, authorized, ready, pickup)
 
     def _payment_items(self, order_id: int, amount: int) -> list[Row]:
         count = self.rng.randint(1, 3)
@@ -2097,50 +1828,19 @@ class DemoData:
         return rows
 
     def _random_contact(self, contact_id: int, customer: Customer, vehicle_id: int) -> Row:
+        """Scheduled from ref on, or done / cancelled before it: never overdue."""
         rng = self.rng
         owner = rng.choice(_staff(customer.branch_id, "crm_agent"))
         contact_type = rng.choice(("post_sale_call", "service_followup", "satisfaction_survey", "other"))
         offset = rng.randint(-60, 30)
         scheduled = self._day(offset)
+        head = (contact_id, customer.id, vehicle_id, customer.branch_id, contact_type, scheduled)
         if offset >= 0:
-            return (
-                contact_id,
-                customer.id,
-                vehicle_id,
-                customer.branch_id,
-                contact_type,
-                scheduled,
-                None,
-                owner,
-                "scheduled",
-                None,
-            )
+            return (*head, None, owner, "scheduled", None)
         if rng.random() < 0.85:
-            done_at = _at(scheduled + timedelta(days=rng.randint(0, 2)), rng.randint(9, 18))
-            return (
-                contact_id,
-                customer.id,
-                vehicle_id,
-                customer.branch_id,
-                contact_type,
-                scheduled,
-                done_at,
-                owner,
-                "done",
-                "Contacto realizado.",
-            )
-        return (
-            contact_id,
-            customer.id,
-            vehicle_id,
-            customer.branch_id,
-            contact_type,
-            scheduled,
-            None,
-            owner,
-            "cancelled",
-            "No se pudo contactar al cliente.",
-        )
+            done_day = min(scheduled + timedelta(days=rng.randint(0, 2)), self._day(-1))
+            return (*head, _at(done_day, rng.randint(9, 18)), owner, "done", "Contacto realizado.")
+        return (*head, None, owner, "cancelled", "No se pudo contactar al cliente.")
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -2151,6 +1851,46 @@ class DemoData:
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
+
+# the large tables, loaded with their foreign keys checked once at the end
+BULK_TABLES = ("sales_documents", "sales_document_lines", "account_movements", "stock_movements")
+
+
+@contextmanager
+def _foreign_keys_checked_at_end(
+    conn: psycopg.Connection, tables: Sequence[str]
+) -> Generator[None, None, None]:
+    """Drop the tables' foreign keys, let the caller load, and add them back.
+
+    PostgreSQL's bulk-load advice ("Populating a Database"): adding a foreign key checks every
+    row in one join, where a loaded row fires one check per key (half of a 1M-movement load).
+    The constraints come back with their names and definitions, validated, in the caller's
+    transaction; if the load fails the rollback restores them. Needs ownership of the tables.
+    """
+    saved = conn.execute(
+        """
+        select n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)
+        from pg_constraint k
+        join pg_class c on c.oid = k.conrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where k.contype = 'f' and n.nspname = 'dms' and c.relname = any(%s)
+        order by c.relname, k.conname
+        """,
+        [list(tables)],
+    ).fetchall()
+    for schema, table, name, _ in saved:
+        conn.execute(
+            sql.SQL("alter table {} drop constraint {}").format(
+                sql.Identifier(schema, table), sql.Identifier(name)
+            )
+        )
+    yield
+    for schema, table, name, definition in saved:
+        conn.execute(
+            sql.SQL("alter table {} add constraint {} {}").format(
+                sql.Identifier(schema, table), sql.Identifier(name), sql.SQL(definition)
+            )
+        )
 
 
 def create_schema(conn: psycopg.Connection) -> None:
@@ -2168,11 +1908,19 @@ def load_demo_data(
     months: int = 3,
     movements_per_month: int = 15,
 ) -> dict[str, int]:
-    """Fill the (empty) ``dms`` tables deterministically and commit; return rows per table."""
+    """Fill the empty ``dms`` tables deterministically, commit, and return rows per table.
+
+    The fixed cases (module docstring) hold for every seed; ``customers`` must be at least 12.
+    Everything is loaded in one transaction (also on an autocommit connection). The connection's
+    role must own the tables: the large tables' foreign keys are dropped for the load and added
+    back (validated) before the commit.
+    """
     if customers < len(FIXED_CUSTOMERS):
         raise ValueError(f"customers must be at least {len(FIXED_CUSTOMERS)} (the fixed cases)")
     if months < 1 or movements_per_month < 1:
         raise ValueError("months and movements_per_month must be at least 1")
+    if conn.execute("select exists (select from dms.dealerships)").fetchone() != (False,):
+        raise ValueError("the dms schema already holds data (the CLI's --replace drops it first)")
     demo = DemoData(
         random.Random(seed),
         customers=customers,
@@ -2183,40 +1931,45 @@ def load_demo_data(
     out = CopyWriter(conn)
 
     def copy(table: str, rows: Iterable[Row]) -> None:
-        out.copy(table, COLUMNS[table], rows)
+        out.copy(table, COLUMNS[table].split(), rows)
 
-    copy("currencies", demo.currencies())
-    copy("dealerships", demo.dealerships())
-    copy("branches", demo.branches())
-    copy("warehouses", demo.warehouses())
-    copy("employees", demo.employees())
-    copy("exchange_rates", demo.exchange_rates())
-    copy("parts", demo.parts())
-    copy("customers", demo.build_customers())
-    copy("suppliers", demo.suppliers())
-    copy("stock", demo.stock())
-    copy("vehicles", demo.vehicles())
-    copy("work_orders", demo.work_orders())
-    copy("service_appointments", demo.service_appointments())
-    for entries, has_documents in demo.entry_batches():
-        if has_documents:
-            copy("sales_documents", demo.document_rows(entries))
-            copy("sales_document_lines", demo.line_rows(entries))
-            demo.record_stock_effects(entries)
-        copy("account_movements", demo.movement_rows(entries))
-    transfers, transfer_moves = demo.stock_transfers()
-    copy("stock_transfers", transfers)
-    stock_moves = demo.fixed_stock_movements() + transfer_moves + demo.receipt_history() + demo.billed_issues
-    copy("stock_movements", ((i, *row) for i, row in enumerate(stock_moves, start=1)))
-    orders, order_lines = demo.customer_orders()
-    copy("customer_orders", orders)
-    copy("customer_order_lines", order_lines)
-    payment_orders, payment_items = demo.payment_orders()
-    copy("payment_orders", payment_orders)
-    copy("payment_order_items", payment_items)
-    copy("interfaces", demo.interfaces())
-    copy("interface_runs", demo.interface_runs())
-    copy("crm_contacts", demo.crm_contacts())
+    # one transaction even on an autocommit connection: all or nothing, constraints included
+    with conn.transaction():
+        copy("currencies", demo.currencies())
+        copy("dealerships", demo.dealerships())
+        copy("branches", demo.branches())
+        copy("warehouses", demo.warehouses())
+        copy("employees", demo.employees())
+        copy("exchange_rates", demo.exchange_rates())
+        copy("parts", demo.parts())
+        copy("customers", demo.build_customers())
+        copy("suppliers", demo.suppliers())
+        copy("stock", demo.stock())
+        copy("vehicles", demo.vehicles())
+        copy("work_orders", demo.work_orders())
+        copy("service_appointments", demo.service_appointments())
+        transfers, transfer_moves = demo.stock_transfers()
+        copy("stock_transfers", transfers)
+        with _foreign_keys_checked_at_end(conn, BULK_TABLES):
+            for entries, has_documents in demo.entry_batches():
+                if has_documents:
+                    copy("sales_documents", demo.document_rows(entries))
+                    copy("sales_document_lines", demo.line_rows(entries))
+                    demo.record_stock_effects(entries)
+                copy("account_movements", demo.movement_rows(entries))
+            stock_moves = (
+                demo.fixed_stock_movements() + transfer_moves + demo.receipt_history() + demo.billed_issues
+            )
+            copy("stock_movements", ((i, *row) for i, row in enumerate(stock_moves, start=1)))
+        orders, order_lines = demo.customer_orders()
+        copy("customer_orders", orders)
+        copy("customer_order_lines", order_lines)
+        payment_orders, payment_items = demo.payment_orders()
+        copy("payment_orders", payment_orders)
+        copy("payment_order_items", payment_items)
+        copy("interfaces", demo.interfaces())
+        copy("interface_runs", demo.interface_runs())
+        copy("crm_contacts", demo.crm_contacts())
     conn.commit()
     return out.counts
 
@@ -2257,14 +2010,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.replace:
             conn.execute("drop schema if exists dms cascade")
         create_schema(conn)
-        counts = load_demo_data(
-            conn,
-            seed=args.seed,
-            customers=args.customers,
-            reference_date=args.reference_date,
-            months=args.months,
-            movements_per_month=args.movements_per_month,
-        )
+        try:
+            counts = load_demo_data(
+                conn,
+                seed=args.seed,
+                customers=args.customers,
+                reference_date=args.reference_date,
+                months=args.months,
+                movements_per_month=args.movements_per_month,
+            )
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     width = max(map(len, counts))
     for table, count in counts.items():
         print(f"{table:<{width}}  {count:>9,}")
