@@ -54,7 +54,9 @@ def statuses(ledger):
     }
 
 
-def test_one_recipient_refused_delivers_to_the_others_and_flags_the_run(statements_dms, dagbag, mail_sink, ledger):
+def test_one_recipient_refused_delivers_to_the_others_and_flags_the_run(
+    statements_dms, dagbag, mail_sink, ledger
+):
     mail_sink.store.faults.refuse_recipients[C001[1]] = "550 5.1.1 mailbox unavailable"
     run = run_dag(dagbag, DAG_ID, T, retries=0)
 
