@@ -99,9 +99,11 @@ def test_extract_is_read_only_and_time_limited(statements_dms, postgres, tmp_pat
             out_dir=tmp_path / "out",
             statement_timeout=timedelta(milliseconds=300),
         )
-    with connect_read_only("dms_postgres", timedelta(seconds=5)) as conn:
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute("delete from dms.account_movements")
+    with (
+        connect_read_only("dms_postgres", timedelta(seconds=5)) as conn,
+        pytest.raises(psycopg.errors.ReadOnlySqlTransaction),
+    ):
+        conn.execute("delete from dms.account_movements")
 
 
 NO_NETWORK_DAGBAG = """
