@@ -138,7 +138,8 @@ def _render_dry_run(dagbag):
 def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag, mail_sink, ledger):
     from datetime import date
 
-    from alertas_rapidas import delivery, ledger as ledger_module
+    from alertas_rapidas import delivery
+    from alertas_rapidas import ledger as ledger_module
 
     manifest = _render_dry_run(dagbag)
     entries = delivery.read_manifest(manifest)
