@@ -44,8 +44,13 @@ class ScheduleConfig(_Strict):
     @field_validator("cron")
     @classmethod
     def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("must be a cron expression with 5 fields, e.g. '0 8 1 * *'")
+        from croniter import croniter  # Airflow's own cron library
+
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                "must be a valid cron expression with 5 fields (minute 0-59, hour 0-23, day 1-31, "
+                "month 1-12, weekday 0-6), e.g. '0 8 1 * *'"
+            )
         return value
 
     @field_validator("interval")

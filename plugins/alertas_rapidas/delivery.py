@@ -87,8 +87,13 @@ class Claimant:
 
 
 def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> bytes:
-    """The stored message, with From set and, in redirect mode, To/Cc replaced by one address."""
-    mail = message_from_bytes(Path(eml_path).read_bytes(), policy=policy.SMTP)
+    """The stored message as rendered; with From added when it has none and, in redirect mode,
+    To/Cc replaced by one address (only then is it parsed and written again)."""
+    raw = Path(eml_path).read_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    if not redirect_to and (head.startswith(b"From:") or b"\r\nFrom:" in head):
+        return raw
+    mail = message_from_bytes(raw, policy=policy.SMTP if raw.isascii() else policy.SMTPUTF8)
     if "From" not in mail:
         mail["From"] = sender
     if redirect_to:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import formataddr
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,10 @@ from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
 from alertas_rapidas.paths import TEMPLATES_DIR
 
 _BLANKS = re.compile(r"\s+")
+# Headers unfolded up to RFC 5322's hard limit: Python folds an unbreakable first word onto a new
+# line, which some clients then show as a subject with a leading space.
+_POLICY = SMTP.clone(max_line_length=998)
+_POLICY_UTF8 = SMTPUTF8.clone(max_line_length=998)
 
 
 class RenderError(RuntimeError):
@@ -43,6 +47,7 @@ def template_environment(templates_dir: str = str(TEMPLATES_DIR)) -> Environment
     env.filters.update(
         cell=formatting.cell,
         money=formatting.money,
+        quantity=formatting.quantity,
         money_currency=formatting.money_with_currency,
         short_date=formatting.short_date,
         month_label=formatting.month_label,
@@ -113,7 +118,11 @@ class MessageRenderer:
         subject = one_line(render_template(self.env, self._name("subject", lang, "txt"), context))
         html = render_template(self.env, self._name("body", lang, "html"), context)
 
-        mail = EmailMessage(policy=SMTP)
+        addresses = [*message.to, *message.cc, *self.extra_cc]
+        # A non-ASCII local part cannot be encoded in a header: such a message is written in
+        # UTF-8 (RFC 6532) and sent with SMTPUTF8; every other message stays 7-bit.
+        ascii_only = all(address.isascii() for address in addresses)
+        mail = EmailMessage(policy=_POLICY if ascii_only else _POLICY_UTF8)
         if self.sender:
             mail["From"] = self.sender
         mail["To"] = [self._address(address, message.display_name) for address in message.to]
@@ -124,7 +133,6 @@ class MessageRenderer:
             mail["Reply-To"] = self.reply_to
         mail["Subject"] = subject
         mail["Message-ID"] = message_id
-        mail["Content-Language"] = "en" if lang == "en" else "es-AR"
         mail["X-Alertas-Family"] = self.family
 
         text_name = self._name("body", lang, "txt")
@@ -133,6 +141,7 @@ class MessageRenderer:
         mail.add_alternative(html, subtype="html")
         for attachment in message.attachments:
             self._attach(mail, attachment, context, lang)
+        mail["Content-Language"] = "en" if lang == "en" else "es-AR"  # set_content clears Content-*
         return mail
 
     def envelope(self, message: OutgoingMessage) -> list[str]:

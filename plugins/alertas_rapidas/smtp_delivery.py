@@ -36,8 +36,10 @@ def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], pa
     phase = "mail"
     try:
         client.ehlo_or_helo_if_needed()
-        options = ["SMTPUTF8"] if client.has_extn("smtputf8") and not payload.isascii() else []
-        code, message = client.mail(sender, options)
+        needs_utf8 = not payload.isascii() or not all(a.isascii() for a in [sender, *recipients])
+        if needs_utf8 and not client.has_extn("smtputf8"):
+            return SendOutcome("failed", "non-ASCII address or header and the server lacks SMTPUTF8")
+        code, message = client.mail(sender, ["SMTPUTF8"] if needs_utf8 else [])
         if code != 250:
             client.rset()
             return SendOutcome(_classify(code), "sender refused", _reply(code, message))
@@ -58,6 +60,9 @@ def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], pa
         if code != 250:
             return SendOutcome(_classify(code), "message refused", _reply(code, message), refused)
         return SendOutcome("sent", None, _reply(code, message), refused)
+    except UnicodeEncodeError:  # a non-ASCII address the server was not asked to accept
+        client.rset()
+        return SendOutcome("failed", "non-ASCII address without SMTPUTF8")
     except smtplib.SMTPDataError as exc:  # DATA command itself refused (not 354)
         return SendOutcome(_classify(exc.smtp_code), "message refused", _reply(exc.smtp_code, exc.smtp_error))
     except (smtplib.SMTPServerDisconnected, OSError) as exc:

@@ -90,13 +90,17 @@ def transform_step(
 
 def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:
     """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
+    from alertas_rapidas.connections import SMTP_CONN_ID
+    from alertas_rapidas.delivery import SmtpSession
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer, format_sender
 
+    # The .eml files are final (From included): delivery sends their bytes as they are.
+    sender_address = config.sender.address or SmtpSession(smtp_conn_id=SMTP_CONN_ID).sender()
     renderer = MessageRenderer(
         config.key,
         family.templates,
-        sender=format_sender(config.sender.name, config.sender.address),
+        sender=format_sender(config.sender.name, sender_address),
         reply_to=config.sender.reply_to,
         cc=list(config.cc),
         bcc=list(config.bcc),

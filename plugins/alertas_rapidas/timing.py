@@ -8,7 +8,7 @@ no logical date: then `run_after` is used, or the `run_date` run parameter when 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -59,12 +59,13 @@ def resolve_run_time(
     zone = ZoneInfo(timezone)
     base = logical_date or run_after
     if base is None:
-        raise ValueError("a run needs a logical date, a run_after instant or a run_date parameter")
+        raise ValueError("a run needs a logical date or a run_after instant")
     at = _aware(base).astimezone(zone)
     if run_date:
         day = run_date if isinstance(run_date, date) else date.fromisoformat(str(run_date))
         at = datetime.combine(day, time(at.hour, at.minute), tzinfo=zone)
-    start = at - interval if interval else at
+    # Elapsed time, not wall-clock time: across a DST change a 1 h window still lasts 1 h.
+    start = (at.astimezone(UTC) - interval).astimezone(zone) if interval else at
     return RunTime(timezone=timezone, at=at, window_start=start, window_end=at)
 
 

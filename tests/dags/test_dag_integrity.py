@@ -242,21 +242,9 @@ BROKEN_CONFIGS = {
         ["schedule.cron", "'0 25 1 * *'"],
     ),
 }
-KNOWN_BUGS = {
-    "cron_hour_out_of_range": pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="config.py:44-50 only counts the cron fields, so '0 25 1 * *' validates; the DAG "
-        "fails later in Airflow's dag.validate() with 'AirflowTimetableInvalid: [0 25 1 * *] is not "
-        "acceptable, out of range', an import error that names neither the yaml file nor "
-        "schedule.cron",
-    ),
-}
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(case, marks=KNOWN_BUGS.get(case, ())) for case in sorted(BROKEN_CONFIGS)]
-)
+@pytest.mark.parametrize("case", sorted(BROKEN_CONFIGS))
 def test_a_broken_config_is_one_import_error_naming_file_field_and_allowed_values(tmp_dags, case):
     edit, expected_fragments = BROKEN_CONFIGS[case]
     config_file = tmp_dags / "families" / "customer_statements_usd.yaml"

@@ -186,14 +186,6 @@ def test_non_ascii_message_is_sent_with_smtputf8(connect):
     assert message.content == payload
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="smtp_delivery.py:39 asks for SMTPUTF8 only when the payload is non-ASCII; a recipient "
-    "with a non-ASCII local part (kept by recipients.normalize_address) and an ASCII payload "
-    "makes smtplib raise UnicodeEncodeError at RCPT, which escapes send_message unclassified "
-    "and leaves the transaction open (no RSET)",
-)
 def test_non_ascii_recipient_is_sent_with_smtputf8(connect):
     server = ScriptedServer()
     outcome = send(connect(server), ["josé@ñandú.com.ar", "a@example.com"])

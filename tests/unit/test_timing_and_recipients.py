@@ -75,12 +75,6 @@ def test_interval_gives_the_window_before_t():
     assert run.window_end - run.window_start == timedelta(minutes=15)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="timing.py:67 `at - interval` is wall-clock arithmetic on a zoneinfo datetime: across a "
-    "DST change the window is not `interval` long (spring forward: 0 h; fall back: 2 h)",
-)
 @pytest.mark.parametrize(
     "logical_date",
     [datetime(2026, 3, 29, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)],
