@@ -1,0 +1,66 @@
+"""Family 3, invoices about to fall due (facturas por vencer): a reminder per customer and lead time.
+
+Invoices and debit notes still open (`open_amount > 0`, not voided) whose due date is the run
+date plus one of the configured lead times (`days_before`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.timing import RunTime
+
+# Strict: a YAML `true` is no lead time.
+LeadTime = Annotated[StrictInt, Field(ge=0, le=90)]
+
+
+class DueSoonSettings(BaseModel):
+    """Settings of `invoices_due_soon` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days_before: LeadTime | list[LeadTime] = Field(
+        default=[5, 1],
+        description="days before the due date to remind: one number or a list, each 0..90",
+    )
+    attach_documents: bool = Field(default=False, description="attach each listed document as a PDF")
+
+    @field_validator("days_before")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("must be a number of days (0..90) or a non-empty list of them")
+        return value
+
+    def lead_times(self) -> list[int]:
+        """The lead times, distinct, largest first."""
+        values = [self.days_before] if isinstance(self.days_before, int) else self.days_before
+        return sorted(set(values), reverse=True)
+
+
+def due_dates(settings: DueSoonSettings, run: RunTime) -> list[date]:
+    return [run.run_date + timedelta(days=days) for days in settings.lead_times()]
+
+
+def sql_params(settings: DueSoonSettings, run: RunTime) -> dict[str, Any]:
+    return {
+        "run_date": run.run_date,
+        "due_dates": due_dates(settings, run),
+        "attach_documents": settings.attach_documents,
+    }
+
+
+FAMILY = FamilySpec(
+    key="invoices_due_soon",
+    settings_model=DueSoonSettings,
+    queries={
+        "documents": "invoices_due_soon/documents.sql",
+        "lines": "invoices_due_soon/lines.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.invoices_due_soon:build_plan",
+)

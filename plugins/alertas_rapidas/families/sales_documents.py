@@ -1,0 +1,60 @@
+"""Family 2, sales documents (comprobantes): each new document reaches its customer once, as a PDF.
+
+The run reads the documents the DMS recorded (`created_at`) in its window `[T - interval, T)`:
+one mail per customer and run, one PDF per document.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.timing import RunTime
+
+DocType = Literal["invoice", "credit_note", "debit_note", "receipt"]
+ALL_DOC_TYPES: tuple[DocType, ...] = ("invoice", "credit_note", "debit_note", "receipt")
+
+
+class SalesDocumentSettings(BaseModel):
+    """Settings of `sales_documents` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    doc_types: Literal["all"] | list[DocType] = Field(
+        default=list(ALL_DOC_TYPES),
+        description="document types to send: all, or a list of invoice, credit_note, debit_note, receipt",
+    )
+
+    @field_validator("doc_types")
+    @classmethod
+    def _not_empty(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("must name at least one document type, or be 'all'")
+            return list(dict.fromkeys(value))
+        return value
+
+    def doc_type_list(self) -> list[str]:
+        return list(ALL_DOC_TYPES) if self.doc_types == "all" else list(self.doc_types)
+
+
+def sql_params(settings: SalesDocumentSettings, run: RunTime) -> dict[str, Any]:
+    return {
+        "window_start": run.window_start,
+        "window_end": run.window_end,
+        "doc_types": settings.doc_type_list(),
+    }
+
+
+FAMILY = FamilySpec(
+    key="sales_documents",
+    settings_model=SalesDocumentSettings,
+    queries={
+        "documents": "sales_documents/documents.sql",
+        "lines": "sales_documents/lines.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.sales_documents:build_plan",
+)

@@ -1,0 +1,108 @@
+"""Pure transform of `invoices_due_soon`: open documents falling due in N days, one mail per
+customer and lead time.
+
+Input `documents` (from the family's SQL): every open invoice or debit note due on one of the
+reminder dates, with `days_before` (its due date minus the run date), its customer, branch and
+dealership; `lines`, only when the documents are attached as PDFs. Money is in integer cents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
+from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.recipients import address_party
+from alertas_rapidas.timing import RunTime
+from alertas_rapidas.transforms.frames import clean_text, text_list
+from alertas_rapidas.transforms.sales_documents import (
+    currency_totals,
+    customer_context,
+    customer_language,
+    dealership_context,
+    document_attachment,
+    document_record,
+    lines_by_document,
+    prepare_documents,
+)
+
+
+def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: RunTime) -> Plan:
+    documents = prepare_documents(frames["documents"])
+    wanted = set(settings.lead_times())
+    if not documents.empty:
+        documents = documents[documents["days_before"].astype("int64").isin(wanted)]
+    lines = lines_by_document(frames["lines"]) if settings.attach_documents else {}
+
+    groups = (
+        list(documents.groupby(["customer_id", "days_before"], sort=False)) if not documents.empty else []
+    )
+    # Shorter lead times (more urgent) first, then by customer: a stable, readable order.
+    groups.sort(key=lambda item: (int(item[0][1]), int(item[0][0])))
+    plan = Plan(candidates=len(groups))
+    for (customer_id, days_before), group in groups:
+        first = group.iloc[0]
+        due_date = str(first["due_date"])
+        recipient_ref = f"customer:{int(customer_id)}"
+        business_key = f"due:{due_date}:{int(days_before)}"
+        addressing = address_party(
+            first["email"],
+            text_list(first["cc_emails"]),
+            active=bool(first["active"]),
+            opted_out=bool(first["alerts_opt_out"]),
+        )
+        if addressing.skip_reason:
+            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
+            continue
+        language = customer_language(first["language"])
+        rows = group.to_dict("records")
+        records = [document_record(row) for row in rows]
+        customer = customer_context(first)
+        local_currency = clean_text(first["local_currency"])
+        plan.messages.append(
+            OutgoingMessage(
+                recipient_ref=recipient_ref,
+                business_key=business_key,
+                to=addressing.to,
+                cc=addressing.cc,
+                language=language,
+                display_name=customer["legal_name"] or None,
+                context=_context(first, customer, records, due_date, int(days_before), local_currency, run),
+                attachments=[
+                    document_attachment(record, lines.get(record["id"], []), row, language)
+                    for record, row in zip(records, rows, strict=True)
+                ]
+                if settings.attach_documents
+                else [],
+            )
+        )
+    return plan
+
+
+def _context(
+    first: Any,
+    customer: dict[str, str],
+    records: list[dict[str, Any]],
+    due_date: str,
+    days_before: int,
+    local_currency: str,
+    run: RunTime,
+) -> dict[str, Any]:
+    # Local currency first, then foreign ones; within one, by issue date.
+    kind = {code: index for index, code in enumerate(_currency_order(records, local_currency))}
+    listed = sorted(records, key=lambda r: (kind[r["currency"]], r["issue_date"] or "", r["id"]))
+    return {
+        "dealership": dealership_context(first),
+        "customer": customer,
+        "due_date": due_date,
+        "days_before": days_before,
+        "run_date": run.run_date.isoformat(),
+        "documents": listed,
+        "totals": currency_totals(records, "open_amount", local_currency),
+    }
+
+
+def _currency_order(records: list[dict[str, Any]], local_currency: str) -> list[str]:
+    return sorted({r["currency"] for r in records}, key=lambda code: (code != local_currency, code))

@@ -1,0 +1,189 @@
+"""Pure transform of `sales_documents`: the window's documents in, one mail per customer out.
+
+Inputs (from the family's SQL): `documents` (one row per issued document recorded in the window,
+with its customer, branch and dealership) and `lines` (their lines). Each customer with a usable
+address gets one mail listing the documents, with one printable PDF per document; the document
+helpers here are shared with `invoices_due_soon`, which attaches the same PDFs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+
+from alertas_rapidas.families.sales_documents import SalesDocumentSettings
+from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.recipients import address_party
+from alertas_rapidas.timing import RunTime
+from alertas_rapidas.transforms.frames import clean_text, text_list, to_cents, to_iso_date
+
+# The shared printable document (include/templates/_documents/document.<lang>.html).
+DOCUMENT_TEMPLATE = "_documents/document"
+
+# doc_type -> (Spanish name, English name, Spanish file stem, English file stem)
+DOC_NAMES: dict[str, tuple[str, str, str, str]] = {
+    "invoice": ("Factura", "Invoice", "factura", "invoice"),
+    "credit_note": ("Nota de crédito", "Credit note", "nota-de-credito", "credit-note"),
+    "debit_note": ("Nota de débito", "Debit note", "nota-de-debito", "debit-note"),
+    "receipt": ("Recibo", "Receipt", "recibo", "receipt"),
+}
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_MONEY = ("subtotal", "tax", "total", "open_amount")
+_DATES = ("issue_date", "due_date")
+
+
+def build_plan(frames: dict[str, pd.DataFrame], settings: SalesDocumentSettings, run: RunTime) -> Plan:
+    documents = prepare_documents(frames["documents"])
+    lines = lines_by_document(frames["lines"])
+    business_key = f"documents:{run.window_end.isoformat()}"
+
+    plan = Plan(candidates=int(documents["customer_id"].nunique()) if not documents.empty else 0)
+    for customer_id, group in documents.groupby("customer_id", sort=False):
+        first = group.iloc[0]
+        recipient_ref = f"customer:{int(customer_id)}"
+        addressing = address_party(
+            first["email"],
+            text_list(first["cc_emails"]),
+            active=bool(first["active"]),
+            opted_out=bool(first["alerts_opt_out"]),
+        )
+        if addressing.skip_reason:
+            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
+            continue
+        language = customer_language(first["language"])
+        records = [document_record(row) for row in group.to_dict("records")]
+        customer = customer_context(first)
+        plan.messages.append(
+            OutgoingMessage(
+                recipient_ref=recipient_ref,
+                business_key=business_key,
+                to=addressing.to,
+                cc=addressing.cc,
+                language=language,
+                display_name=customer["legal_name"] or None,
+                context={
+                    "dealership": dealership_context(first),
+                    "customer": customer,
+                    "documents": records,
+                },
+                attachments=[
+                    document_attachment(record, lines.get(record["id"], []), row, language)
+                    for record, row in zip(records, group.to_dict("records"), strict=True)
+                ],
+            )
+        )
+    return plan
+
+
+# --- shared with invoices_due_soon ---------------------------------------------------------------
+
+
+def prepare_documents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money columns as integer cents and dates as ISO strings (None when missing)."""
+    frame = frame.copy()
+    for column in _MONEY:
+        if column in frame.columns:
+            frame[column] = to_cents(frame[column]) if not frame.empty else frame[column].astype("int64")
+    for column in _DATES:
+        if column in frame.columns:
+            values = to_iso_date(frame[column]) if not frame.empty else frame[column]
+            frame[column] = values.astype(object).where(values.notna(), None)
+    return frame
+
+
+def lines_by_document(lines: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
+    """Document id -> its lines (description, quantity, unit price and amount in cents)."""
+    if lines.empty:
+        return {}
+    frame = lines.assign(
+        unit_price=to_cents(lines["unit_price"]),
+        amount=to_cents(lines["amount"]),
+        quantity=pd.to_numeric(lines["quantity"], errors="coerce").fillna(0).astype("float64"),
+    ).sort_values(["document_id", "line_no"], kind="stable")
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in frame.itertuples(index=False):
+        grouped.setdefault(int(row.document_id), []).append(
+            {
+                "line_no": int(row.line_no),
+                "description": clean_text(row.description),
+                "quantity": float(row.quantity),
+                "unit_price": int(row.unit_price),
+                "amount": int(row.amount),
+            }
+        )
+    return grouped
+
+
+def document_record(row: dict[str, Any]) -> dict[str, Any]:
+    """One document as plain data (from a `prepare_documents` row): names, number, dates, money."""
+    doc_type = clean_text(row["doc_type"])
+    name_es, name_en, _, _ = DOC_NAMES.get(doc_type, (doc_type, doc_type, doc_type, doc_type))
+    letter = clean_text(row.get("letter"))
+    number = clean_text(row["number"])
+    reference = " ".join(part for part in (letter, number) if part)
+    record = {
+        "id": int(row["document_id"]),
+        "doc_type": doc_type,
+        "name_es": name_es,
+        "name_en": name_en,
+        "letter": letter,
+        "number": number,
+        "title_es": f"{name_es} {reference}",
+        "title_en": f"{name_en} {reference}",
+        "issue_date": row["issue_date"],
+        "due_date": row.get("due_date"),
+        "currency": clean_text(row["currency"]),
+        "subtotal": int(row["subtotal"]),
+        "tax": int(row["tax"]),
+        "total": int(row["total"]),
+    }
+    if "open_amount" in row:
+        record["open_amount"] = int(row["open_amount"])
+    return record
+
+
+def document_attachment(
+    record: dict[str, Any], lines: list[dict[str, Any]], row: dict[str, Any], language: str
+) -> AttachmentSpec:
+    """The printable document as a PDF attachment, with its own context."""
+    _, _, stem_es, stem_en = DOC_NAMES.get(record["doc_type"], ("", "", "documento", "document"))
+    reference = "-".join(part for part in (record["letter"], record["number"]) if part)
+    safe = _FILENAME_UNSAFE.sub("-", reference).strip("-") or str(record["id"])
+    stem = stem_en if language == "en" else stem_es
+    return AttachmentSpec(
+        template=DOCUMENT_TEMPLATE,
+        filename=f"{stem}-{safe}.pdf",
+        context={
+            "dealership": {**dealership_context(row), "branch": clean_text(row["branch_name"])},
+            "customer": customer_context(row),
+            "document": record,
+            "lines": lines,
+        },
+    )
+
+
+def customer_language(value: object) -> str:
+    return "en" if clean_text(value) == "en" else "es"
+
+
+def dealership_context(row: Any) -> dict[str, str]:
+    return {"name": clean_text(row["dealership_name"]), "tax_id": clean_text(row["dealership_tax_id"])}
+
+
+def customer_context(row: Any) -> dict[str, str]:
+    return {
+        "code": clean_text(row["customer_code"]),
+        "legal_name": clean_text(row["legal_name"]),
+        "tax_id": clean_text(row["tax_id"]),
+    }
+
+
+def currency_totals(records: list[dict[str, Any]], field: str, local_currency: str) -> list[dict[str, Any]]:
+    """Sum of `field` per currency: local currency first, then the others alphabetically."""
+    totals: dict[str, int] = {}
+    for record in records:
+        totals[record["currency"]] = totals.get(record["currency"], 0) + int(record[field])
+    order = sorted(totals, key=lambda code: (code != local_currency, code))
+    return [{"currency": code, "amount": totals[code]} for code in order]
