@@ -18,15 +18,18 @@ class AttachmentSpec:
     """An attachment of a message.
 
     `pdf`: rendered from the template `<template>.<lang>.html` of the family's folder (a name
-    starting with `_` is taken from the templates root, e.g. `_layouts/report`). `xlsx`: a sheet
-    built from a `Table` in the context. The template sees the message's context, or `context`
-    when given (e.g. one document of several), plus `lang`.
+    starting with `_` is taken from the templates root, e.g. `_layouts/report`), or, when
+    `builder` is set, drawn by that function instead ("module:function" taking (context, lang)
+    and returning the PDF's bytes, e.g. `alertas_rapidas.pdf.statement:build_statement`).
+    `xlsx`: a sheet built from a `Table` in the context. The template or builder sees the
+    message's context, or `context` when given (e.g. one document of several), plus `lang`.
     """
 
     filename: str
     kind: AttachmentKind = "pdf"
     template: str | None = None
     context: dict[str, Any] | None = None
+    builder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ SKIP_REASONS: dict[str, str] = {
     "opted_out": "recipient opted out of alerts",
     "inactive": "recipient is inactive",
     "no_activity": "no movement in the period and zero balance",
+    "no_recipient": "nobody who should receive it has a usable address",
+    "no_manager": "escalation needed but the owner has no manager",
 }
 
 

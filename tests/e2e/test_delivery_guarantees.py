@@ -249,3 +249,24 @@ def test_dms_down_fails_with_a_clear_message_and_sends_nothing(
     assert statuses(ledger) == {}
     [notice] = notices(mail_sink.store)
     assert "extract or transform did not finish" in notice.message.get_content()
+
+
+def test_ops_reopen_resends_exactly_one_message(statements_dms, dagbag, mail_sink, ledger, capsys):
+    from alertas_rapidas import ops
+
+    run_dag(dagbag, DAG_ID, T)
+    mail_sink.store.clear()
+    assert (
+        ops.main(
+            ["reopen", "--family", FAMILY, "--recipient", "customer:2", "--business-key", "statement:2026-10"]
+        )
+        == 0
+    )
+    assert run_dag(dagbag, DAG_ID, T).state == "success"
+    assert [m.rcpt_tos for m in mail_sink.store.messages] == [["john.smith@example.org"]]
+
+    assert ops.main(["runs", "--family", FAMILY]) == 0
+    assert ops.main(["deliveries", "--family", FAMILY]) == 0
+    out = capsys.readouterr().out
+    assert "alert_customer_statements" in out and "sent" in out
+    assert "example.org" not in out  # counts and ids only

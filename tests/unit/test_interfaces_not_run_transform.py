@@ -118,9 +118,13 @@ def test_unreachable_owner_is_skipped_and_shared_mailbox_gets_one_mail():
         (5, "Ex dueño", "ex@example.com", "treasury", False),
     )
     fresh = freshness(("PRICE_UPDATE", 2, None), ("STOCK_SYNC", 5, None))
-    plan = build_plan(frames(fresh, staff), settings(interfaces=[
-        {"code": "PRICE_UPDATE", "max_age": "P10D"}, {"code": "STOCK_SYNC", "max_age": "P1D"}
-    ]), RUN)
+    plan = build_plan(
+        frames(fresh, staff),
+        settings(
+            interfaces=[{"code": "PRICE_UPDATE", "max_age": "P10D"}, {"code": "STOCK_SYNC", "max_age": "P1D"}]
+        ),
+        RUN,
+    )
     [message] = plan.messages
     assert message.to == ["sistemas@example.com"] and message.recipient_ref == "employee:1"
     assert message.display_name is None  # two names share the mailbox

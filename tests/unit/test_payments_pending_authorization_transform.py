@@ -56,7 +56,9 @@ def frames(orders, authorizers=(), items=()):
         "items": pd.DataFrame(
             list(items), columns=["order_id", "line_no", "supplier_invoice_number", "description", "amount"]
         ),
-        "authorizers": pd.DataFrame(list(authorizers), columns=["employee_id", "branch_id", "full_name", "email"]),
+        "authorizers": pd.DataFrame(
+            list(authorizers), columns=["employee_id", "branch_id", "full_name", "email"]
+        ),
     }
 
 
@@ -161,7 +163,9 @@ def test_english_setting_names_the_attachment_in_english():
 def test_no_orders_no_messages():
     empty = {
         "orders": pd.DataFrame(columns=list(order(1))),
-        "items": pd.DataFrame(columns=["order_id", "line_no", "supplier_invoice_number", "description", "amount"]),
+        "items": pd.DataFrame(
+            columns=["order_id", "line_no", "supplier_invoice_number", "description", "amount"]
+        ),
         "authorizers": pd.DataFrame(columns=["employee_id", "branch_id", "full_name", "email"]),
     }
     plan = build_plan(empty, PaymentsPendingSettings(), RUN)

@@ -1,0 +1,96 @@
+"""Family 8, interfaces not run: tell who is responsible when an interface has not succeeded lately."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.freshness import FRESHNESS_SQL
+from alertas_rapidas.timing import RunTime
+
+EmployeeRole = Literal[
+    "parts_manager",
+    "sales_rep",
+    "service_manager",
+    "service_advisor",
+    "treasury",
+    "payment_authorizer",
+    "crm_agent",
+    "audit_manager",
+    "general_manager",
+    "interface_admin",
+]
+
+
+class InterfaceLimit(BaseModel):
+    """One watched interface: stale when no successful run finished within `max_age` before T."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,48}$")
+    max_age: timedelta
+    recipients_roles: list[EmployeeRole] = Field(default_factory=list)
+
+    @field_validator("max_age")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be a positive duration, e.g. P10D or PT12H")
+        return value
+
+
+DEFAULT_INTERFACES = (
+    InterfaceLimit(code="PRICE_UPDATE", max_age=timedelta(days=10)),
+    InterfaceLimit(code="STOCK_SYNC", max_age=timedelta(days=1)),
+    InterfaceLimit(code="EXCHANGE_RATES", max_age=timedelta(days=1)),
+    InterfaceLimit(code="FACTORY_REPORTING", max_age=timedelta(days=1)),
+)
+
+
+class InterfacesNotRunSettings(BaseModel):
+    """Settings of `interfaces_not_run` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interfaces: list[InterfaceLimit] = Field(default_factory=lambda: list(DEFAULT_INTERFACES), min_length=1)
+    notify_roles: list[EmployeeRole] = Field(default_factory=lambda: ["interface_admin"])
+    notify_owner: bool = True
+    language: Literal["es", "en"] = "es"
+
+    @field_validator("interfaces")
+    @classmethod
+    def _unique_codes(cls, value: list[InterfaceLimit]) -> list[InterfaceLimit]:
+        codes = [item.code for item in value]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise ValueError(f"each interface code may appear once; repeated: {', '.join(repeated)}")
+        return value
+
+    def limits(self) -> dict[str, timedelta]:
+        return {item.code: item.max_age for item in self.interfaces}
+
+    def roles(self) -> list[str]:
+        """Every role that may be told about some interface."""
+        return sorted(
+            {*self.notify_roles, *(role for item in self.interfaces for role in item.recipients_roles)}
+        )
+
+
+def sql_params(settings: InterfacesNotRunSettings, run: RunTime) -> dict[str, Any]:
+    return {"codes": sorted(settings.limits()), "at": run.at, "roles": settings.roles()}
+
+
+FAMILY = FamilySpec(
+    key="interfaces_not_run",
+    settings_model=InterfacesNotRunSettings,
+    queries={
+        "freshness": FRESHNESS_SQL,
+        "employees": "interfaces_not_run/employees.sql",
+        "dealership": "interfaces_not_run/dealership.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.interfaces_not_run:build_plan",
+)

@@ -1,0 +1,62 @@
+"""Family 7, payments pending authorization: each pending payment order to its authorizer, as a PDF."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.timing import RunTime
+
+EmployeeRole = Literal[
+    "parts_manager",
+    "sales_rep",
+    "service_manager",
+    "service_advisor",
+    "treasury",
+    "payment_authorizer",
+    "crm_agent",
+    "audit_manager",
+    "general_manager",
+    "interface_admin",
+]
+
+
+class PaymentsPendingSettings(BaseModel):
+    """Settings of `payments_pending_authorization` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    remind_after_hours: int = Field(
+        default=24, ge=1, le=720, description="remind when still pending this many hours after creation"
+    )
+    reminder_from_hour: int = Field(
+        default=8, ge=0, le=23, description="reminders only from runs at or after this local hour"
+    )
+    fallback_role: EmployeeRole = "payment_authorizer"
+    language: Literal["es", "en"] = "es"
+
+
+def sql_params(settings: PaymentsPendingSettings, run: RunTime) -> dict[str, Any]:
+    return {
+        "window_start": run.window_start,
+        "window_end": run.window_end,
+        # An order is due a reminder when its age at T is at least remind_after_hours.
+        "remind_before": run.at - timedelta(hours=settings.remind_after_hours),
+        "fallback_role": settings.fallback_role,
+    }
+
+
+FAMILY = FamilySpec(
+    key="payments_pending_authorization",
+    settings_model=PaymentsPendingSettings,
+    queries={
+        "orders": "payments_pending_authorization/orders.sql",
+        "items": "payments_pending_authorization/items.sql",
+        "authorizers": "payments_pending_authorization/authorizers.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.payments_pending_authorization:build_plan",
+)
