@@ -98,6 +98,7 @@ SKIP_REASONS: dict[str, str] = {
     "no_activity": "no movement in the period and zero balance",
     "no_recipient": "nobody who should receive it has a usable address",
     "no_manager": "escalation needed but the owner has no manager",
+    "not_covered": "the arrived quantity does not cover the whole back-ordered line",
 }
 
 

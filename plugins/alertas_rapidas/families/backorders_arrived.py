@@ -1,0 +1,60 @@
+"""Family 5, back-ordered parts that arrived (repuestos pendientes que ingresaron).
+
+Every hour, the arrivals of the window `[T - 1 h, T)` (`receipt` and `transfer_in` stock
+movements) are allocated, per part and warehouse, to the pending lines of open customer orders,
+oldest order first. A line whose whole pending quantity is covered is announced to the order's
+salesperson (or, when the salesperson is inactive or has no usable e-mail, to the branch's
+`fallback_role`), once per window.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.timing import RunTime
+
+Role = Literal[
+    "parts_manager",
+    "sales_rep",
+    "service_manager",
+    "service_advisor",
+    "treasury",
+    "payment_authorizer",
+    "crm_agent",
+    "audit_manager",
+    "general_manager",
+    "interface_admin",
+]
+
+
+class BackordersSettings(BaseModel):
+    """Settings of `backorders_arrived` (the `settings:` block of its config file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fallback_role: Role = "parts_manager"
+    language: Literal["es", "en"] = "es"
+
+
+def sql_params(settings: BackordersSettings, run: RunTime) -> dict[str, Any]:
+    return {
+        "window_start": run.window_start,
+        "window_end": run.window_end,
+        "fallback_role": settings.fallback_role,
+    }
+
+
+FAMILY = FamilySpec(
+    key="backorders_arrived",
+    settings_model=BackordersSettings,
+    queries={
+        "arrivals": "backorders_arrived/arrivals.sql",
+        "pending_lines": "backorders_arrived/pending_lines.sql",
+        "fallback_staff": "backorders_arrived/fallback_staff.sql",
+    },
+    sql_params=sql_params,
+    transform="alertas_rapidas.transforms.backorders_arrived:build_plan",
+)
