@@ -14,20 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.timing import RunTime
-
-Role = Literal[
-    "parts_manager",
-    "sales_rep",
-    "service_manager",
-    "service_advisor",
-    "treasury",
-    "payment_authorizer",
-    "crm_agent",
-    "audit_manager",
-    "general_manager",
-    "interface_admin",
-]
 
 
 class BackordersSettings(BaseModel):
@@ -35,7 +23,7 @@ class BackordersSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fallback_role: Role = "parts_manager"
+    fallback_role: EmployeeRole = "parts_manager"
     language: Literal["es", "en"] = "es"
 
 

@@ -8,20 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.timing import RunTime
-
-EmployeeRole = Literal[
-    "parts_manager",
-    "sales_rep",
-    "service_manager",
-    "service_advisor",
-    "treasury",
-    "payment_authorizer",
-    "crm_agent",
-    "audit_manager",
-    "general_manager",
-    "interface_admin",
-]
 
 
 class PaymentsPendingSettings(BaseModel):

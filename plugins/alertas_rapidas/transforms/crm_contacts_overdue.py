@@ -23,7 +23,7 @@ from alertas_rapidas.families.crm_contacts_overdue import CrmOverdueSettings
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, to_iso_date
+from alertas_rapidas.transforms.frames import clean_text, optional_int, to_iso_date, truthy
 
 CONTACT_TYPE_LABELS: dict[str, dict[str, str]] = {
     "es": {
@@ -77,7 +77,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: CrmOverdueSettings, ru
             "owner": clean_text(row.owner_name),
         }
         owner_id = int(row.owner_id)
-        owner = address_party(row.owner_email, active=_truthy(row.owner_active))
+        owner = address_party(row.owner_email, active=truthy(row.owner_active))
         if owner.skip_reason:
             key = (f"employee:{owner_id}", digest_key)
             skipped.setdefault(key, SkippedCandidate(*key, owner.skip_reason))
@@ -87,8 +87,8 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: CrmOverdueSettings, ru
 
         escalated = False
         if why is not None:
-            manager_id = _optional_int(row.manager_id)
-            manager = address_party(row.manager_email, active=_truthy(row.manager_active))
+            manager_id = optional_int(row.manager_id)
+            manager = address_party(row.manager_email, active=truthy(row.manager_active))
             if manager_id is not None and not manager.skip_reason:
                 escalations.setdefault(
                     manager_id, _Digest(manager_id, clean_text(row.manager_name), manager.to[0])
@@ -136,15 +136,3 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: CrmOverdueSettings, ru
             )
     plan.candidates = len(plan.messages) + len(plan.skipped)
     return plan
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return int(value)  # type: ignore[call-overload]
-
-
-def _truthy(value: object) -> bool:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return False
-    return bool(value)

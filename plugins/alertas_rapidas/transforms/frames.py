@@ -27,3 +27,17 @@ def text_list(value: object) -> list[str]:
     if value is None or value is pd.NA or isinstance(value, float):
         return []
     return [str(item) for item in list(value) if item is not None]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+
+
+def optional_int(value: object) -> int | None:
+    """An id cell that may be missing (NULL, NaN, NA) as an int or None."""
+    return None if _missing(value) else int(value)  # type: ignore[call-overload]
+
+
+def truthy(value: object) -> bool:
+    """A boolean cell that may be missing: missing counts as false."""
+    return False if _missing(value) else bool(value)

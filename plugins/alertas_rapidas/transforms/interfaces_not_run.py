@@ -22,7 +22,7 @@ from alertas_rapidas.freshness import InterfaceFreshness, judge
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text
+from alertas_rapidas.transforms.frames import clean_text, optional_int
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _interface_rows(freshness: pd.DataFrame) -> dict[str, dict[str, Any]]:
         rows[clean_text(row.code)] = {
             "code": clean_text(row.code),
             "name": clean_text(row.name),
-            "owner_id": _optional_int(row.owner_id),
+            "owner_id": optional_int(row.owner_id),
             "last_success": None if last is None or pd.isna(last) else pd.Timestamp(last).to_pydatetime(),
         }
     return rows
@@ -178,9 +178,3 @@ def _duration(value: timedelta) -> dict[str, Any]:
 
 def _dealership_name(frame: pd.DataFrame) -> str:
     return clean_text(frame["dealership_name"].iloc[0]) if not frame.empty else ""
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return int(value)  # type: ignore[call-overload]

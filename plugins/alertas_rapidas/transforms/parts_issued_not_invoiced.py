@@ -18,9 +18,9 @@ import pandas as pd
 
 from alertas_rapidas.families.parts_issued_not_invoiced import NotInvoicedSettings, cutoff_date
 from alertas_rapidas.messages import AttachmentSpec, Column, OutgoingMessage, Plan, SkippedCandidate, table
-from alertas_rapidas.recipients import normalize_address
 from alertas_rapidas.timing import RunTime
 from alertas_rapidas.transforms.frames import clean_text, to_cents, to_iso_date
+from alertas_rapidas.transforms.staff import staff_addresses
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -63,29 +63,6 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: NotInvoicedSettings, r
             )
         )
     return plan
-
-
-def staff_addresses(employees: pd.DataFrame) -> tuple[list[str], str | None]:
-    """Usable addresses of a group of employees (active, valid e-mail), or why there is none.
-
-    `no_recipient`: nobody in the group; `inactive`: nobody active; else the address problem of
-    the first active one (`no_email` or `malformed_email`).
-    """
-    if employees.empty:
-        return [], "no_recipient"
-    active = employees[employees["active"].astype(bool)].sort_values("employee_id")
-    if active.empty:
-        return [], "inactive"
-    addresses: list[str] = []
-    reasons: list[str] = []
-    for email in active["email"]:
-        text = clean_text(email)
-        address = normalize_address(text)
-        if address is None:
-            reasons.append("malformed_email" if text else "no_email")
-        elif address.lower() not in {a.lower() for a in addresses}:
-            addresses.append(address)
-    return (addresses, None) if addresses else ([], reasons[0])
 
 
 def _recipients(auditors: pd.DataFrame, scope: str, unit: pd.Series) -> tuple[list[str], str | None]:

@@ -22,7 +22,7 @@ from alertas_rapidas.families.payments_pending_authorization import PaymentsPend
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import normalize_address
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, to_cents
+from alertas_rapidas.transforms.frames import clean_text, optional_int, to_cents, truthy
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -53,7 +53,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: PaymentsPendingSetting
             f"request:{order_id}" if kind == "request" else f"reminder:{order_id}:{run.run_date.isoformat()}"
         )
         assigned = _assigned_authorizer(row)
-        recipients = [assigned] if assigned else _fallback_for(pool, _optional_int(row.branch_id))
+        recipients = [assigned] if assigned else _fallback_for(pool, optional_int(row.branch_id))
         if not recipients:
             plan.skipped.append(SkippedCandidate(f"payment_order:{order_id}", business_key, "no_recipient"))
             continue
@@ -100,8 +100,8 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: PaymentsPendingSetting
 
 def _assigned_authorizer(row: Any) -> _Person | None:
     """The order's own authorizer, when set, active and with a usable e-mail."""
-    employee_id = _optional_int(row.authorizer_id)
-    if employee_id is None or not _truthy(row.authorizer_active):
+    employee_id = optional_int(row.authorizer_id)
+    if employee_id is None or not truthy(row.authorizer_active):
         return None
     address = normalize_address(row.authorizer_email)
     if address is None:
@@ -117,7 +117,7 @@ def _fallback_pool(authorizers: pd.DataFrame) -> dict[int | None, list[_Person]]
         address = normalize_address(row.email)
         if address is None:
             continue
-        branch = _optional_int(row.branch_id)
+        branch = optional_int(row.branch_id)
         if (branch, address.lower()) in seen:  # two records, one mailbox: one To address
             continue
         seen.add((branch, address.lower()))
@@ -149,15 +149,3 @@ def _attachment(number: str, order_id: int, language: str) -> AttachmentSpec:
     code = _FILENAME_UNSAFE.sub("-", number).strip("-") or str(order_id)
     stem = "payment-order" if language == "en" else "orden-de-pago"
     return AttachmentSpec(template="order", filename=f"{stem}-{code}.pdf")
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return int(value)  # type: ignore[call-overload]
-
-
-def _truthy(value: object) -> bool:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return False
-    return bool(value)
