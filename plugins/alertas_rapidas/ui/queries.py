@@ -1,0 +1,247 @@
+"""What the page reads from the ledger database: counts per family and day, and the last runs.
+
+Every query is a fixed SQL text with bound parameters; the filter values are validated before
+they get here. Only counts and ids leave this module (never `recipients`, `recipient_ref`,
+`business_key`, `refused` or `smtp_response`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from alertas_rapidas.connections import ALERTS_CONN_ID
+
+FAMILY_PATTERN = re.compile(r"[a-z0-9_]{1,63}")
+DAG_ID_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,250}")
+MAX_RUN_ID = 250
+DAY_ROWS = 200  # at most this many (family, day) rows, the latest days first
+RUN_ROWS = 50  # at most this many runs, the latest first
+STATEMENT_TIMEOUT = "15s"
+
+
+class FilterError(ValueError):
+    """Query parameters the page refuses; `errors` says which and why."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Filters:
+    family: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, family: str | None, date_from: str | None, date_to: str | None) -> Filters:
+        """Validate the page's query parameters (empty means no filter); raise FilterError."""
+        errors = []
+        family = (family or "").strip() or None
+        if family is not None and not FAMILY_PATTERN.fullmatch(family):
+            errors.append("family: use a family key (lower-case letters, digits and _)")
+        parsed: dict[str, date | None] = {}
+        for name, value in (("from", date_from), ("to", date_to)):
+            value = (value or "").strip()
+            try:
+                parsed[name] = date.fromisoformat(value) if value else None
+            except ValueError:
+                errors.append(f"{name}: not a date (YYYY-MM-DD)")
+                parsed[name] = None
+        start, end = parsed["from"], parsed["to"]
+        if start and end and start > end:
+            errors.append("from: must not be after to")
+        if errors:
+            raise FilterError(errors)
+        return cls(family=family, date_from=start, date_to=end)
+
+    def sql_params(self) -> dict[str, Any]:
+        return {"family": self.family, "date_from": self.date_from, "date_to": self.date_to}
+
+
+@dataclass
+class DayCounts:
+    family: str
+    run_date: date | None
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deferred: int = 0
+    unknown: int = 0
+    in_progress: int = 0
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunRow:
+    dag_id: str
+    run_id: str
+    family: str
+    run_date: date | None
+    finished_at: datetime
+    dry_run: bool
+    summary: dict[str, Any]
+
+    def count(self, name: str) -> int:
+        value = self.summary.get(name, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        skipped = self.summary.get("skipped") or {}
+        return {str(k): int(v) for k, v in skipped.items()} if isinstance(skipped, Mapping) else {}
+
+    @property
+    def mode(self) -> str:
+        if self.dry_run or self.summary.get("dry_run_mode"):
+            return "dry run"
+        if self.count("redirected"):
+            return "redirected"
+        return "normal"
+
+    @property
+    def problems(self) -> list[str]:
+        problems = self.summary.get("problems") or []
+        return [str(p) for p in problems] if isinstance(problems, list) else []
+
+    @property
+    def held_back(self) -> list[str]:
+        """The stale interfaces a run waited for in vain (interface names only)."""
+        items = self.summary.get("held_back") or []
+        return [str(i.get("interface")) for i in items if isinstance(i, Mapping)]
+
+    @property
+    def line(self) -> str:
+        return one_line(self.summary)
+
+
+def one_line(summary: Mapping[str, Any]) -> str:
+    """A run summary in one line: "sent 44, skipped 14 (inactive 3, no_email 2, ...), failed 0"."""
+
+    def count(name: str) -> int:
+        value = summary.get(name, 0)
+        return int(value) if isinstance(value, int | float) else 0
+
+    skipped = summary.get("skipped") or {}
+    skipped = dict(skipped) if isinstance(skipped, Mapping) else {}
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
+    parts = []
+    if summary.get("dry_run_mode"):
+        parts.append(f"DRY RUN: rendered {count('dry_run')}")
+    parts.append(f"sent {count('sent')}")
+    if count("already_sent"):
+        parts.append(f"already sent {count('already_sent')}")
+    total_skipped = sum(int(n) for n in skipped.values())
+    parts.append(f"skipped {total_skipped} ({by_reason})" if by_reason else f"skipped {total_skipped}")
+    parts.append(f"failed {count('failed')}")
+    for name in ("deferred", "unknown", "redirected"):
+        if count(name):
+            parts.append(f"{name} {count(name)}")
+    if summary.get("held_back"):
+        parts.append("held back: stale data")
+    return ", ".join(parts)
+
+
+@contextmanager
+def read_only_connection(conn_id: str = ALERTS_CONN_ID) -> Generator[Any, None, None]:
+    """A psycopg connection to the ledger database whose transactions are read-only."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    try:
+        conn.autocommit = False
+        conn.read_only = True
+        conn.execute("select set_config('statement_timeout', %s, false)", (STATEMENT_TIMEOUT,))
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def ledger_exists(conn: Any) -> bool:
+    row = conn.execute(
+        "select to_regclass('alerts.deliveries') is not null and to_regclass('alerts.runs') is not null"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def known_families(conn: Any) -> list[str]:
+    rows = conn.execute(
+        "select family from alerts.deliveries union select family from alerts.runs order by 1"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+_FILTER = """
+    (%(family)s::text is null or family = %(family)s::text)
+    and (%(date_from)s::date is null or run_date >= %(date_from)s::date)
+    and (%(date_to)s::date is null or run_date <= %(date_to)s::date)
+"""
+
+
+def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCounts]:
+    """Ledger counts per family and run date, the latest days first."""
+    rows = conn.execute(
+        f"""
+        select family, run_date,
+               count(*) filter (where status = 'sent') as sent,
+               count(*) filter (where status = 'skipped') as skipped,
+               count(*) filter (where status = 'failed') as failed,
+               count(*) filter (where status = 'deferred') as deferred,
+               count(*) filter (where status = 'unknown') as unknown,
+               count(*) filter (where status in ('pending', 'sending')) as in_progress
+          from alerts.deliveries
+         where {_FILTER}
+         group by family, run_date
+         order by run_date desc nulls last, family
+         limit %(limit)s
+        """,
+        {**filters.sql_params(), "limit": limit},
+    ).fetchall()
+    days = {(r[0], r[1]): DayCounts(r[0], r[1], *(int(n) for n in r[2:])) for r in rows}
+    if days:
+        reasons = conn.execute(
+            f"""
+            select family, run_date, coalesce(reason, 'none'), count(*)
+              from alerts.deliveries
+             where status = 'skipped' and {_FILTER}
+             group by 1, 2, 3
+             order by 1, 2, 3
+            """,
+            filters.sql_params(),
+        ).fetchall()
+        for family, run_date, reason, n in reasons:
+            if (family, run_date) in days:
+                days[(family, run_date)].skipped_by_reason[reason] = int(n)
+    return list(days.values())
+
+
+def last_runs(conn: Any, filters: Filters, limit: int = RUN_ROWS) -> list[RunRow]:
+    rows = conn.execute(
+        f"""
+        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
+          from alerts.runs
+         where {_FILTER}
+         order by finished_at desc, dag_id, run_id
+         limit %(limit)s
+        """,
+        {**filters.sql_params(), "limit": limit},
+    ).fetchall()
+    return [RunRow(*row) for row in rows]
+
+
+def run_of(conn: Any, dag_id: str, run_id: str) -> RunRow | None:
+    row = conn.execute(
+        """
+        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
+          from alerts.runs
+         where dag_id = %s and run_id = %s
+        """,
+        (dag_id, run_id),
+    ).fetchone()
+    return RunRow(*row) if row else None

@@ -1,0 +1,266 @@
+"""The Airflow UI in a real browser: `airflow standalone` on loopback, headless Chromium.
+
+One test walks what the data team does: log in, see every `alert_*` DAG (no import error), read a
+DAG's docs, open the trigger form (the run parameters), unpause and trigger a dry run and see it
+succeed, read the run's "Alertas summary" tab, and open the "Alertas Rápidas" page (Browse menu)
+to see the ledger's counts. A real run of the same date, triggered through the REST API next to
+the dry run, fills the ledger the page counts. Screenshots go to `test-artifacts/ui/`.
+
+Needs Debian's `chromium` (`/usr/bin/chromium`, installed by `.ci/run`) and the `playwright`
+package (requirements-dev.txt); Playwright never downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.support.airflow_server import Standalone, session_connections
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "ui"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DAG_ID = "alert_customer_statements"
+FAMILY = "customer_statements"
+RUN_DATE = "2026-11-01"  # the demo data's October statements
+STARTUP_TIMEOUT = 150
+RUN_TIMEOUT = 240
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def expected_dag_ids() -> list[str]:
+    return sorted(
+        f"alert_{p.stem}" for p in (ROOT / "dags" / "families").glob("*.yaml") if p.stem != "_defaults"
+    )
+
+
+def require_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (requirements-dev.txt)")
+    if missing:
+        message = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI installs both: a missing one is a broken set-up, not a skip
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def demo_databases(postgres, mail_sink):
+    """The demo DMS in `dms`, an empty ledger in `alerts`, an empty mailbox."""
+    from alertas_rapidas.demo.dms_data import create_schema, load_demo_data
+
+    with psycopg.connect(postgres.dsn("dms")) as conn:
+        conn.execute("drop schema if exists dms cascade")
+        create_schema(conn)
+        load_demo_data(conn)
+    with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as conn:
+        conn.execute("drop schema if exists alerts cascade")
+    mail_sink.store.clear()
+    return postgres
+
+
+@pytest.fixture(scope="module")
+def airflow_ui(demo_databases, tmp_path_factory):
+    require_browser()
+    server = Standalone(tmp_path_factory.mktemp("standalone"), session_connections()).start()
+    try:
+        server.wait_until_ready(expected_dag_ids())
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def ledger_counts(postgres, family: str, run_date: str) -> dict[str, object]:
+    with psycopg.connect(postgres.dsn("alerts")) as conn:
+        by_status = dict(
+            conn.execute(
+                "select status, count(*) from alerts.deliveries where family = %s and run_date = %s "
+                "group by status",
+                (family, run_date),
+            ).fetchall()
+        )
+        reasons = conn.execute(
+            "select reason, count(*) from alerts.deliveries "
+            "where family = %s and run_date = %s and status = 'skipped' group by reason order by reason",
+            (family, run_date),
+        ).fetchall()
+    return {**by_status, "reasons": ", ".join(f"{reason} {n}" for reason, n in reasons)}
+
+
+def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_sink):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
+    expect.set_options(timeout=30_000)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    url = airflow_ui.url
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    try:
+        # Log in with the password standalone generated.
+        page.goto(url + "/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(airflow_ui.password)
+        shot("01_login")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="User")).to_be_visible()
+        expect(page.get_by_text("Welcome")).to_be_visible()
+
+        # Every alert DAG listed, and no import error anywhere.
+        dag_ids = expected_dag_ids()
+        assert DAG_ID in dag_ids
+        page.goto(url + "/dags")
+        page.get_by_role("button", name="Show table view").click()
+        for dag_id in dag_ids:
+            expect(page.get_by_role("link", name=dag_id, exact=True)).to_be_visible()
+        expect(page.get_by_text(f"{len(dag_ids)} Dags", exact=True)).to_be_visible()
+        shot("02_dags")
+        assert airflow_ui.api("GET", "/api/v2/importErrors").json()["total_entries"] == 0
+        page.goto(url + "/")
+        expect(page.get_by_text("Welcome")).to_be_visible()
+        expect(page.get_by_text("Health")).to_be_visible()
+        expect(page.get_by_text("Dag Import Error")).to_have_count(0)
+
+        # The DAG's docs (doc_md from its config file).
+        page.goto(f"{url}/dags/{DAG_ID}")
+        page.get_by_test_id("markdown-button").click()
+        docs = page.get_by_role("dialog")
+        expect(docs).to_contain_text("Account statements")
+        expect(docs).to_contain_text(f"dags/families/{FAMILY}.yaml")
+        expect(docs).to_contain_text("Run parameters: dry_run")
+        shot("03_dag_docs")
+        page.keyboard.press("Escape")
+        expect(docs).to_be_hidden()
+
+        # Unpause it: the scheduler inside standalone runs what is triggered.
+        toggle = page.get_by_test_id("toggle-pause")
+        expect(toggle.locator("input")).not_to_be_checked()
+        toggle.click()
+        expect(toggle.locator("input")).to_be_checked()
+
+        # The trigger form shows the run parameters; trigger a dry run for the demo date.
+        page.get_by_test_id("trigger-dag-button").click()
+        form = page.get_by_role("dialog")
+        for switch in ("Dry run", "Force resend", "Resend unknown"):
+            expect(form.get_by_role("checkbox", name=switch)).not_to_be_checked()
+        for field in ("redirect_to", "run_date"):
+            expect(form.locator(f"input[name='element_{field}']")).to_be_visible()
+        expect(form.get_by_text("Redirect to", exact=True)).to_be_visible()
+        expect(form.get_by_text("Run date", exact=True)).to_be_visible()
+        form.locator("label[id='switch:element_dry_run']").click()
+        expect(form.get_by_role("checkbox", name="Dry run")).to_be_checked()
+        form.locator("input[name='element_run_date']").fill(RUN_DATE)
+        shot("04_trigger_form")
+        dry_run_id = f"ui_dry_run__{int(time.time())}"
+        form.get_by_role("button", name="Advanced Options").click()
+        form.locator("input[name='dagRunId']").fill(dry_run_id)
+        form.get_by_test_id("trigger-dag-submit").click()
+        page.wait_for_url(f"**/dags/{DAG_ID}/runs/{dry_run_id}**")
+
+        # A real run of the same date (through the REST API) fills the ledger the page counts.
+        real_run_id = f"api_run__{int(time.time())}"
+        response = airflow_ui.api(
+            "POST",
+            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            json={"dag_run_id": real_run_id, "logical_date": None, "conf": {"run_date": RUN_DATE}},
+        )
+        assert response.status_code in (200, 201), response.text
+
+        dry = airflow_ui.wait_for_run(DAG_ID, dry_run_id)
+        assert dry["state"] == "success", airflow_ui.log_tail()
+        assert dry["conf"]["dry_run"] is True and dry["conf"]["run_date"] == RUN_DATE
+        page.reload()
+        expect(page.get_by_text("Success", exact=True).first).to_be_visible()
+        shot("05_dry_run_success")
+
+        # The run's summary, on the run: the plugin's "Alertas summary" tab.
+        with psycopg.connect(demo_databases.dsn("alerts")) as conn:
+            [(summary,)] = conn.execute(
+                "select summary from alerts.runs where dag_id = %s and run_id = %s", (DAG_ID, dry_run_id)
+            ).fetchall()
+        assert summary["dry_run_mode"] is True and summary["sent"] == 0 and summary["dry_run"] > 0
+        page.get_by_role("link", name="Alertas summary").click()
+        tab = page.frame_locator("iframe")
+        expect(tab.get_by_test_id("run-line")).to_contain_text(f"DRY RUN: rendered {summary['dry_run']}")
+        expect(tab.locator("[data-col='candidates']")).to_have_text(str(summary["candidates"]))
+        expect(tab.get_by_test_id("run-text")).to_contain_text(f"Run summary of {FAMILY} for {RUN_DATE}")
+        shot("06_run_summary_tab")
+
+        real = airflow_ui.wait_for_run(DAG_ID, real_run_id)
+        assert real["state"] == "success", airflow_ui.log_tail()
+        counts = ledger_counts(demo_databases, FAMILY, RUN_DATE)
+        assert counts.get("sent", 0) > 0 and counts.get("skipped", 0) > 0
+        assert len(mail_sink.store.messages) == counts["sent"]  # the dry run sent nothing
+
+        # The Alertas Rápidas page, from the Browse menu, filtered to the family and the date.
+        page.get_by_role("button", name="Browse").click()
+        page.get_by_role("menuitem", name="Alertas Rápidas").click()
+        page.wait_for_url("**/plugin/alertas**")
+        alertas = page.frame_locator("iframe")
+        expect(alertas.get_by_role("heading", name="Alertas Rápidas: what was sent")).to_be_visible()
+        alertas.locator("select[name='family']").select_option(FAMILY)
+        alertas.locator("input[name='from']").fill(RUN_DATE)
+        alertas.locator("input[name='to']").fill(RUN_DATE)
+        alertas.get_by_role("button", name="Filter").click()
+        row = alertas.locator(f"tr[data-family='{FAMILY}'][data-day='{RUN_DATE}']")
+        expect(row.locator("[data-col='sent']")).to_have_text(str(counts["sent"]))
+        expect(row.locator("[data-col='skipped']")).to_have_text(str(counts["skipped"]))
+        expect(row.locator("[data-col='skipped_by_reason']")).to_have_text(counts["reasons"])
+        expect(row.locator("[data-col='failed']")).to_have_text("0")
+        expect(alertas.locator("table[data-testid='days'] tbody tr")).to_have_count(1)
+        runs = alertas.locator("table[data-testid='runs']")
+        expect(runs.locator(f"tr[data-run-id='{dry_run_id}'] [data-col='mode']")).to_have_text("dry run")
+        expect(runs.locator(f"tr[data-run-id='{real_run_id}'] [data-col='mode']")).to_have_text("normal")
+        expect(runs.locator(f"tr[data-run-id='{real_run_id}'] [data-col='sent']")).to_have_text(
+            str(counts["sent"])
+        )
+        shot("07_alertas_page")
+        html = page.locator("iframe").element_handle().content_frame().content()
+        assert "Messages per family and day" in html
+        assert EMAIL.search(html) is None, "the page shows counts only, never an address"
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "zz_failure.png"))
+        raise
+    finally:
+        context.close()
