@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATE ?= 2026-11-01
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format clean
+.PHONY: install demo bench test lint format clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -18,6 +18,9 @@ install: $(VENV)/.installed
 
 demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run every alert DAG for DATE
 	$(PY) -m alertas_rapidas.demo --date $(DATE)
+
+bench: install  ## statements at scale (10,000 customers) into a local SMTP sink; writes docs/benchmarks.md
+	$(PY) -m alertas_rapidas.bench $(BENCH_ARGS)
 
 test: install  ## lint, then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .

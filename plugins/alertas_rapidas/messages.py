@@ -7,7 +7,7 @@ to JSON files between tasks.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 AttachmentKind = Literal["pdf", "xlsx"]
@@ -73,7 +73,12 @@ class OutgoingMessage:
     attachments: list[AttachmentSpec] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The message as JSON-ready data. The context is plain data already: it is shared, not
+        deep-copied as `asdict` would (at 10,000 statements that copy was most of the transform)."""
+        data = {item.name: getattr(self, item.name) for item in fields(self)}
+        data.update(to=list(self.to), cc=list(self.cc), bcc=list(self.bcc))
+        data["attachments"] = [asdict(attachment) for attachment in self.attachments]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OutgoingMessage:

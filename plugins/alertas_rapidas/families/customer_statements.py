@@ -12,6 +12,8 @@ from alertas_rapidas.timing import RunTime, month_start, next_month_start, previ
 
 AccountType = Literal["vehicles", "parts", "service", "other"]
 ALL_ACCOUNT_TYPES: tuple[AccountType, ...] = ("vehicles", "parts", "service", "other")
+# The PDF builder of `pdf_engine: reportlab` (see `AttachmentSpec.builder`).
+STATEMENT_BUILDER = "alertas_rapidas.pdf.statement:build_statement"
 
 
 class StatementSettings(BaseModel):
@@ -24,6 +26,11 @@ class StatementSettings(BaseModel):
     account_types: Literal["all"] | list[AccountType] = "all"
     skip_empty: bool = Field(
         default=True, description="skip customers with no movement in the period and zero balance"
+    )
+    pdf_engine: Literal["reportlab", "html"] = Field(
+        default="reportlab",
+        description="reportlab: the statement drawn in code (fast); html: the Jinja template "
+        "statement.<lang>.html through xhtml2pdf (editable without code, about 10 times slower)",
     )
 
     def account_type_list(self) -> list[str]:

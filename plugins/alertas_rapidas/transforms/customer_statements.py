@@ -13,7 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from alertas_rapidas.families.customer_statements import StatementSettings, statement_period
+from alertas_rapidas.families.customer_statements import (
+    STATEMENT_BUILDER,
+    StatementSettings,
+    statement_period,
+)
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
@@ -56,7 +60,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: StatementSettings, run
                 language=language,
                 display_name=clean_text(row.legal_name) or None,
                 context=_context(row, customer_sections, start, end),
-                attachments=[_attachment(clean_text(row.customer_code), start, language)],
+                attachments=[_attachment(clean_text(row.customer_code), start, language, settings)],
             )
         )
     return plan
@@ -165,7 +169,10 @@ def _context(row: Any, sections: list[dict[str, Any]], start: date, end: date) -
     }
 
 
-def _attachment(customer_code: str, start: date, language: str) -> AttachmentSpec:
+def _attachment(
+    customer_code: str, start: date, language: str, settings: StatementSettings
+) -> AttachmentSpec:
     code = _FILENAME_UNSAFE.sub("-", customer_code).strip("-") or "cliente"
     stem = "statement" if language == "en" else "estado-de-cuenta"
-    return AttachmentSpec(template="statement", filename=f"{stem}-{code}-{start:%Y-%m}.pdf")
+    builder = STATEMENT_BUILDER if settings.pdf_engine == "reportlab" else None
+    return AttachmentSpec(template="statement", builder=builder, filename=f"{stem}-{code}-{start:%Y-%m}.pdf")

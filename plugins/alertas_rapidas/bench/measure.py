@@ -1,0 +1,187 @@
+"""What the benchmark measures with, besides the clock: the machine, task memory, raw renders."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# The title Airflow's task runner gives the process that runs a task (task_runner.startup).
+_TASK_TITLE = re.compile(
+    r"^airflow worker -- ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
+)
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores and RAM as /proc tells them."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_kib = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_kib = int(line.split()[1])
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count() or 0, "ram_gib": ram_kib / 1024 / 1024}
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def _status_kib(pid: str, field_name: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def self_peak_rss_mib() -> float:
+    return (_status_kib("self", "VmHWM:") or 0) / 1024
+
+
+@dataclass
+class TaskMemorySampler:
+    """Samples /proc every `interval` s for Airflow task processes; keeps each one's VmHWM.
+
+    A task process is recognised by the title the task runner sets ("airflow worker -- <ti id>").
+    VmHWM is the kernel's peak resident set of the process; the last sample of a task is at most
+    `interval` before it exits, so growth in its very last moment may be missed.
+    """
+
+    interval: float = 0.2
+    peaks_kib: dict[str, int] = field(default_factory=dict)  # ti id -> VmHWM
+    _pids: dict[str, str | None] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> TaskMemorySampler:
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        try:
+            pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return
+        for pid in pids:
+            ti_id = self._ti_of(pid)
+            if ti_id is None:
+                continue
+            peak = _status_kib(pid, "VmHWM:")
+            if peak is not None and peak > self.peaks_kib.get(ti_id, 0):
+                self.peaks_kib[ti_id] = peak
+
+    def _ti_of(self, pid: str) -> str | None:
+        # A process keeps its pid for life; the title is set once at task start, so a pid seen
+        # without it is looked at again (it may be a task process that is still starting).
+        known = self._pids.get(pid)
+        if known is not None:
+            return known
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return None
+        match = _TASK_TITLE.match(title.strip())
+        if match:
+            self._pids[pid] = match.group(1)
+            return match.group(1)
+        return None
+
+
+DAGBAG_PROBE = """
+import json, sys, time
+t0 = time.perf_counter()
+import airflow
+from airflow.dag_processing.dagbag import DagBag
+import airflow.sdk
+t1 = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1])
+t2 = time.perf_counter()
+alert = sorted(d for d in bag.dags if d.startswith("alert_"))
+print(json.dumps({"airflow_import": t1 - t0, "dagbag": t2 - t1, "dags": alert,
+                  "errors": sorted(bag.import_errors)}))
+"""
+
+
+def dagbag_load(dags_folder: Path, env: dict[str, str]) -> dict[str, Any]:
+    """In a fresh interpreter: time to import Airflow, then to fill a DagBag from `dags_folder`."""
+    import json
+
+    best: dict[str, Any] | None = None
+    for _ in range(3):  # a cold first start (disk cache) is not what a DAG processor sees
+        done = subprocess.run(
+            [sys.executable, "-c", DAGBAG_PROBE, str(dags_folder)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        if best is None or result["dagbag"] < best["dagbag"]:
+            best = result
+    assert best is not None
+    return best
+
+
+def _render_all(items: list[tuple[dict[str, Any], str, str]]) -> int:
+    """Draw each (context, language, engine) statement; return the bytes produced."""
+    from alertas_rapidas.pdf.statement import build_statement
+    from alertas_rapidas.rendering import html_to_pdf, render_template, template_environment
+
+    env = template_environment()
+    size = 0
+    for context, lang, engine in items:
+        if engine == "html":  # the editable template: Jinja, then xhtml2pdf
+            size += len(
+                html_to_pdf(render_template(env, f"customer_statements/statement.{lang}.html", context))
+            )
+        else:
+            size += len(build_statement(context, lang))
+    return size
+
+
+def raw_render(items: list[tuple[dict[str, Any], str, str]], processes: int = 1) -> dict[str, float]:
+    """The PDFs alone, in a tight loop (no mail, no MIME, no files, no Airflow), timed."""
+    _render_all(items[:5])  # imports and font metrics loaded before the clock starts
+    started = time.perf_counter()
+    if processes <= 1:
+        size = _render_all(items)
+    else:
+        chunks = [items[index::processes] for index in range(processes)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            _ = pool.map(_render_all, [chunk[:2] for chunk in chunks])  # workers warm, then timed
+            started = time.perf_counter()
+            size = sum(pool.map(_render_all, chunks))
+    seconds = time.perf_counter() - started
+    return {"pdfs": len(items), "seconds": seconds, "per_second": len(items) / seconds, "bytes": size}

@@ -1,0 +1,50 @@
+"""`python -m alertas_rapidas.bench` at a tiny scale: it runs end to end and writes its report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
+    report = tmp_path / "benchmarks.md"
+    # The benchmark sets up its own Airflow home, PostgreSQL and SMTP sink: none of the session's.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ALERTAS_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "alertas_rapidas.bench", "--customers", "20", "--months", "1"]
+        + ["--workers", "0", "--skip-dagbag", "--out", str(tmp_path / "bench"), "--docs", str(report)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    facts = json.loads((tmp_path / "bench" / "facts.json").read_text())
+    [run] = facts["runs"]
+    assert run["state"] == "success"
+    assert run["messages"] > 0 and run["received"] == run["messages"] == run["sent"]
+    assert facts["raw"]["raw_1"]["pdfs"] == run["messages"]
+    assert facts["extract"]["rows"]["movements"] > 0
+
+    text = report.read_text()
+    for expected in [
+        "# Benchmarks: account statements at scale",
+        facts["machine"]["cpu"],
+        "messages/s (received / wall)",
+        "raw render floor, 1 process(es)",
+        "pipeline / raw render floor",
+        "statement extract over",
+        "## How it was measured",
+    ]:
+        assert expected in text, expected
