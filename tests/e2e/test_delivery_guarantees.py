@@ -54,17 +54,22 @@ def statuses(ledger):
     }
 
 
-def test_one_recipient_refused_delivers_to_the_others_and_flags_the_run(
+def test_one_of_three_recipients_refused_delivers_to_the_others_and_flags_the_run(
     statements_dms, dagbag, mail_sink, ledger
 ):
+    statements_dms.execute(
+        "update dms.customers set cc_emails = cc_emails || 'tesoreria@transportes.example.com'::text "
+        "where id = 1"
+    )
     mail_sink.store.faults.refuse_recipients[C001[1]] = "550 5.1.1 mailbox unavailable"
     run = run_dag(dagbag, DAG_ID, T, retries=0)
 
     assert run.state == "failed"  # flagged: a person must look at the refused address
     c001 = [m for m in customer_mail(mail_sink.store) if C001[0] in m.rcpt_tos]
-    assert [m.rcpt_tos for m in c001] == [[C001[0]]]
+    assert [sorted(m.rcpt_tos) for m in c001] == [[C001[0], "tesoreria@transportes.example.com"]]
     row = next(r for r in ledger_rows(ledger, FAMILY) if r["recipient_ref"] == "customer:1")
     assert row["status"] == "sent"
+    assert sorted(row["recipients"]) == sorted([*C001, "tesoreria@transportes.example.com"])
     refused = ledger.execute(
         "select refused from alerts.deliveries where family = %s and recipient_ref = 'customer:1'", (FAMILY,)
     ).fetchone()[0]
