@@ -11,7 +11,6 @@ A report whose recipients have no usable address is skipped with a reason.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -20,9 +19,8 @@ from alertas_rapidas.families.parts_issued_not_invoiced import NotInvoicedSettin
 from alertas_rapidas.messages import AttachmentSpec, Column, OutgoingMessage, Plan, SkippedCandidate, table
 from alertas_rapidas.timing import RunTime
 from alertas_rapidas.transforms.frames import clean_text, to_cents, to_iso_date
+from alertas_rapidas.transforms.reports import report_attachments
 from alertas_rapidas.transforms.staff import staff_addresses
-
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 COLUMNS = [
     Column("issue_date", "Fecha", "Date", "date"),
@@ -140,13 +138,10 @@ def _context(
 
 
 def _attachments(settings: NotInvoicedSettings, scope_code: str, run: RunTime) -> list[AttachmentSpec]:
-    code = _FILENAME_UNSAFE.sub("-", scope_code).strip("-") or settings.scope
-    stem = "parts-not-invoiced" if settings.language == "en" else "repuestos-sin-facturar"
-    name = f"{stem}-{code}-{run.run_date.isoformat()}"
-    specs = []
-    for kind in dict.fromkeys(settings.attachments):
-        if kind == "xlsx":
-            specs.append(AttachmentSpec(filename=f"{name}.xlsx", kind="xlsx"))
-        else:
-            specs.append(AttachmentSpec(filename=f"{name}.pdf", kind="pdf", template="_reports/table"))
-    return specs
+    return report_attachments(
+        settings.attachments,
+        stem="parts-not-invoiced" if settings.language == "en" else "repuestos-sin-facturar",
+        scope_code=scope_code,
+        fallback_code=settings.scope,
+        run_date=run.run_date,
+    )

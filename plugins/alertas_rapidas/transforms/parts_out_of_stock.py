@@ -12,7 +12,6 @@ one, the unit is skipped with a reason.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -21,9 +20,9 @@ from alertas_rapidas.families.parts_out_of_stock import OutOfStockSettings
 from alertas_rapidas.messages import AttachmentSpec, Column, OutgoingMessage, Plan, SkippedCandidate, table
 from alertas_rapidas.timing import RunTime
 from alertas_rapidas.transforms.frames import clean_text
+from alertas_rapidas.transforms.reports import report_attachments
 from alertas_rapidas.transforms.staff import staff_addresses
 
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _QUANTITIES = ("on_hand", "reserved", "incoming", "outgoing", "available", "min_stock")
 
 
@@ -145,13 +144,10 @@ def _context(
 
 
 def _attachments(settings: OutOfStockSettings, scope_code: str, run: RunTime) -> list[AttachmentSpec]:
-    code = _FILENAME_UNSAFE.sub("-", scope_code).strip("-") or settings.scope
-    stem = "parts-out-of-stock" if settings.language == "en" else "repuestos-sin-stock"
-    name = f"{stem}-{code}-{run.run_date.isoformat()}"
-    specs = []
-    for kind in dict.fromkeys(settings.attachments):
-        if kind == "xlsx":
-            specs.append(AttachmentSpec(filename=f"{name}.xlsx", kind="xlsx"))
-        else:
-            specs.append(AttachmentSpec(filename=f"{name}.pdf", kind="pdf", template="_reports/table"))
-    return specs
+    return report_attachments(
+        settings.attachments,
+        stem="parts-out-of-stock" if settings.language == "en" else "repuestos-sin-stock",
+        scope_code=scope_code,
+        fallback_code=settings.scope,
+        run_date=run.run_date,
+    )
