@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel.core import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 
 LOCALES: dict[str, str] = {"es": "es_AR", "en": "en_US"}
 DATE_PATTERNS: dict[str, str] = {"es": "dd/MM/yyyy", "en": "MM/dd/yyyy"}
@@ -14,8 +16,13 @@ MONTH_PATTERNS: dict[str, str] = {"es": "MMMM 'de' yyyy", "en": "MMMM yyyy"}
 CURRENCY_SYMBOLS: dict[str, str] = {"ARS": "$", "USD": "US$"}
 
 
-def locale_for(language: str) -> str:
-    return LOCALES.get(language, LOCALES["es"])
+@lru_cache(maxsize=8)
+def locale_for(language: str) -> Locale:
+    """The Babel locale of a language, parsed once (formatting runs per cell of every PDF)."""
+    return Locale.parse(LOCALES.get(language, LOCALES["es"]))
+
+
+_MONEY = parse_pattern("#,##0.00")
 
 
 def cents_to_decimal(cents: int) -> Decimal:
@@ -26,7 +33,7 @@ def money(cents: int | None, language: str = "es") -> str:
     """An amount given in cents, e.g. 123456 -> '1.234,56' (es) or '1,234.56' (en)."""
     if cents is None:
         return ""
-    return format_decimal(cents_to_decimal(cents), format="#,##0.00", locale=locale_for(language))
+    return _MONEY.apply(cents_to_decimal(cents), locale_for(language))
 
 
 def money_with_currency(cents: int | None, currency: str, language: str = "es") -> str:
