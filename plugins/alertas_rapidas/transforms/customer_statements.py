@@ -19,9 +19,8 @@ from alertas_rapidas.families.customer_statements import (
     statement_period,
 )
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, text_list, to_cents, to_iso_date
+from alertas_rapidas.transforms.frames import address_customer, clean_text, to_cents, to_iso_date
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -42,9 +41,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: StatementSettings, run
         if not customer_sections:
             plan.skipped.append(SkippedCandidate(recipient_ref, business_key, "no_activity"))
             continue
-        addressing = address_party(
-            row.email, text_list(row.cc_emails), active=bool(row.active), opted_out=bool(row.alerts_opt_out)
-        )
+        addressing = address_customer(row)
         if addressing.skip_reason:
             plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
             continue

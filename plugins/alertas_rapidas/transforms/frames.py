@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+
+from alertas_rapidas.recipients import Addressing, address_party
 
 
 def to_cents(values: pd.Series) -> pd.Series:
@@ -41,3 +45,14 @@ def optional_int(value: object) -> int | None:
 def truthy(value: object) -> bool:
     """A boolean cell that may be missing: missing counts as false."""
     return False if _missing(value) else bool(value)
+
+
+def address_customer(row: Any) -> Addressing:
+    """Addressing of a customer row (any row with `email`, `cc_emails`, `active`,
+    `alerts_opt_out`: a namedtuple from `itertuples` or a Series)."""
+    return address_party(
+        row.email,
+        text_list(row.cc_emails),
+        active=truthy(row.active),
+        opted_out=truthy(row.alerts_opt_out),
+    )

@@ -14,9 +14,8 @@ import pandas as pd
 
 from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, text_list
+from alertas_rapidas.transforms.frames import address_customer, clean_text
 from alertas_rapidas.transforms.sales_documents import (
     currency_totals,
     customer_context,
@@ -47,12 +46,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: 
         due_date = str(first["due_date"])
         recipient_ref = f"customer:{int(customer_id)}"
         business_key = f"due:{due_date}:{int(days_before)}"
-        addressing = address_party(
-            first["email"],
-            text_list(first["cc_emails"]),
-            active=bool(first["active"]),
-            opted_out=bool(first["alerts_opt_out"]),
-        )
+        addressing = address_customer(first)
         if addressing.skip_reason:
             plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
             continue

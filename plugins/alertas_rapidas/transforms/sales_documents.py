@@ -15,9 +15,8 @@ import pandas as pd
 
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, text_list, to_cents, to_iso_date
+from alertas_rapidas.transforms.frames import address_customer, clean_text, to_cents, to_iso_date
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
@@ -43,12 +42,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: SalesDocumentSettings,
     for customer_id, group in documents.groupby("customer_id", sort=False):
         first = group.iloc[0]
         recipient_ref = f"customer:{int(customer_id)}"
-        addressing = address_party(
-            first["email"],
-            text_list(first["cc_emails"]),
-            active=bool(first["active"]),
-            opted_out=bool(first["alerts_opt_out"]),
-        )
+        addressing = address_customer(first)
         if addressing.skip_reason:
             plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
             continue
