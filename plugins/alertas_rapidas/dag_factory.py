@@ -1,8 +1,9 @@
 """Build one family's DAG from its config file: thin, no I/O beyond reading that file.
 
-DAG shape: extract -> transform -> render[batch...] -> deliver[batch...] -> summarize.
-Render and deliver are mapped over the transform's batches (dynamic task mapping), so large
-families fan out over workers. Each family has its own DAG file (`dags/alert_<key>.py`), so a
+DAG shape: extract -> transform -> batch[i](render -> deliver) -> summarize.
+The `batch` task group is mapped over the transform's batches (dynamic task mapping): batch i is
+delivered as soon as it is rendered, while other batches render, so large families fan out over
+workers with no wait between the two steps. Each family has its own DAG file (`dags/alert_<key>.py`), so a
 broken config is an import error of that one DAG and never hides the others.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, task
+from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, task, task_group
 
 from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
@@ -107,9 +108,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
         @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
         def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
-            # One slice request reads every mapped result (iterating probes one past the end).
-            results = list(deliveries[:]) if deliveries is not None else []
-            return steps.summarize_step(config, [r for r in results if r], context)
+            return steps.summarize_step(config, steps.batch_results(deliveries), context)
 
         extracted = extract()
         if config.requires_fresh:
@@ -126,10 +125,13 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
                 return PokeReturnValue(is_done=steps.freshness_step(config, context))
 
             wait_for_fresh_data() >> extracted
-        batches = transform(extracted)
-        rendered = render.expand(batch=batches)
-        delivered = AlertEmailOperator.partial(task_id="deliver", family=config.key).expand(batch=rendered)
-        summarize(delivered.output)
+
+        @task_group(group_id="batch")
+        def send_batch(batch: dict[str, Any]) -> Any:
+            """One batch of messages: rendered to .eml files, then delivered through the ledger."""
+            return AlertEmailOperator(task_id="deliver", family=config.key, batch=render(batch)).output
+
+        summarize(send_batch.expand(batch=transform(extracted)))
     return dag
 
 

@@ -23,7 +23,9 @@ class AlertEmailOperator(BaseOperator):
     with backoff; the retry sends only what is still deferred.
     """
 
-    template_fields = ()  # nothing personal is ever rendered into task fields
+    # `batch` is the render task's output (an XComArg, resolved when the task runs): a manifest
+    # path, a count and a date. Nothing personal is ever rendered into task fields.
+    template_fields = ("batch",)
     ui_color = "#e8f4fd"
 
     def __init__(

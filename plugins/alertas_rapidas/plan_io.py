@@ -17,13 +17,17 @@ PLAN_INFO = "plan.json"
 
 
 def write_plan(plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any]) -> dict[str, Any]:
-    """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter."""
+    """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter.
+
+    Batches hold at most `batch_size` messages and are as even as possible (2,500 messages at
+    1,000 make 834 + 833 + 833, not 1,000 + 1,000 + 500), so no mapped task is a straggler.
+    """
     batch_dir = out_dir / "batches"
     batch_dir.mkdir(parents=True, exist_ok=True)
     batches: list[str] = []
-    for number, start in enumerate(range(0, len(plan.messages), batch_size), start=1):
+    for number, (start, end) in enumerate(even_batches(len(plan.messages), batch_size), start=1):
         path = batch_dir / f"batch-{number:04d}.json"
-        items = [message.to_dict() for message in plan.messages[start : start + batch_size]]
+        items = [message.to_dict() for message in plan.messages[start:end]]
         _write_json(path, items)
         batches.append(str(path))
     skipped_path = out_dir / "skipped.json"
@@ -38,6 +42,18 @@ def write_plan(plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any]) 
     }
     _write_json(out_dir / PLAN_INFO, info)
     return info
+
+
+def even_batches(total: int, batch_size: int) -> list[tuple[int, int]]:
+    """[start, end) bounds of ceil(total / batch_size) batches whose sizes differ by at most one."""
+    count = -(-total // batch_size)
+    size, extra = divmod(total, count) if count else (0, 0)
+    bounds, start = [], 0
+    for number in range(count):
+        end = start + size + (1 if number < extra else 0)
+        bounds.append((start, end))
+        start = end
+    return bounds
 
 
 def read_plan_info(out_dir: Path) -> dict[str, Any] | None:

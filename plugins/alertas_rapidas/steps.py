@@ -135,6 +135,20 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     }
 
 
+def batch_results(pulled: Any) -> list[dict[str, Any]]:
+    """The deliver results of every batch that finished, as Airflow hands them to `summarize`.
+
+    Pulled from outside the mapped `batch` group, the XCom is a list of the results that exist,
+    unwrapped to the one dict when only one does, and None when none does (a failed batch
+    leaves no result: `run_problems` counts it as missing).
+    """
+    if pulled is None:
+        return []
+    if isinstance(pulled, dict):
+        return [pulled]
+    return [result for result in pulled if result]
+
+
 def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
     """Record skips in the ledger, the run in the run log, and log a readable summary."""
     from alertas_rapidas.plan_io import read_plan_info

@@ -33,7 +33,8 @@ EXPECTED_PARAMS = {
     "redirect_to": None,
     "run_date": None,
 }
-TASK_CHAIN = ["extract", "transform", "render", "deliver", "summarize"]
+TASK_CHAIN = ["extract", "transform", "batch.render", "batch.deliver", "summarize"]
+BATCH_TASKS = {"batch.render", "batch.deliver"}
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +104,14 @@ def test_task_graph_is_extract_transform_render_deliver_summarize(real_dagbag, k
         assert tasks[upstream].downstream_task_ids == {downstream}, upstream
         assert tasks[downstream].upstream_task_ids == {upstream}, downstream
     assert tasks["summarize"].downstream_task_ids == set()
-    # Render and deliver fan out over the transform's batches; the rest run once.
-    assert {tid for tid, t in tasks.items() if isinstance(t, MappedOperator)} == {"render", "deliver"}
+    # Render and deliver form one task group mapped over the transform's batches: deliver[i]
+    # waits only for render[i], not for every batch. The rest run once.
+    mapped = {tid for tid, t in tasks.items() if t.get_closest_mapped_task_group() is not None}
+    assert mapped == BATCH_TASKS
+    assert not any(isinstance(t, MappedOperator) for t in tasks.values())
+    group = tasks["batch.render"].get_closest_mapped_task_group()
+    assert tasks["batch.deliver"].get_closest_mapped_task_group() is group
+    assert [op.task_id for op, _ in group._expand_input.iter_references()] == ["transform"]
     # The run summary is written even when a delivery batch failed.
     assert tasks["summarize"].trigger_rule == TriggerRule.ALL_DONE
 

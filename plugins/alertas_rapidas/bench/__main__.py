@@ -297,6 +297,7 @@ def run_pipeline(dags: Path, workers: int, sink: Any, server: Any, out: Path) ->
 
     by_task: dict[str, dict[str, Any]] = {}
     for ti in tasks:
+        ti["task_id"] = ti["task_id"].rpartition(".")[2]  # "batch.render" -> "render"
         item = by_task.setdefault(ti["task_id"], {"count": 0, "seconds": 0.0, "peak_kib": 0})
         item["count"] += 1
         item["seconds"] += ti["duration"]
