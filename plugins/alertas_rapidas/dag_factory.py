@@ -102,7 +102,9 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
             return steps.transform_step(config, family, settings, extracted, context)
 
-        @task(task_id="render", multiple_outputs=False)
+        # Within the batch group a ready deliver goes before the next render (absolute weights),
+        # so mail flows while later batches render and few rendered batches wait unsent.
+        @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
         def render(batch: dict[str, Any]) -> dict[str, Any]:
             return steps.render_step(config, family, batch)
 
@@ -129,7 +131,13 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         @task_group(group_id="batch")
         def send_batch(batch: dict[str, Any]) -> Any:
             """One batch of messages: rendered to .eml files, then delivered through the ledger."""
-            return AlertEmailOperator(task_id="deliver", family=config.key, batch=render(batch)).output
+            return AlertEmailOperator(
+                task_id="deliver",
+                family=config.key,
+                batch=render(batch),
+                weight_rule="absolute",
+                priority_weight=2,
+            ).output
 
         summarize(send_batch.expand(batch=transform(extracted)))
     return dag

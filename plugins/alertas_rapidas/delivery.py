@@ -41,7 +41,13 @@ class SmtpSession(SmtpHook):
         return self.get_conn()._smtp_client
 
     def sender(self) -> str:
-        """The envelope sender: the connection's `from_email` (no server contact needed)."""
+        """The envelope sender: the connection's `from_email` (no server contact needed).
+
+        Read once per session: the hook's property parses the connection's extras on every call.
+        """
+        cached = getattr(self, "_sender", None)
+        if cached:
+            return cached
         if self.smtp_connection is None:
             self.smtp_connection = self.get_connection(self.smtp_conn_id)
         if not self.from_email:
@@ -49,7 +55,8 @@ class SmtpSession(SmtpHook):
                 f"connection {self.smtp_conn_id!r} has no 'from_email' extra: set it to the address "
                 "alerts are sent from"
             )
-        return self.from_email
+        self._sender: str = self.from_email
+        return self._sender
 
     def reset(self) -> None:
         if self._smtp_client is not None:

@@ -112,6 +112,10 @@ def test_task_graph_is_extract_transform_render_deliver_summarize(real_dagbag, k
     group = tasks["batch.render"].get_closest_mapped_task_group()
     assert tasks["batch.deliver"].get_closest_mapped_task_group() is group
     assert [op.task_id for op, _ in group._expand_input.iter_references()] == ["transform"]
+    # A rendered batch is delivered before the next batch renders (when both wait for a slot).
+    render, deliver = tasks["batch.render"], tasks["batch.deliver"]
+    assert render.weight_rule == deliver.weight_rule == "absolute"
+    assert deliver.priority_weight > render.priority_weight
     # The run summary is written even when a delivery batch failed.
     assert tasks["summarize"].trigger_rule == TriggerRule.ALL_DONE
 

@@ -68,6 +68,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-extract", action="store_true", help="do not time the extract on its own")
     parser.add_argument("--skip-dagbag", action="store_true", help="do not time the DagBag load")
     parser.add_argument("--skip-raw", action="store_true", help="do not time the raw render floor")
+    parser.add_argument(
+        "--skip-job-floor",
+        action="store_true",
+        help="do not time the raw job floor (render and send in a tight loop, no framework)",
+    )
     parser.add_argument("--out", default=str(PROJECT_ROOT / ".bench"), help="work folder (.bench)")
     parser.add_argument(
         "--docs", default=str(PROJECT_ROOT / "docs" / "benchmarks.md"), help="where to write the report"
@@ -246,17 +251,55 @@ def time_extract(out: Path) -> dict[str, Any]:
     }
 
 
-def raw_items(extract_results: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str, str]]:
-    """The statements the run renders, as (context, language, engine): the transform's output."""
+def raw_items(
+    extract_results: list[dict[str, Any]],
+) -> tuple[list[tuple[dict[str, Any], str, str]], list[Any]]:
+    """The statements the run renders, as (context, language, engine), and the messages carrying
+    them: the transform's output."""
     from alertas_rapidas.extract import load_frames
     from alertas_rapidas.families import load_transform
 
     _config, settings, family, run = family_parts()
     plan = load_transform(family)(load_frames(extract_results), settings, run)
-    return [
+    items = [
         ({**message.context, "lang": message.language}, message.language, settings.pdf_engine)
         for message in plan.messages
     ]
+    return items, plan.messages
+
+
+def dagrun_command(
+    dags: Path, workers: int, logical: datetime, result_file: Path, conf: str = "{}"
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "alertas_rapidas.bench.dagrun",
+        "--dags",
+        str(dags),
+        "--dag-id",
+        DAG_ID,
+        "--logical-date",
+        logical.isoformat(),
+        "--workers",
+        str(workers),
+        "--out",
+        str(result_file),
+        "--conf",
+        conf,
+    ]
+
+
+def warm_up(dags: Path, workers: int, out: Path) -> float:
+    """One dry run over a month with no data, so the first measured run does not pay for the API
+    server's and the executor's first requests (a cold first run was seconds slower)."""
+    env = {**os.environ, "AIRFLOW__CORE__PARALLELISM": str(max(workers, 1))}
+    logical = datetime(2020, 1, 1, 8, 0, tzinfo=ZoneInfo(DEALERSHIP_TZ))
+    command = dagrun_command(dags, workers, logical, out / "warm-up.json", json.dumps({"dry_run": True}))
+    started = time.perf_counter()
+    with (out / "warm-up.log").open("wb") as log:
+        subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+    return time.perf_counter() - started
 
 
 def run_pipeline(dags: Path, workers: int, sink: Any, server: Any, out: Path) -> dict[str, Any]:
@@ -273,15 +316,7 @@ def run_pipeline(dags: Path, workers: int, sink: Any, server: Any, out: Path) ->
     sink.store.clear()
     result_file = out / f"run-{workers}.json"
     env = {**os.environ, "AIRFLOW__CORE__PARALLELISM": str(max(workers, 1))}
-    command = [sys.executable, "-m", "alertas_rapidas.bench.dagrun", "--dags", str(dags), "--dag-id", DAG_ID]
-    command += [
-        "--logical-date",
-        logical_date().isoformat(),
-        "--workers",
-        str(workers),
-        "--out",
-        str(result_file),
-    ]
+    command = dagrun_command(dags, workers, logical_date(), result_file)
     with measure.TaskMemorySampler() as sampler, (out / f"run-{workers}.log").open("wb") as log:
         started = time.perf_counter()
         subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
@@ -406,6 +441,15 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         pdf_rates = [f"{_per_task_second(r, 'render'):.1f}" for r in runs]
         add("PDFs/s inside render tasks (PDFs / summed render time)", pdf_rates)
         add("most mapped tasks running at once", [str(r["max_parallel"]) for r in runs])
+        job_ratios = []
+        for r, rate in zip(runs, rates, strict=True):
+            floor = raw.get(f"job_{max(r['workers'], 1)}")
+            job_ratios.append(rate / floor["per_second"] if floor else None)
+        if any(x is not None for x in job_ratios):
+            add(
+                "pipeline / raw job floor (render + mail + SMTP, no framework) on as many processes",
+                [f"{x:.2f}" if x is not None else "-" for x in job_ratios],
+            )
         ratios = []
         for r, rate in zip(runs, rates, strict=True):
             floor = raw.get(f"raw_{max(r['workers'], 1)}")
@@ -443,6 +487,16 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
             label = f"raw render floor, {processes} process(es): {item['pdfs']:,} PDFs in a tight loop"
             size = item["bytes"] / item["pdfs"] / 1024
             value = f"{item['per_second']:.1f} PDFs/s ({item['seconds']:.1f} s, avg {size:.1f} KiB)"
+            lines.append(_row([label, value, "", ""]))
+    for processes in (1, 2):
+        item = raw.get(f"job_{processes}")
+        if item:
+            label = (
+                f"raw job floor, {processes} process(es): {item['messages']:,} messages rendered and sent "
+                "in a tight loop (no Airflow, ledger or files)"
+            )
+            rate, seconds, received = item["per_second"], item["seconds"], item["received"]
+            value = f"{rate:.1f} messages/s ({seconds:.1f} s, {received:,} received)"
             lines.append(_row([label, value, "", ""]))
     if "raw_1" in raw and "raw_2" in raw:
         scale = raw["raw_2"]["per_second"] / raw["raw_1"]["per_second"]
@@ -598,6 +652,10 @@ def main(argv: list[str] | None = None) -> int:
             api = start_api_server(out)
         with MailSink() as sink:
             os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
+            if any(workers > 0 for workers in args.worker_counts):
+                step("Warm-up run (a month with no data, dry run; not measured)")
+                facts["warm_up_s"] = warm_up(dags, max(args.worker_counts), out)
+                print(f"    {facts['warm_up_s']:.1f} s", flush=True)
             for workers in args.worker_counts:
                 label = "in-process" if workers == 0 else f"{workers} worker(s)"
                 step(f"Running {DAG_ID} for {RUN_DATE} with {label}")
@@ -610,12 +668,25 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
         if not args.skip_raw:
-            items = raw_items(extract["results"])
+            items, messages = raw_items(extract["results"])
             facts["raw"] = {}
-            for processes in sorted({max(workers, 1) for workers in args.worker_counts} | {1}):
+            process_counts = sorted({max(workers, 1) for workers in args.worker_counts} | {1})
+            for processes in process_counts:
                 step(f"Raw render floor: {len(items):,} PDFs in a tight loop, {processes} process(es)")
                 facts["raw"][f"raw_{processes}"] = measure.raw_render(items, processes)
                 print(f"    {facts['raw'][f'raw_{processes}']['per_second']:.1f} PDFs/s", flush=True)
+            if not args.skip_job_floor:
+                with MailSink() as sink:
+                    for processes in process_counts:
+                        step(
+                            f"Raw job floor: {len(messages):,} messages rendered and sent in a tight loop, "
+                            f"{processes} process(es)"
+                        )
+                        sink.store.clear()
+                        job = measure.raw_send(messages, sink.port, "alertas@autosur.example.com", processes)
+                        job["received"] = len(sink.store.messages) - job["warm_up"]
+                        facts["raw"][f"job_{processes}"] = job
+                        print(f"    {job['per_second']:.1f} messages/s", flush=True)
     finally:
         if api is not None:
             api.terminate()

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logical-date", required=True)
     parser.add_argument("--workers", type=int, required=True, help="0: in-process, no executor")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--conf", default="{}", help="run parameters, as JSON (default none)")
     args = parser.parse_args(argv)
 
     from airflow.dag_processing.dagbag import DagBag
@@ -31,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
     dag = DagBag(dag_folder=args.dags).get_dag(args.dag_id)
     started = time.perf_counter()
-    run = dag.test(logical_date=datetime.fromisoformat(args.logical_date), use_executor=args.workers > 0)
+    run = dag.test(
+        logical_date=datetime.fromisoformat(args.logical_date),
+        use_executor=args.workers > 0,
+        run_conf=json.loads(args.conf),
+    )
     wall = time.perf_counter() - started
     with create_session() as session:
         rows = session.query(TaskInstance).filter(

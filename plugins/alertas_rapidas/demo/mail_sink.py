@@ -7,6 +7,7 @@ them) and by the tests (messages kept in memory, to assert who got what).
 from __future__ import annotations
 
 import html
+import logging
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -151,6 +152,8 @@ class MailSink:
         )
 
     def __enter__(self) -> MailSink:
+        # aiosmtpd logs every SMTP command at INFO, addresses included: costly and personal.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.controller.start()
         return self
 
