@@ -35,4 +35,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf .demo .bench .pytest_cache
+	rm -rf .demo .bench .bench-html .pytest_cache

@@ -137,3 +137,36 @@ def test_dry_run_writes_eml_files_and_sends_nothing(statements_dms, dagbag, mail
     assert len(list(outbox.glob("*.eml"))) == 3
     assert ledger_rows(ledger, "customer_statements") == []
     assert last_summary(ledger, DAG_ID)["dry_run"] == 3
+
+
+def test_many_batches_are_each_rendered_delivered_once_and_summarized(dms, mail_sink, ledger, airflow_db):
+    """The mapped `batch` group over several batches: every statement sent once, one render and
+    one deliver per batch, and the summary adds up the batches' results."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from alertas_rapidas.config import load_family_config
+    from alertas_rapidas.dag_factory import assemble_dag
+    from alertas_rapidas.demo import dms_data
+    from alertas_rapidas.families import get_family
+
+    dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)
+    dags = Path(__file__).resolve().parents[2] / "dags"
+    config, settings = load_family_config(dags / "families" / "customer_statements.yaml")
+    dag = assemble_dag(config.model_copy(update={"batch_size": 5}), settings, get_family(config.key))
+    dag.fileloc = str(dags / f"{DAG_ID}.py")
+
+    run = run_dag(SimpleNamespace(get_dag=lambda _: dag), DAG_ID, NOV_1_0800_BUENOS_AIRES)
+    assert run.state == "success"
+
+    summary = last_summary(ledger, DAG_ID)
+    batches = -(-summary["messages"] // 5)
+    assert batches >= 3, summary
+    assert summary["sent"] == summary["messages"] == len(mail_sink.store.messages)
+    sent_keys = [(m.mail_from, tuple(m.rcpt_tos), m.subject) for m in mail_sink.store.messages]
+    assert len(set(sent_keys)) == len(sent_keys)  # nobody got the same statement twice
+    rows = ledger_rows(ledger, "customer_statements")
+    assert sum(row["status"] == "sent" for row in rows) == summary["messages"]
+    finished = {(ti.task_id, ti.map_index) for ti in run.get_task_instances() if ti.state == "success"}
+    for task_id in ("batch.render", "batch.deliver"):
+        assert {index for tid, index in finished if tid == task_id} == set(range(batches)), task_id

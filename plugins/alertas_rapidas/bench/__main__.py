@@ -294,7 +294,7 @@ def warm_up(dags: Path, workers: int, out: Path) -> float:
     """One dry run over a month with no data, so the first measured run does not pay for the API
     server's and the executor's first requests (a cold first run was seconds slower)."""
     env = {**os.environ, "AIRFLOW__CORE__PARALLELISM": str(max(workers, 1))}
-    logical = datetime(2020, 1, 1, 8, 0, tzinfo=ZoneInfo(DEALERSHIP_TZ))
+    logical = datetime(2026, 1, 1, 8, 0, tzinfo=ZoneInfo(DEALERSHIP_TZ))  # December 2025: no data
     command = dagrun_command(dags, workers, logical, out / "warm-up.json", json.dumps({"dry_run": True}))
     started = time.perf_counter()
     with (out / "warm-up.log").open("wb") as log:
@@ -317,7 +317,11 @@ def run_pipeline(dags: Path, workers: int, sink: Any, server: Any, out: Path) ->
     result_file = out / f"run-{workers}.json"
     env = {**os.environ, "AIRFLOW__CORE__PARALLELISM": str(max(workers, 1))}
     command = dagrun_command(dags, workers, logical_date(), result_file)
-    with measure.TaskMemorySampler() as sampler, (out / f"run-{workers}.log").open("wb") as log:
+    with (
+        measure.TaskMemorySampler() as sampler,
+        measure.CpuSampler() as cpu,
+        (out / f"run-{workers}.log").open("wb") as log,
+    ):
         started = time.perf_counter()
         subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
         elapsed = time.perf_counter() - started
@@ -354,6 +358,7 @@ def run_pipeline(dags: Path, workers: int, sink: Any, server: Any, out: Path) ->
         "render_deliver_span": span,
         "max_parallel": max_parallel(mapped),
         "dag_test_process_peak_mib": child["process_peak_kib"] / 1024,
+        "cpu_s": cpu.seconds,
     }
 
 
@@ -400,7 +405,7 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         )
     lines.append("")
     if runs:
-        names = ["in-process" if r["workers"] == 0 else f"{r['workers']} worker(s)" for r in runs]
+        names = [label(r) for r in runs]
         lines += [
             _row(["statements DAG, one run each", *names, "target", ""]),
             _row(["---"] * (len(runs) + 3)),
@@ -473,6 +478,7 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
             peaks = [f"{r['dag_test_process_peak_mib']:.0f} MiB" for r in runs]
             add("peak RSS of the dag.test() process (all tasks in it)", peaks)
         lines.append("")
+        lines += cpu_table(runs, facts["machine"].get("cores") or 2)
 
     lines += [_row(["measure", "value", "target", ""]), _row(["---"] * 4)]
     by_workers = {r["workers"]: r for r in runs}
@@ -518,6 +524,34 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         ok = verdict(extract["seconds"] <= TARGETS["extract_s"])
         lines.append(_row([label, f"{extract['seconds']:.1f} s", "<= 10 s", ok]))
     return lines
+
+
+def cpu_table(runs: list[dict[str, Any]], cores: int) -> list[str]:
+    """Where the machine's CPU went during each run: core-seconds by process role, and the share
+    of what the cores could give over the run's wall time."""
+    measured = [r for r in runs if r.get("cpu_s")]
+    if not measured:
+        return []
+    lines = [
+        _row(["CPU during the run, core-seconds (share of cores x wall)"] + [label(r) for r in measured]),
+        _row(["---"] * (len(measured) + 1)),
+    ]
+    for role in next(iter(measured))["cpu_s"]:
+        cells = []
+        for r in measured:
+            used = r["cpu_s"].get(role, 0.0)
+            cells.append(f"{used:.1f} ({used / (r['process_wall'] * cores):.0%})")
+        lines.append(_row([role, *cells]))
+    totals = [sum(r["cpu_s"].values()) for r in measured]
+    cells = [
+        f"{t:.1f} ({t / (r['process_wall'] * cores):.0%})" for t, r in zip(totals, measured, strict=True)
+    ]
+    lines += [_row(["all processes", *cells]), ""]
+    return lines
+
+
+def label(run: dict[str, Any]) -> str:
+    return "in-process" if run["workers"] == 0 else f"{run['workers']} worker(s)"
 
 
 def _task_cost(run: dict[str, Any], task: str) -> str:

@@ -119,6 +119,99 @@ class TaskMemorySampler:
         return None
 
 
+CPU_ROLES = (
+    "task processes",
+    "executor workers (task supervisors)",
+    "dag.test() loop (scheduling, in place of a scheduler)",
+    "execution API server",
+    "PostgreSQL (DMS, ledger, Airflow metadata)",
+    "benchmark process (SMTP sink, samplers)",
+    "other processes on the machine",
+)
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuSampler:
+    """CPU time (user + system, from /proc/<pid>/stat) used during a run, by the role of each process.
+
+    Sampled every `interval` s; a process that ends between two samples loses at most its last
+    `interval` of CPU. Processes that existed before the sampler started count from there.
+    """
+
+    interval: float = 0.2
+    seconds: dict[str, float] = field(default_factory=dict)
+    _seen: dict[str, list[Any]] = field(default_factory=dict)  # pid -> [role, cpu at start, cpu last]
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> CpuSampler:
+        self.sample(first=True)
+        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+        totals = dict.fromkeys(CPU_ROLES, 0.0)
+        for role, start, last in self._seen.values():
+            totals[role or CPU_ROLES[6]] += last - start
+        self.seconds = totals
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self, first: bool = False) -> None:
+        try:
+            pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            comm, _, rest = stat.partition(" (")[2].rpartition(") ")
+            fields = rest.split()
+            cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+            entry = self._seen.get(pid)
+            if entry is None:
+                entry = self._seen[pid] = [None, cpu if first else 0.0, cpu]
+            entry[2] = cpu
+            # A forked child starts with its parent's title: executor workers fork from the
+            # dag.test() process and task processes from executor workers, then retitle.
+            if entry[0] in (None, CPU_ROLES[1], CPU_ROLES[2]):
+                entry[0] = _role_of(pid, comm, int(fields[1]), self._seen)
+
+
+def _role_of(pid: str, comm: str, ppid: int, seen: dict[str, list[Any]]) -> str | None:
+    if int(pid) == os.getpid():
+        return CPU_ROLES[5]
+    if comm == "postgres":
+        return CPU_ROLES[4]
+    try:
+        title = (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        )
+    except OSError:
+        return None
+    title = title.strip()
+    if _TASK_TITLE.match(title):
+        return CPU_ROLES[0]
+    if title.startswith("airflow worker -- LocalExecutor"):
+        return CPU_ROLES[1]
+    if "alertas_rapidas.bench.dagrun" in title:
+        return CPU_ROLES[2]
+    parent = seen.get(str(ppid))
+    if "api-server" in title or (parent is not None and parent[0] == CPU_ROLES[3]):
+        return CPU_ROLES[3]
+    return CPU_ROLES[6] if title or comm else None
+
+
 DAGBAG_PROBE = """
 import json, sys, time
 t0 = time.perf_counter()
