@@ -574,18 +574,31 @@ METHOD = """\
   `MailSink` (aiosmtpd), in the benchmark process, over one SMTP connection per deliver task.
 - Workers: the statements DAG runs with `dag.test(use_executor=True)` on Airflow's LocalExecutor with
   `[core] parallelism` 1 or 2 (one child interpreter per run, as Airflow reads it at import), so
-  mapped render and deliver batches run in 1 or 2 task processes at once; an Airflow API server
+  the tasks of the mapped `batch` groups (render, then deliver, of one batch) run in 1 or 2 task
+  processes at once; an Airflow API server
   (execution API only) serves those processes. `[workers] min_heartbeat_interval` is 1 s: a task's
   supervisor may notice that its task process has ended only at its next wake-up, up to that
   interval later (with the default 5 s, a run here sat idle 1.6 s per task on average, against
   0.1-0.5 s with 1 s; the stall is intermittent). `dag.test()`'s own loop polls about once a
   second, which is part of the wall, as a scheduler's loop would be.
+- Warm-up: before the measured runs, one dry run of a month with no data (not measured) makes the
+  API server and the executor serve their first requests; without it the first measured run was
+  3-4 s slower.
 - Wall: from the start of `dag.test()` to its end (extract, transform, every render and deliver,
   summarize), from an empty ledger and mailbox. messages/s = messages the sink received / wall.
 - Raw render floor: the run's statements (the transform's output) drawn by
   `alertas_rapidas.pdf.statement.build_statement` in a tight loop: no Jinja, MIME, files or Airflow;
-  with 2 processes the list is split in two. pipeline / raw = messages/s over the whole wall against
-  raw PDFs/s on as many processes as workers.
+  with 2 processes the list is split in two (with `pdf_engine: html`, the statement template through
+  Jinja and xhtml2pdf). pipeline / raw = messages/s over the whole wall against raw PDFs/s on as many
+  processes as workers.
+- Raw job floor: the same messages rendered whole (PDF, subject and bodies through Jinja, MIME) and
+  sent to the same sink in a tight loop, over one SMTP connection per process: no Airflow, ledger
+  or run files. pipeline / job floor is the share the framework leaves of the job itself.
+- CPU by role: user + system time of every process on the machine, from `/proc/<pid>/stat` every
+  0.2 s during the run, attributed by process title: task processes (`airflow worker -- <id>`),
+  the LocalExecutor's workers that supervise them, the `dag.test()` process (its loop schedules
+  tasks, as a scheduler would), the execution API server, PostgreSQL, this benchmark process (the
+  SMTP sink and the samplers) and everything else. The share is core-seconds / (cores x wall).
 - Peak RSS: VmHWM (the kernel's high-water mark of a process's resident memory) of each task
   process, found by the title Airflow's task runner gives it and read from /proc every 0.2 s; per
   task, the largest over its mapped instances. It includes memory shared with the Airflow worker the
