@@ -106,6 +106,9 @@ class FamilyConfig(_Strict):
     retry_delay: timedelta = timedelta(minutes=5)
     max_retry_delay: timedelta = timedelta(hours=1)
     batch_size: int = Field(default=250, ge=1, le=5000)
+    # Mapped tasks expected to run at once (Celery workers x concurrency): a run of several batches
+    # gets a multiple of this many, so the last round keeps every slot busy.
+    worker_slots: int = Field(default=2, ge=1, le=256)
     statement_timeout: timedelta = timedelta(minutes=2)
     sender: SenderConfig = SenderConfig()
     cc: list[EmailStr] = Field(default_factory=list)

@@ -16,16 +16,20 @@ from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 PLAN_INFO = "plan.json"
 
 
-def write_plan(plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any]) -> dict[str, Any]:
+def write_plan(
+    plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any], worker_slots: int = 1
+) -> dict[str, Any]:
     """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter.
 
     Batches hold at most `batch_size` messages and are as even as possible (2,500 messages at
-    1,000 make 834 + 833 + 833, not 1,000 + 1,000 + 500), so no mapped task is a straggler.
+    1,000 make 834 + 833 + 833, not 1,000 + 1,000 + 500), so no mapped task is a straggler; see
+    `even_batches` for `worker_slots`.
     """
     batch_dir = out_dir / "batches"
     batch_dir.mkdir(parents=True, exist_ok=True)
     batches: list[str] = []
-    for number, (start, end) in enumerate(even_batches(len(plan.messages), batch_size), start=1):
+    bounds = even_batches(len(plan.messages), batch_size, worker_slots)
+    for number, (start, end) in enumerate(bounds, start=1):
         path = batch_dir / f"batch-{number:04d}.json"
         items = [message.to_dict() for message in plan.messages[start:end]]
         _write_json(path, items)
@@ -44,9 +48,16 @@ def write_plan(plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any]) 
     return info
 
 
-def even_batches(total: int, batch_size: int) -> list[tuple[int, int]]:
-    """[start, end) bounds of ceil(total / batch_size) batches whose sizes differ by at most one."""
+def even_batches(total: int, batch_size: int, worker_slots: int = 1) -> list[tuple[int, int]]:
+    """[start, end) bounds of batches of at most `batch_size`, whose sizes differ by at most one.
+
+    When more than one batch is needed, their number is rounded up to a multiple of
+    `worker_slots` (never past one message a batch): 8,489 messages at 1,000 make 9 batches, and
+    for 2 slots 10, so that both slots work to the end instead of one idling through the ninth.
+    """
     count = -(-total // batch_size)
+    if count > 1 and worker_slots > 1:
+        count = min(total, -(-count // worker_slots) * worker_slots)
     size, extra = divmod(total, count) if count else (0, 0)
     bounds, start = [], 0
     for number in range(count):

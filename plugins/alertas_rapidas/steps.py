@@ -77,7 +77,13 @@ def transform_step(
     run = RunTime.from_dict(extracted["run"])
     frames = load_frames(extracted["results"])
     plan = load_transform(family)(frames, settings, run)
-    info = write_plan(plan, run_folder(context) / "plan", config.batch_size, run=extracted["run"])
+    info = write_plan(
+        plan,
+        run_folder(context) / "plan",
+        config.batch_size,
+        run=extracted["run"],
+        worker_slots=config.worker_slots,
+    )
     log.info(
         "Planned %d message(s) from %d candidate(s) in %d batch(es); skipped: %s",
         info["messages"],

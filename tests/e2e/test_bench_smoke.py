@@ -35,6 +35,12 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
     assert run["state"] == "success"
     assert run["messages"] > 0 and run["received"] == run["messages"] == run["sent"]
     assert facts["raw"]["raw_1"]["pdfs"] == run["messages"]
+    # The job floor sent every message to its own sink (warm-up messages not counted).
+    assert facts["raw"]["job_1"]["messages"] == facts["raw"]["job_1"]["received"] == run["messages"]
+    # In-process, the tasks run inside the dag.test() process: that is where the CPU went.
+    roles = run["cpu_s"]
+    assert roles["dag.test() loop (scheduling, in place of a scheduler)"] > 0
+    assert max(roles, key=roles.get) == "dag.test() loop (scheduling, in place of a scheduler)"
     assert facts["extract"]["rows"]["movements"] > 0
 
     text = report.read_text()
@@ -44,6 +50,9 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
         "messages/s (received / wall)",
         "raw render floor, 1 process(es)",
         "pipeline / raw render floor",
+        "pipeline / raw job floor",
+        "raw job floor, 1 process(es)",
+        "CPU during the run, core-seconds",
         "statement extract over",
         "## How it was measured",
     ]:

@@ -30,6 +30,24 @@ def test_batches_hold_at_most_batch_size_and_differ_by_at_most_one(total, batch_
     assert (ends[-1] if ends else 0) == total
 
 
+@pytest.mark.parametrize(
+    ("total", "batch_size", "slots", "count"),
+    [
+        (8489, 1000, 2, 10),  # 9 rounded up: both slots busy to the end
+        (8489, 1000, 1, 9),
+        (8489, 1000, 4, 12),
+        (900, 1000, 2, 1),  # one batch stays one batch
+        (3, 1, 4, 3),  # never an empty batch
+        (2000, 1000, 2, 2),
+    ],
+)
+def test_several_batches_come_in_multiples_of_the_worker_slots(total, batch_size, slots, count):
+    bounds = even_batches(total, batch_size, slots)
+    assert len(bounds) == count
+    sizes = [end - start for start, end in bounds]
+    assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1 and sum(sizes) == total
+
+
 def test_write_plan_splits_every_message_once_in_order(tmp_path):
     messages = [
         OutgoingMessage(

@@ -405,7 +405,7 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         )
     lines.append("")
     if runs:
-        names = [label(r) for r in runs]
+        names = [run_label(r) for r in runs]
         lines += [
             _row(["statements DAG, one run each", *names, "target", ""]),
             _row(["---"] * (len(runs) + 3)),
@@ -533,7 +533,7 @@ def cpu_table(runs: list[dict[str, Any]], cores: int) -> list[str]:
     if not measured:
         return []
     lines = [
-        _row(["CPU during the run, core-seconds (share of cores x wall)"] + [label(r) for r in measured]),
+        _row(["CPU during the run, core-seconds (share of cores x wall)"] + [run_label(r) for r in measured]),
         _row(["---"] * (len(measured) + 1)),
     ]
     for role in next(iter(measured))["cpu_s"]:
@@ -550,7 +550,7 @@ def cpu_table(runs: list[dict[str, Any]], cores: int) -> list[str]:
     return lines
 
 
-def label(run: dict[str, Any]) -> str:
+def run_label(run: dict[str, Any]) -> str:
     return "in-process" if run["workers"] == 0 else f"{run['workers']} worker(s)"
 
 
@@ -612,17 +612,22 @@ METHOD = """\
 
 ## Reading the figures
 
-- pipeline / raw: besides its PDF, every message costs the mail itself (subject and two bodies
-  through Jinja, the MIME message and its bytes: about 2.5 ms), writing and reading its `.eml`,
-  and in the deliver task a ledger claim and an outcome record (two durable commits, about 0.4 ms
-  each: the claim must be committed before the SMTP transaction) and one SMTP transaction with the
-  sink (1-2 ms). Deliver batches start when every render batch is done (deliver is expanded over
-  all render results). With a reportlab PDF at 5-7 ms these per-message costs are as large as the
-  PDF itself, so the ratio stays far below 0.9; with xhtml2pdf (`pdf_engine: html`, ~60 ms a
-  statement) it was about 0.7, only because the PDF dwarfed everything else.
-- 2 workers vs 1: compare it with "raw render, 2 processes vs 1", which is what the machine gave
-  two processes at that moment; the sink, PostgreSQL and Airflow's own processes share the same
-  two cores.
+- pipeline / raw render floor: every message costs more than its PDF: the mail itself (subject and
+  two bodies through Jinja, the MIME message and its bytes: about 1.8 ms), the SMTP exchange (four
+  round trips, and the server's own work on the same two cores), and in the deliver task a ledger
+  claim and an outcome record (two commits, about 0.3 ms each: the claim must be durable before
+  the SMTP transaction). The raw job floor shows the first two with no framework at all. How
+  close the ratio can come to 1 depends on the PDF engine: with reportlab (`pdf_engine:
+  reportlab`, about 4 ms a statement) the job floor itself is near half the render floor, so no
+  pipeline that also sends the mail reaches 0.9; with xhtml2pdf (`pdf_engine: html`, about 55 ms)
+  the same costs are small beside the PDF. pipeline / raw job floor is what the framework itself
+  costs: Airflow's task start-ups and scheduling, the ledger, the run files.
+- 2 workers vs 1: "raw render, 2 processes vs 1" is what the machine gave two processes at that
+  moment. The CPU table shows where the rest went: with one worker, Airflow's own processes (the
+  `dag.test()` loop, the executor's workers supervising the tasks, the API server), PostgreSQL
+  and the SMTP sink run on the otherwise idle second core; with two workers they take their share
+  of both cores from the tasks. In production they run elsewhere (scheduler, API server, database
+  and mail server on their own machines or containers).
 """
 
 
