@@ -102,8 +102,8 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
             return steps.transform_step(config, family, settings, extracted, context)
 
-        # Within the batch group a ready deliver goes before the next render (absolute weights),
-        # so mail flows while later batches render and few rendered batches wait unsent.
+        # A ready deliver outranks a ready render (absolute weights): when tasks wait for worker
+        # slots, the scheduler queues it first, so mail flows while later batches still render.
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
         def render(batch: dict[str, Any]) -> dict[str, Any]:
             return steps.render_step(config, family, batch)
