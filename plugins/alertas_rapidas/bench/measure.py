@@ -167,7 +167,9 @@ class CpuSampler:
 
     def sample(self, first: bool = False) -> None:
         try:
-            pids = [name for name in os.listdir("/proc") if name.isdigit()]
+            # In pid order, so a parent is usually classified before its children (the API
+            # server's uvicorn worker is known by its parent).
+            pids = sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int)
         except OSError:
             return
         for pid in pids:
@@ -207,7 +209,11 @@ def _role_of(pid: str, comm: str, ppid: int, seen: dict[str, list[Any]]) -> str 
     if "alertas_rapidas.bench.dagrun" in title:
         return CPU_ROLES[2]
     parent = seen.get(str(ppid))
-    if "api-server" in title or (parent is not None and parent[0] == CPU_ROLES[3]):
+    if (
+        title.startswith("airflow api_server")
+        or "api-server" in title
+        or (parent and parent[0] == CPU_ROLES[3])
+    ):
         return CPU_ROLES[3]
     return CPU_ROLES[6] if title or comm else None
 
