@@ -37,6 +37,8 @@ class SmtpSession(SmtpHook):
     after a disconnect and drops refused recipients, which the ledger cannot allow.
     """
 
+    _sender: str | None = None  # the connection's from_email, once read
+
     def client(self) -> Any:
         return self.get_conn()._smtp_client
 
@@ -45,9 +47,8 @@ class SmtpSession(SmtpHook):
 
         Read once per session: the hook's property parses the connection's extras on every call.
         """
-        cached = getattr(self, "_sender", None)
-        if cached:
-            return cached
+        if self._sender:
+            return self._sender
         if self.smtp_connection is None:
             self.smtp_connection = self.get_connection(self.smtp_conn_id)
         if not self.from_email:
@@ -55,7 +56,7 @@ class SmtpSession(SmtpHook):
                 f"connection {self.smtp_conn_id!r} has no 'from_email' extra: set it to the address "
                 "alerts are sent from"
             )
-        self._sender: str = self.from_email
+        self._sender = self.from_email
         return self._sender
 
     def reset(self) -> None:

@@ -122,6 +122,11 @@ def idempotency_key(family: str, recipient_ref: str, business_key: str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def message_id_for(key: str) -> str:
+    """The Message-ID header of the message with ledger key `key`: the same on every try."""
+    return f"<{key[:40]}@alertas-rapidas>"
+
+
 def short_ref(recipient_ref: str) -> str:
     """A hashed id for logs: lets a person correlate lines without exposing who it is."""
     return hashlib.sha256(recipient_ref.encode()).hexdigest()[:10]

@@ -14,7 +14,7 @@ from typing import Any
 from alertas_rapidas import ledger
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
-from alertas_rapidas.messages import idempotency_key
+from alertas_rapidas.messages import idempotency_key, message_id_for
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def send_failure_notice(
             run_date=run_date,
             dag_id=dag_id,
             run_id=run_id,
-            message_id=f"<{key[:40]}@alertas-rapidas>",
+            message_id=message_id_for(key),
             policy=ledger.ClaimPolicy(),
         )
         if not claimed:

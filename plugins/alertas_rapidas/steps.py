@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.families import FamilySpec, load_transform
-from alertas_rapidas.messages import idempotency_key
+from alertas_rapidas.messages import idempotency_key, message_id_for
 from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
 from alertas_rapidas.timing import RunTime
 
@@ -117,7 +117,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     manifest = []
     for message in read_batch(batch):
         key = idempotency_key(config.key, message.recipient_ref, message.business_key)
-        message_id = f"<{key[:40]}@alertas-rapidas>"
+        message_id = message_id_for(key)
         mail = renderer.render(message, message_id=message_id)
         eml = outbox / f"{key}.eml"
         eml.write_bytes(bytes(mail))

@@ -61,22 +61,15 @@ def self_peak_rss_mib() -> float:
 
 
 @dataclass
-class TaskMemorySampler:
-    """Samples /proc every `interval` s for Airflow task processes; keeps each one's VmHWM.
-
-    A task process is recognised by the title the task runner sets ("airflow worker -- <ti id>").
-    VmHWM is the kernel's peak resident set of the process; the last sample of a task is at most
-    `interval` before it exits, so growth in its very last moment may be missed.
-    """
+class _ProcSampler:
+    """Calls `sample()` every `interval` s on a daemon thread while the `with` block runs."""
 
     interval: float = 0.2
-    peaks_kib: dict[str, int] = field(default_factory=dict)  # ti id -> VmHWM
-    _pids: dict[str, str | None] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
-    def __enter__(self) -> TaskMemorySampler:
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+    def __enter__(self) -> _ProcSampler:
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
         self._thread.start()
         return self
 
@@ -90,11 +83,31 @@ class TaskMemorySampler:
             self.sample()
 
     def sample(self) -> None:
-        try:
-            pids = [name for name in os.listdir("/proc") if name.isdigit()]
-        except OSError:
-            return
-        for pid in pids:
+        raise NotImplementedError
+
+
+def _proc_pids() -> list[str]:
+    """Every pid in /proc, in pid order (a parent is usually seen before its children)."""
+    try:
+        return sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int)
+    except OSError:
+        return []
+
+
+@dataclass
+class TaskMemorySampler(_ProcSampler):
+    """Samples /proc every `interval` s for Airflow task processes; keeps each one's VmHWM.
+
+    A task process is recognised by the title the task runner sets ("airflow worker -- <ti id>").
+    VmHWM is the kernel's peak resident set of the process; the last sample of a task is at most
+    `interval` before it exits, so growth in its very last moment may be missed.
+    """
+
+    peaks_kib: dict[str, int] = field(default_factory=dict)  # ti id -> VmHWM
+    _pids: dict[str, str | None] = field(default_factory=dict)
+
+    def sample(self) -> None:
+        for pid in _proc_pids():
             ti_id = self._ti_of(pid)
             if ti_id is None:
                 continue
@@ -132,47 +145,31 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
-class CpuSampler:
+class CpuSampler(_ProcSampler):
     """CPU time (user + system, from /proc/<pid>/stat) used during a run, by the role of each process.
 
     Sampled every `interval` s; a process that ends between two samples loses at most its last
     `interval` of CPU. Processes that existed before the sampler started count from there.
     """
 
-    interval: float = 0.2
     seconds: dict[str, float] = field(default_factory=dict)
     _seen: dict[str, list[Any]] = field(default_factory=dict)  # pid -> [role, cpu at start, cpu last]
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
     def __enter__(self) -> CpuSampler:
         self.sample(first=True)
-        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
-        self._thread.start()
+        super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        super().__exit__(*exc)
         self.sample()
         totals = dict.fromkeys(CPU_ROLES, 0.0)
         for role, start, last in self._seen.values():
             totals[role or CPU_ROLES[6]] += last - start
         self.seconds = totals
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
     def sample(self, first: bool = False) -> None:
-        try:
-            # In pid order, so a parent is usually classified before its children (the API
-            # server's uvicorn worker is known by its parent).
-            pids = sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int)
-        except OSError:
-            return
-        for pid in pids:
+        for pid in _proc_pids():
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
@@ -291,7 +288,7 @@ def _send_all(job: tuple[list[Any], int, str]) -> int:
     import smtplib
 
     from alertas_rapidas.families import get_family
-    from alertas_rapidas.messages import idempotency_key
+    from alertas_rapidas.messages import idempotency_key, message_id_for
     from alertas_rapidas.rendering import MessageRenderer
 
     messages, port, sender = job
@@ -300,7 +297,7 @@ def _send_all(job: tuple[list[Any], int, str]) -> int:
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for message in messages:
             key = idempotency_key(family.key, message.recipient_ref, message.business_key)
-            mail = bytes(renderer.render(message, message_id=f"<{key[:40]}@alertas-rapidas>"))
+            mail = bytes(renderer.render(message, message_id=message_id_for(key)))
             smtp.sendmail(sender, renderer.envelope(message), mail)
     return len(messages)
 
