@@ -275,6 +275,53 @@ def test_non_ascii_local_part_is_written_as_a_valid_address(renderer):
     assert {type(d).__name__ for d in mail["To"].defects} <= {"NonASCIILocalPartDefect"}
 
 
+def test_customer_data_holding_the_fixed_boundary_gets_a_boundary_of_its_own(renderer):
+    """Boundaries are fixed unless a text part contains one: then the generator picks another."""
+    tricky = "Transportes --=_alertas-rapidas.alternative-- S.R.L."
+    plain = renderer.render(outgoing(pdf=True), message_id="<m1@alertas-rapidas>")
+    clash = renderer.render(
+        outgoing(pdf=True, display_name=tricky, context=statement_context(legal_name=tricky)),
+        message_id="<m2@alertas-rapidas>",
+    )
+    assert plain.get_boundary() == "=_alertas-rapidas.mixed"
+    assert plain.get_payload(0).get_boundary() == "=_alertas-rapidas.alternative"
+    _, mail = sent_form(clash)
+    alternative = mail.get_payload(0)
+    assert alternative.get_boundary() not in (None, "=_alertas-rapidas.alternative")
+    # The client sees both bodies and the PDF, each whole, the name included as written.
+    assert tricky in text_body(mail)
+    assert [part.get_content_type() for part in alternative.iter_parts()] == ["text/plain", "text/html"]
+    [attachment] = mail.iter_attachments()
+    assert attachment.get_filename() == "estado-de-cuenta-C001-2026-10.pdf"
+    assert "Transportes" in pdf_text(attachment.get_content())
+
+
+def test_headers_shared_between_messages_stay_each_messages_own():
+    """Parsed headers are shared between messages (sender, MIME headers): two renderers with
+    different senders and languages still write their own, and the bytes parse back alike."""
+    first = MessageRenderer(
+        "customer_statements",
+        "customer_statements",
+        sender=format_sender("Autosur S.A.", "a@autosur.example.com"),
+    )
+    second = MessageRenderer(
+        "customer_statements",
+        "customer_statements",
+        sender=format_sender("Norte S.A.", "b@norte.example.com"),
+    )
+    mails = [
+        sent_form(renderer.render(outgoing(language=language), message_id=f"<m{n}@alertas-rapidas>"))[1]
+        for n, (renderer, language) in enumerate([(first, "es"), (second, "en"), (first, "en")])
+    ]
+    assert [m["From"].addresses[0].addr_spec for m in mails] == [
+        "a@autosur.example.com",
+        "b@norte.example.com",
+        "a@autosur.example.com",
+    ]
+    assert [m["Content-Language"] for m in mails] == ["es-AR", "en", "en"]
+    assert [m["Message-ID"] for m in mails] == [f"<m{n}@alertas-rapidas>" for n in range(3)]
+
+
 # --- the PDF statement --------------------------------------------------------------------------
 
 
