@@ -132,16 +132,23 @@ def _movements_by_section(
         + (frame["debit"] - frame["credit"]).groupby([frame["customer_id"], frame["currency"]]).cumsum()
     )
 
+    # Whole columns to Python lists, then one pass: a row at a time through pandas was most of
+    # the transform at 10,000 customers.
+    descriptions = frame["description"].astype("string").str.strip().fillna("")
+    columns = zip(
+        frame["customer_id"].astype("int64").tolist(),
+        frame["currency"].tolist(),
+        frame["date"].tolist(),
+        descriptions.tolist(),
+        frame["debit"].tolist(),
+        frame["credit"].tolist(),
+        frame["balance"].tolist(),
+        strict=True,
+    )
     grouped: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for row in frame.itertuples(index=False):
-        grouped.setdefault((int(row.customer_id), str(row.currency)), []).append(
-            {
-                "date": row.date,
-                "description": clean_text(row.description),
-                "debit": int(row.debit),
-                "credit": int(row.credit),
-                "balance": int(row.balance),
-            }
+    for customer_id, currency, day, description, debit, credit, balance in columns:
+        grouped.setdefault((customer_id, currency), []).append(
+            {"date": day, "description": description, "debit": debit, "credit": credit, "balance": balance}
         )
     return grouped
 
