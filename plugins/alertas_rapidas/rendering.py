@@ -261,6 +261,8 @@ class MessageRenderer:
             build = pdf_builder(attachment.builder)
             try:
                 pdf = build(data, lang)
+            except RenderError:  # e.g. an invalid layout file: the message names it, never data
+                raise
             except Exception as exc:
                 raise RenderError(f"PDF builder {attachment.builder} failed: {type(exc).__name__}") from exc
         elif attachment.template:

@@ -29,8 +29,9 @@ class StatementSettings(BaseModel):
     )
     pdf_engine: Literal["reportlab", "html"] = Field(
         default="reportlab",
-        description="reportlab: the statement drawn in code (fast); html: the Jinja template "
-        "statement.<lang>.html through xhtml2pdf (editable without code, about 10 times slower)",
+        description="reportlab: the statement drawn in code (fast), its wording, colours and column "
+        "widths in the editable statement.layout.yaml; html: the Jinja template statement.<lang>.html "
+        "through xhtml2pdf (the whole page editable without code, about 10 times slower)",
     )
 
     def account_type_list(self) -> list[str]:

@@ -5,12 +5,14 @@ xhtml2pdf engine, `pdf_engine: html`), built for speed: fixed column widths, pla
 (a description becomes a wrapping Paragraph only when it does not fit its column), one style per
 table, the table header repeated on every page and a footer drawn on each page (no page-count
 pass). Data goes into Paragraph markup only through `escape`, so a name like `<b>` or `A & B`
-is shown as it is. The texts are in `TEXTS`: a wording change goes here and in the templates.
+is shown as it is. Its wording, colours and column widths are read from the editable
+`statement.layout.yaml` beside the templates (see `statement_layout`).
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -32,101 +34,16 @@ from reportlab.platypus import (
 )
 
 from alertas_rapidas.formatting import money, money_with_currency, month_label, short_date
+from alertas_rapidas.pdf.statement_layout import StatementLayout, StatementTexts, load_layout
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 BODY_SIZE = 9
 MARGINS = {"topMargin": 1.6 * cm, "rightMargin": 1.4 * cm, "bottomMargin": 1.8 * cm, "leftMargin": 1.4 * cm}
 WIDTH = A4[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 HEIGHT = A4[1] - MARGINS["topMargin"] - MARGINS["bottomMargin"]
-COLUMNS = [0.13, 0.42, 0.15, 0.15, 0.15]  # date, description, debit, credit, balance
-COL_WIDTHS = [WIDTH * share for share in COLUMNS]
 CELL_PAD = 4  # left and right padding of a cell, points
-
-INK, MUTED = colors.HexColor("#222222"), colors.HexColor("#666666")
-HEADING_BG, HEADER_BG = colors.HexColor("#eef2f6"), colors.HexColor("#dfe6ee")
-TOTAL_BG, RULE = colors.HexColor("#f5f7f9"), colors.HexColor("#e3e3e3")
-
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=BODY_SIZE, leading=11.5, textColor=INK)
-BODY_RIGHT = ParagraphStyle("body_right", parent=BODY, alignment=TA_RIGHT)
-MUTED_TEXT = ParagraphStyle("muted", parent=BODY, textColor=MUTED)
-H1 = ParagraphStyle("h1", parent=BODY, fontName=BOLD, fontSize=15, leading=18, spaceAfter=4)
-H1_RIGHT = ParagraphStyle("h1_right", parent=H1, alignment=TA_RIGHT)
-H2 = ParagraphStyle(
-    "h2",
-    parent=BODY,
-    fontName=BOLD,
-    fontSize=11,
-    leading=14,
-    spaceBefore=14,
-    spaceAfter=7,
-    backColor=HEADING_BG,
-    borderPadding=(3, 4, 3, 4),
-    leftIndent=4,
-    rightIndent=4,
-)
 SECTION_ROOM = 3 * cm  # a section starts on a new page when less than this is left
-CELL = ParagraphStyle("cell", parent=BODY, leading=10.5)
 
-TEXTS: dict[str, dict[str, str]] = {
-    "es": {
-        "title": "Estado de cuenta",
-        "dealer_tax_id": "CUIT {tax_id}",
-        "period": "Período: {start} al {end}",
-        "customer": "Cliente:",
-        "code": "Código:",
-        "tax_id": "CUIT:",
-        "section": "Cuenta corriente en {currency}",
-        "local": " (moneda local)",
-        "foreign": " (moneda extranjera)",
-        "columns": "Fecha|Descripción|Débito|Crédito|Saldo",
-        "opening": "Saldo anterior",
-        "total": "Total del período",
-        "closing": "Saldo final",
-        "footer": "{dealership} - Estado de cuenta de {customer} - {month}",
-        "page": "Página {page}",
-    },
-    "en": {
-        "title": "Account statement",
-        "dealer_tax_id": "Tax ID (CUIT) {tax_id}",
-        "period": "Period: {start} to {end}",
-        "customer": "Customer:",
-        "code": "Code:",
-        "tax_id": "Tax ID:",
-        "section": "Current account in {currency}",
-        "local": " (local currency)",
-        "foreign": " (foreign currency)",
-        "columns": "Date|Description|Debit|Credit|Balance",
-        "opening": "Opening balance",
-        "total": "Period total",
-        "closing": "Closing balance",
-        "footer": "{dealership} - Statement of {customer} - {month}",
-        "page": "Page {page}",
-    },
-}
-
-_GRID_BASE = [
-    ("FONT", (0, 0), (-1, -1), FONT, BODY_SIZE),
-    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-    ("TOPPADDING", (0, 0), (-1, -1), 2),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-    ("LINEBELOW", (0, 1), (-1, -1), 0.5, RULE),
-    # the header row (repeated on every page)
-    ("FONT", (0, 0), (-1, 0), BOLD, 8.5),
-    ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-    ("TOPPADDING", (0, 0), (-1, 0), 3),
-    ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
-    # the opening-balance row
-    ("FONT", (0, 1), (-1, 1), BOLD, BODY_SIZE),
-    ("BACKGROUND", (0, 1), (-1, 1), TOTAL_BG),
-    # the period-total and closing-balance rows
-    ("FONT", (0, -2), (-1, -1), BOLD, BODY_SIZE),
-    ("BACKGROUND", (0, -2), (-1, -1), TOTAL_BG),
-]
-GRID_STYLE = TableStyle(_GRID_BASE)
 HEADER_STYLE = TableStyle(
     [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -138,10 +55,100 @@ HEADER_STYLE = TableStyle(
 )
 
 
-def build_statement(context: dict[str, Any], lang: str) -> bytes:
-    """The statement PDF of one customer (the message context the transform builds)."""
+@dataclass(frozen=True)
+class _Look:
+    """Paragraph and table styles made from a layout's colours and widths (once per layout)."""
+
+    layout: StatementLayout
+    body: ParagraphStyle
+    body_right: ParagraphStyle
+    muted: ParagraphStyle
+    h1: ParagraphStyle
+    h1_right: ParagraphStyle
+    h2: ParagraphStyle
+    cell: ParagraphStyle
+    grid: TableStyle
+    col_widths: list[float]
+    muted_colour: Any
+
+    @property
+    def description_room(self) -> float:
+        return self.col_widths[1] - 2 * CELL_PAD
+
+
+def _make_look(layout: StatementLayout) -> _Look:
+    colour = {name: colors.HexColor(value) for name, value in layout.colours.model_dump().items()}
+    body = ParagraphStyle("body", fontName=FONT, fontSize=BODY_SIZE, leading=11.5, textColor=colour["text"])
+    h1 = ParagraphStyle("h1", parent=body, fontName=BOLD, fontSize=15, leading=18, spaceAfter=4)
+    grid = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), FONT, BODY_SIZE),
+            ("TEXTCOLOR", (0, 0), (-1, -1), colour["text"]),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.5, colour["rules"]),
+            # the header row (repeated on every page)
+            ("FONT", (0, 0), (-1, 0), BOLD, 8.5),
+            ("BACKGROUND", (0, 0), (-1, 0), colour["table_header"]),
+            ("TOPPADDING", (0, 0), (-1, 0), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
+            # the opening-balance row
+            ("FONT", (0, 1), (-1, 1), BOLD, BODY_SIZE),
+            ("BACKGROUND", (0, 1), (-1, 1), colour["totals"]),
+            # the period-total and closing-balance rows
+            ("FONT", (0, -2), (-1, -1), BOLD, BODY_SIZE),
+            ("BACKGROUND", (0, -2), (-1, -1), colour["totals"]),
+        ]
+    )
+    return _Look(
+        layout=layout,
+        body=body,
+        body_right=ParagraphStyle("body_right", parent=body, alignment=TA_RIGHT),
+        muted=ParagraphStyle("muted", parent=body, textColor=colour["muted"]),
+        h1=h1,
+        h1_right=ParagraphStyle("h1_right", parent=h1, alignment=TA_RIGHT),
+        h2=ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName=BOLD,
+            fontSize=11,
+            leading=14,
+            spaceBefore=14,
+            spaceAfter=7,
+            backColor=colour["section_heading"],
+            borderPadding=(3, 4, 3, 4),
+            leftIndent=4,
+            rightIndent=4,
+        ),
+        cell=ParagraphStyle("cell", parent=body, leading=10.5),
+        grid=grid,
+        col_widths=[WIDTH * share for share in layout.column_widths.shares()],
+        muted_colour=colour["muted"],
+    )
+
+
+_LOOKS: dict[int, _Look] = {}
+
+
+def _look(layout: StatementLayout) -> _Look:
+    look = _LOOKS.get(id(layout))
+    if look is None or look.layout is not layout:
+        if len(_LOOKS) > 8:  # layouts only change when the file is edited
+            _LOOKS.clear()
+        look = _LOOKS[id(layout)] = _make_look(layout)
+    return look
+
+
+def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout | None = None) -> bytes:
+    """The statement PDF of one customer (the message context the transform builds), with the
+    wording, colours and widths of `layout` (by default the editable `statement.layout.yaml`)."""
     lang = "en" if lang == "en" else "es"
-    texts = TEXTS[lang]
+    look = _look(layout or load_layout())
+    texts = look.layout.texts[lang]
     dealership, customer, period = context["dealership"], context["customer"], context["period"]
     start, end = short_date(period["start"], lang), short_date(period["last_day"], lang)
 
@@ -150,13 +157,13 @@ def build_statement(context: dict[str, Any], lang: str) -> bytes:
             [
                 [
                     [
-                        Paragraph(escape(dealership["name"]), H1),
-                        Paragraph(escape(texts["dealer_tax_id"].format(tax_id=dealership["tax_id"])), BODY),
-                        Paragraph(escape(dealership["branch"]), MUTED_TEXT),
+                        Paragraph(escape(dealership["name"]), look.h1),
+                        Paragraph(escape(texts.dealer_tax_id.format(tax_id=dealership["tax_id"])), look.body),
+                        Paragraph(escape(dealership["branch"]), look.muted),
                     ],
                     [
-                        Paragraph(escape(texts["title"]), H1_RIGHT),
-                        Paragraph(escape(texts["period"].format(start=start, end=end)), BODY_RIGHT),
+                        Paragraph(escape(texts.title), look.h1_right),
+                        Paragraph(escape(texts.period.format(start=start, end=end)), look.body_right),
                     ],
                 ]
             ],
@@ -166,19 +173,19 @@ def build_statement(context: dict[str, Any], lang: str) -> bytes:
         Spacer(1, 9),
         Paragraph(
             "&nbsp;&nbsp;".join(
-                f"<b>{escape(texts[label])}</b> {escape(customer[field])}"
+                f"<b>{escape(getattr(texts, label))}</b> {escape(customer[field])}"
                 for label, field in (("customer", "legal_name"), ("code", "code"), ("tax_id", "tax_id"))
             ),
-            BODY,
+            look.body,
         ),
     ]
     for section in context["sections"]:
-        kind = texts["local"] if section["kind"] == "local" else texts["foreign"]
+        kind = texts.local if section["kind"] == "local" else texts.foreign
         story.append(CondPageBreak(SECTION_ROOM))  # never a section title alone at a page's foot
-        story.append(Paragraph(escape(texts["section"].format(currency=section["currency"]) + kind), H2))
-        story.append(_section_table(section, texts, lang, end))
+        story.append(Paragraph(escape(texts.section.format(currency=section["currency"]) + kind), look.h2))
+        story.append(_section_table(section, look, texts, lang, end))
 
-    footer = texts["footer"].format(
+    footer = texts.footer.format(
         dealership=dealership["name"],
         customer=customer["legal_name"],
         month=month_label(period["start"], lang),
@@ -187,7 +194,7 @@ def build_statement(context: dict[str, Any], lang: str) -> bytes:
     document = BaseDocTemplate(
         buffer,
         pagesize=A4,
-        title=texts["title"],
+        title=texts.title,
         author=dealership["name"],
         creator="Alertas Rápidas",
         lang="en" if lang == "en" else "es-AR",
@@ -203,51 +210,50 @@ def build_statement(context: dict[str, Any], lang: str) -> bytes:
         rightPadding=0,
         id="body",
     )
-    document.addPageTemplates(PageTemplate("page", [frame], onPageEnd=_footer(footer, texts["page"])))
+    document.addPageTemplates(
+        PageTemplate("page", [frame], onPageEnd=_footer(footer, texts.page, look.muted_colour))
+    )
     document.build(story)
     return buffer.getvalue()
 
 
-def _section_table(section: dict[str, Any], texts: dict[str, str], lang: str, end: str) -> Table:
+def _section_table(section: dict[str, Any], look: _Look, texts: StatementTexts, lang: str, end: str) -> Table:
     currency = section["currency"]
     rows: list[list[Any]] = [
-        texts["columns"].split("|"),
-        ["", texts["opening"], "", "", money(section["opening"], lang)],
+        texts.columns(),
+        ["", texts.opening, "", "", money(section["opening"], lang)],
     ]
     for movement in section["movements"]:
         rows.append(
             [
                 short_date(movement["date"], lang),
-                _description(movement["description"]),
+                _description(movement["description"], look),
                 money(movement["debit"], lang) if movement["debit"] else "",
                 money(movement["credit"], lang) if movement["credit"] else "",
                 money(movement["balance"], lang),
             ]
         )
     rows.append(
-        ["", texts["total"], money(section["debit_total"], lang), money(section["credit_total"], lang), ""]
+        ["", texts.total, money(section["debit_total"], lang), money(section["credit_total"], lang), ""]
     )
-    rows.append([end, texts["closing"], "", "", money_with_currency(section["closing"], currency, lang)])
-    return Table(rows, colWidths=COL_WIDTHS, repeatRows=1, style=GRID_STYLE)
+    rows.append([end, texts.closing, "", "", money_with_currency(section["closing"], currency, lang)])
+    return Table(rows, colWidths=look.col_widths, repeatRows=1, style=look.grid)
 
 
-_DESCRIPTION_ROOM = COL_WIDTHS[1] - 2 * CELL_PAD
-
-
-def _description(text: str) -> Any:
+def _description(text: str, look: _Look) -> Any:
     """A plain string (drawn as is, fast) when it fits on one line; else a wrapping Paragraph."""
-    if "\n" not in text and stringWidth(text, FONT, BODY_SIZE) <= _DESCRIPTION_ROOM:
+    if "\n" not in text and stringWidth(text, FONT, BODY_SIZE) <= look.description_room:
         return text
-    return Paragraph(escape(text), CELL)
+    return Paragraph(escape(text), look.cell)
 
 
-def _footer(text: str, page_label: str) -> Any:
+def _footer(text: str, page_label: str, colour: Any) -> Any:
     room = WIDTH - 60  # leave the right end for the page number
 
     def draw(canvas: Any, document: Any) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
-        canvas.setFillColor(MUTED)
+        canvas.setFillColor(colour)
         y = 1.0 * cm
         canvas.drawString(MARGINS["leftMargin"], y, _fit(text, room, 8))
         canvas.drawRightString(A4[0] - MARGINS["rightMargin"], y, page_label.format(page=document.page))
