@@ -170,3 +170,58 @@ def test_many_batches_are_each_rendered_delivered_once_and_summarized(dms, mail_
     finished = {(ti.task_id, ti.map_index) for ti in run.get_task_instances() if ti.state == "success"}
     for task_id in ("batch.render", "batch.deliver"):
         assert {index for tid, index in finished if tid == task_id} == set(range(batches)), task_id
+
+
+def test_a_batch_that_fails_to_render_holds_back_only_its_own_mail(
+    dms, mail_sink, ledger, airflow_db, monkeypatch
+):
+    """Batch 2's render fails: the other batches are delivered anyway, batch 2's deliver never
+    runs, the run is flagged; the next run of the date sends batch 2 only, nobody twice."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from alertas_rapidas import steps
+    from alertas_rapidas.config import load_family_config
+    from alertas_rapidas.dag_factory import assemble_dag
+    from alertas_rapidas.demo import dms_data
+    from alertas_rapidas.families import get_family
+
+    dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)
+    dags = Path(__file__).resolve().parents[2] / "dags"
+    config, settings = load_family_config(dags / "families" / "customer_statements.yaml")
+    dag = assemble_dag(config.model_copy(update={"batch_size": 5}), settings, get_family(config.key))
+    dag.fileloc = str(dags / f"{DAG_ID}.py")
+    bag = SimpleNamespace(get_dag=lambda _: dag)
+    render_step = steps.render_step
+
+    def failing_second_batch(config, family, batch_in):
+        if batch_in["path"].endswith("batch-0002.json"):
+            raise RuntimeError("disk full")  # a fault of this batch only
+        return render_step(config, family, batch_in)
+
+    monkeypatch.setattr(steps, "render_step", failing_second_batch)
+    run = run_dag(bag, DAG_ID, NOV_1_0800_BUENOS_AIRES, retries=0)
+    assert run.state == "failed"
+    states = {(ti.task_id, ti.map_index): ti.state for ti in run.get_task_instances()}
+    assert states[("batch.render", 1)] == "failed"
+    assert states[("batch.deliver", 1)] == "upstream_failed"
+    batches = max(index for task_id, index in states if task_id == "batch.render") + 1
+    assert batches >= 3
+    assert all(states[("batch.deliver", i)] == "success" for i in range(batches) if i != 1)
+    summary = last_summary(ledger, DAG_ID)
+    assert f"1 of {batches} delivery batch(es) did not finish" in summary["problems"]
+
+    def statements() -> list[tuple[str, ...]]:  # the mail with a PDF (not the failure notice)
+        return [tuple(m.rcpt_tos) for m in mail_sink.store.messages if m.attachments()]
+
+    first = set(statements())
+    held_back = summary["messages"] - len(first)
+    assert 0 < held_back <= 5
+
+    monkeypatch.setattr(steps, "render_step", render_step)
+    assert run_dag(bag, DAG_ID, NOV_1_0800_BUENOS_AIRES).state == "success"
+    received = statements()
+    assert len(received) == len(set(received)) == summary["messages"]  # the rest, nobody twice
+    assert {
+        row["status"] for row in ledger_rows(ledger, "customer_statements") if row["status"] != "skipped"
+    } == {"sent"}
