@@ -104,6 +104,8 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
         # A ready deliver outranks a ready render (absolute weights): when tasks wait for worker
         # slots, the scheduler queues it first, so mail flows while later batches still render.
+        # (Not with Airflow 3.3's LocalExecutor, which queues every ready task first-in-first-out
+        # whatever its parallelism: apache/airflow#71914.)
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
         def render(batch: dict[str, Any]) -> dict[str, Any]:
             return steps.render_step(config, family, batch)
