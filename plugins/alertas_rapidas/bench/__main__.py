@@ -595,10 +595,12 @@ METHOD = """\
   supervisor may notice that its task process has ended only at its next wake-up, up to that
   interval later (with the default 5 s, a run here sat idle 1.6 s per task on average, against
   0.1-0.5 s with 1 s; the stall is intermittent). `dag.test()`'s own loop polls about once a
-  second, which is part of the wall, as a scheduler's loop would be: a slot that frees up may wait
-  up to that second for its next task. It hands every ready task to the executor at once, in the
-  order they became ready, so the deliver tasks' higher priority (which a scheduler honours when
-  tasks wait for slots) does not reorder them here: the renders ran first.
+  second, which is part of the wall, as a scheduler's loop would be. The LocalExecutor of Airflow
+  3.3 counts a task as running only until the task starts (apache/airflow#71914), so each
+  heartbeat hands it up to `parallelism` more ready tasks, into a first-in-first-out queue that
+  its workers drain:
+  a freed slot starts its next task at once, but the deliver tasks' higher priority (which the
+  CeleryExecutor's slots honour) does not reorder them here: the renders queued first ran first.
 - Warm-up: before the measured runs, one dry run of a month with no data (not measured) makes the
   API server and the executor serve their first requests; without it the first measured run was
   3-4 s slower.
