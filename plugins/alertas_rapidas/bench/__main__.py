@@ -637,7 +637,9 @@ METHOD = """\
   0.2 s during the run, attributed by process title: task processes (`airflow worker -- <id>`),
   the LocalExecutor's workers that supervise them, the `dag.test()` process (its loop schedules
   tasks, as a scheduler would), the execution API server, PostgreSQL, this benchmark process (the
-  SMTP sink and the samplers) and everything else. The share is core-seconds / (cores x wall).
+  SMTP sink and the samplers) and everything else. It spans the run's child interpreter, which
+  lives 2-3 s longer than the wall (importing Airflow, tearing down); the share is core-seconds /
+  (cores x that lifetime).
 - Peak RSS: VmHWM (the kernel's high-water mark of a process's resident memory) of each task
   process, found by the title Airflow's task runner gives it and read from /proc every 0.2 s; per
   task, the largest over its mapped instances. It includes memory shared with the Airflow worker the
