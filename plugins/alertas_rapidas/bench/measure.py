@@ -104,7 +104,7 @@ class TaskMemorySampler(_ProcSampler):
     """
 
     peaks_kib: dict[str, int] = field(default_factory=dict)  # ti id -> VmHWM
-    _pids: dict[str, str | None] = field(default_factory=dict)
+    _pids: dict[str, str | None] = field(default_factory=dict)  # pid -> ti id, None: never a task
 
     def sample(self) -> None:
         for pid in _proc_pids():
@@ -117,9 +117,10 @@ class TaskMemorySampler(_ProcSampler):
 
     def _ti_of(self, pid: str) -> str | None:
         # A process keeps its pid for life; the title is set once at task start, so a pid seen
-        # without it is looked at again (it may be a task process that is still starting).
-        known = self._pids.get(pid)
-        if known is not None:
+        # without it is looked at again while it may still become a task process (an Airflow
+        # process, forked from an executor worker); any other process is never read again.
+        known = self._pids.get(pid, "")
+        if known != "":
             return known
         try:
             title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -129,6 +130,8 @@ class TaskMemorySampler(_ProcSampler):
         if match:
             self._pids[pid] = match.group(1)
             return match.group(1)
+        if not title.startswith("airflow"):
+            self._pids[pid] = None
         return None
 
 
