@@ -148,7 +148,7 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
     try:
         config = FamilyConfig.model_validate(raw)
     except ValidationError as exc:
-        raise FamilyConfigError(_describe(shown, exc, FamilyConfig)) from None
+        raise FamilyConfigError(describe_errors(shown, exc, FamilyConfig)) from None
     if config.key != path.stem:
         raise FamilyConfigError(
             f"Invalid alert config {shown}:\n  - key: is {config.key!r} but the file is named "
@@ -162,7 +162,9 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
     try:
         settings = family.settings_model.model_validate(config.settings)
     except ValidationError as exc:
-        raise FamilyConfigError(_describe(shown, exc, family.settings_model, prefix="settings")) from None
+        raise FamilyConfigError(
+            describe_errors(shown, exc, family.settings_model, prefix="settings")
+        ) from None
     return config, settings
 
 
@@ -202,8 +204,16 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(shown: str, exc: ValidationError, model: type[BaseModel], prefix: str | None = None) -> str:
-    lines = [f"Invalid alert config {shown}:"]
+def describe_errors(
+    shown: str,
+    exc: ValidationError,
+    model: type[BaseModel],
+    prefix: str | None = None,
+    what: str = "alert config",
+) -> str:
+    """A validation error as a person reads it: the file, then each field, what was wrong, what
+    was given (not whole sections) and, for an unknown field, the closest allowed name."""
+    lines = [f"Invalid {what} {shown}:"]
     for error in exc.errors():
         loc = [str(part) for part in error["loc"]]
         field = ".".join([prefix, *loc] if prefix else loc) or "(file)"
@@ -212,7 +222,7 @@ def _describe(shown: str, exc: ValidationError, model: type[BaseModel], prefix: 
             continue
         given = error.get("input")
         shown_input = "" if isinstance(given, dict) else f" (given: {given!r})"
-        lines.append(f"  - {field}: {error['msg']}{shown_input}")
+        lines.append(f"  - {field}: {error['msg'].removeprefix('Value error, ')}{shown_input}")
     return "\n".join(lines)
 
 
@@ -229,7 +239,7 @@ def _suggestion(model: type[BaseModel], loc: list[str]) -> str:
         return ""
     close = difflib.get_close_matches(loc[-1], allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"{hint} allowed: {', '.join(allowed)}"
+    return f"{hint}; allowed: {', '.join(allowed)}"
 
 
 def _display_path(path: Path) -> str:

@@ -9,8 +9,6 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
-from alertas_rapidas.pdf import statement_layout
 from alertas_rapidas.pdf.statement import build_statement
 from alertas_rapidas.pdf.statement_layout import (
     LAYOUT_FILE,
@@ -18,9 +16,9 @@ from alertas_rapidas.pdf.statement_layout import (
     load_layout,
     parse_layout,
 )
-from alertas_rapidas.rendering import MessageRenderer, RenderError, format_sender
+from alertas_rapidas.rendering import RenderError
 from tests.support.runs import pdf_text
-from tests.unit.test_statement_pdf import statement
+from tests.unit.test_statement_pdf import statement, statement_message, statement_renderer
 
 SHOWN = "statement.layout.yaml"
 
@@ -131,27 +129,8 @@ def test_missing_text_and_missing_file_and_broken_yaml_are_named(tmp_path):
 def test_a_bad_layout_fails_the_render_with_its_message_and_no_customer_data(tmp_path, monkeypatch):
     path = tmp_path / "statement.layout.yaml"
     path.write_text(edited('text: "#222222"', 'text: "#22"'), encoding="utf-8")
-    monkeypatch.setattr(statement_layout, "LAYOUT_FILE", path)
-    monkeypatch.setattr(
-        "alertas_rapidas.pdf.statement.load_layout", lambda: statement_layout.load_layout(path)
-    )
-    renderer = MessageRenderer(
-        "customer_statements", "customer_statements", sender=format_sender("Autosur", "a@autosur.example.com")
-    )
-    message = OutgoingMessage(
-        recipient_ref="customer:1",
-        business_key="statement:2026-10",
-        to=["pagos@transportes.example.com"],
-        display_name="Transportes del Sur S.R.L.",
-        context=statement(),
-        attachments=[
-            AttachmentSpec(
-                filename="estado.pdf",
-                template="statement",
-                builder="alertas_rapidas.pdf.statement:build_statement",
-            )
-        ],
-    )
+    monkeypatch.setattr("alertas_rapidas.pdf.statement.load_layout", lambda: load_layout(path))
+    renderer, message = statement_renderer(), statement_message()
     with pytest.raises(RenderError) as caught:
         renderer.render(message, message_id="<m1@alertas-rapidas>")
     assert "colours.text: String should match pattern" in str(caught.value)

@@ -146,19 +146,29 @@ def test_a_description_too_long_for_its_column_wraps_instead_of_overflowing():
     assert "<fin>" in text
 
 
-def test_renderer_uses_the_builder_named_by_the_attachment():
-    renderer = MessageRenderer(
+def statement_renderer() -> MessageRenderer:
+    return MessageRenderer(
         "customer_statements", "customer_statements", sender=format_sender("Autosur S.A.", "a@example.com")
     )
-    message = OutgoingMessage(
+
+
+def statement_message(legal_name: str = "Transportes del Sur S.R.L.") -> OutgoingMessage:
+    """A statement e-mail whose PDF is drawn by the reportlab builder."""
+    return OutgoingMessage(
         recipient_ref="customer:1",
         business_key="statement:2026-10",
         to=["pagos@transportes.example.com"],
-        context=statement(legal_name=SCRIPT_NAME),
+        display_name=legal_name,
+        context=statement(legal_name=legal_name),
         attachments=[
             AttachmentSpec(template="statement", builder=STATEMENT_BUILDER, filename="estado-de-cuenta.pdf")
         ],
     )
+
+
+def test_renderer_uses_the_builder_named_by_the_attachment():
+    renderer = statement_renderer()
+    message = statement_message(legal_name=SCRIPT_NAME)
     mail = message_from_bytes(bytes(renderer.render(message, message_id="<m@x>")), policy=policy.default)
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"

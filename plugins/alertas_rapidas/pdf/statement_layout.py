@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from alertas_rapidas.config import describe_errors
 from alertas_rapidas.paths import TEMPLATES_DIR
 from alertas_rapidas.rendering import RenderError
 
@@ -161,18 +162,8 @@ def parse_layout(text: str, shown: str) -> StatementLayout:
     try:
         return StatementLayout.model_validate(data)
     except ValidationError as exc:
-        lines = [f"Invalid statement layout {shown}:"]
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "(file)"
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown field"
-            given = error.get("input")
-            shown_input = (
-                "" if isinstance(given, dict) or error["type"] == "value_error" else f" (given: {given!r})"
-            )
-            lines.append(f"  - {field}: {message}{shown_input}")
-        raise StatementLayoutError("\n".join(lines)) from None
+        message = describe_errors(shown, exc, StatementLayout, what="statement layout")
+        raise StatementLayoutError(message) from None
 
 
 def _shown(path: Path) -> str:
