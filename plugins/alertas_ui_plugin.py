@@ -14,6 +14,8 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from alertas_rapidas.business_days import BusinessDaysTimetable
+
 URL_PREFIX = "/alertas"
 
 
@@ -33,6 +35,8 @@ class LazyApp:
 
 class AlertasRapidasUIPlugin(AirflowPlugin):
     name = "alertas_rapidas_ui"
+    # The scheduler rebuilds a DAG's custom timetable only from classes a plugin registers.
+    timetables = [BusinessDaysTimetable]
     fastapi_apps = [
         {
             "app": LazyApp("alertas_rapidas.ui.app:create_app"),
