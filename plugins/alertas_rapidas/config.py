@@ -1,7 +1,9 @@
 """Family configuration files: one YAML file per alert family, validated with Pydantic.
 
 Defaults are layered: the package defaults (the field defaults below), the dealership defaults
-(`dags/families/_defaults.yaml`) and the family file itself. A file that does not validate
+(`dags/families/_defaults.yaml`), the family file an instance names with `family:` (a second
+configured copy of an alert: its own key, settings, recipients and ledger keys) and the family
+file itself; mappings merge key by key, lists are replaced. A file that does not validate
 raises `FamilyConfigError`, whose message names the file, each bad field, what was given and
 what is allowed, so that Airflow shows it as the import error of that one DAG.
 """
@@ -15,8 +17,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
 
+from alertas_rapidas.engine.spec import AlertSpec
 from alertas_rapidas.paths import FAMILIES_DIR
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
@@ -40,6 +43,11 @@ class ScheduleConfig(_Strict):
 
     cron: str = Field(min_length=9, max_length=120)
     interval: timedelta | None = None
+    # Fire only Monday to Friday, except Argentine national holidays and `extra_holidays`
+    # (the calendar governs scheduling only: a manual or test run always runs). The data window
+    # of a run is then [previous business-day run, T): Friday 08:00 -> Monday 08:00.
+    business_days: bool = False
+    extra_holidays: list[date] = Field(default_factory=list)
 
     @field_validator("cron")
     @classmethod
@@ -59,6 +67,14 @@ class ScheduleConfig(_Strict):
         if value is not None and value <= timedelta(0):
             raise ValueError("must be a positive duration, e.g. PT15M or PT1H")
         return value
+
+    @model_validator(mode="after")
+    def _holidays_need_business_days(self) -> ScheduleConfig:
+        if self.extra_holidays and not self.business_days:
+            raise ValueError("extra_holidays apply only with business_days: true")
+        if self.business_days and self.interval:
+            raise ValueError("business_days sets the window itself (from the previous run); drop interval")
+        return self
 
 
 class SenderConfig(_Strict):
@@ -116,6 +132,9 @@ class FamilyConfig(_Strict):
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
+    # A configured family: its rows, recipients, grouping, keys and attachments (README "Add an
+    # alert"). Without it the family is a Python module under alertas_rapidas.families.
+    alert: AlertSpec | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -141,8 +160,6 @@ def family_config_path(key: str, families_dir: Path = FAMILIES_DIR) -> Path:
 
 def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
     """Read, layer and validate one family file; return the config and its typed settings."""
-    from alertas_rapidas.families import get_family  # the registry imports this module's types
-
     raw = _layered(path)
     shown = _display_path(path)
     try:
@@ -154,29 +171,52 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
             f"Invalid alert config {shown}:\n  - key: is {config.key!r} but the file is named "
             f"{path.name!r}; the key must equal the file name without .yaml"
         )
+    settings_model = _settings_model(config, shown)
     try:
-        family = get_family(config.implementation)
+        settings = settings_model.model_validate(config.settings)
+    except ValidationError as exc:
+        raise FamilyConfigError(describe_errors(shown, exc, settings_model, prefix="settings")) from None
+    return config, settings
+
+
+def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
+    if config.alert is not None:
+        from alertas_rapidas.engine.settings import settings_model
+
+        return settings_model(config.implementation, config.alert.settings)
+    from alertas_rapidas.families import get_family  # the registry imports this module's types
+
+    try:
+        return get_family(config.implementation).settings_model
     except KeyError as exc:
         field = "family" if config.family else "key"
-        raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}") from None
-    try:
-        settings = family.settings_model.model_validate(config.settings)
-    except ValidationError as exc:
-        raise FamilyConfigError(
-            describe_errors(shown, exc, family.settings_model, prefix="settings")
-        ) from None
-    return config, settings
+        hint = "; a configured family needs an `alert:` block (README \"Add an alert\")"
+        raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
 
 
 def _layered(path: Path) -> dict[str, Any]:
     defaults_path = path.parent / DEFAULTS_FILE_NAME
-    merged: dict[str, Any] = {}
-    if defaults_path.exists():
-        merged = _read_yaml(defaults_path)
+    merged: dict[str, Any] = _read_yaml(defaults_path) if defaults_path.exists() else {}
     family = _read_yaml(path)
-    for name, value in family.items():
+    base_key = family.get("family")
+    base_path = path.parent / f"{base_key}.yaml" if isinstance(base_key, str) else None
+    if base_path is not None and base_path != path and base_path.exists():
+        base = _read_yaml(base_path)
+        if "family" in base:
+            raise FamilyConfigError(
+                f"Invalid alert config {_display_path(path)}:\n  - family: {base_key!r} is itself an "
+                f"instance of {base['family']!r}; name the original family file"
+            )
+        merged = _merge(merged, base)
+    return _merge(merged, family)
+
+
+def _merge(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
+    """`upper` over `lower`: mappings merged key by key, anything else replaced."""
+    merged = dict(lower)
+    for name, value in upper.items():
         if isinstance(value, dict) and isinstance(merged.get(name), dict):
-            merged[name] = {**merged[name], **value}
+            merged[name] = _merge(merged[name], value)
         else:
             merged[name] = value
     return merged

@@ -18,7 +18,8 @@ from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, Trigg
 
 from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
-from alertas_rapidas.families import FamilySpec, get_family
+from alertas_rapidas.engine.family import family_for
+from alertas_rapidas.families import FamilySpec
 
 DAG_FILE_PREFIX = "alert_"
 
@@ -67,7 +68,7 @@ def build_family_dag(dag_file: str | Path) -> DAG:
     dag_path = Path(dag_file)
     key = dag_path.stem.removeprefix(DAG_FILE_PREFIX)
     config, settings = load_family_config(dag_path.parent / "families" / f"{key}.yaml")
-    return assemble_dag(config, settings, get_family(config.implementation))
+    return assemble_dag(config, settings, family_for(config))
 
 
 def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG:
@@ -76,9 +77,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         dag_id=config.dag_id,
         description=config.title,
         doc_md=doc_md(config, settings),
-        schedule=CronTriggerTimetable(
-            config.schedule.cron, timezone=config.timezone, interval=config.schedule.interval or timedelta(0)
-        ),
+        schedule=timetable(config),
         start_date=datetime.combine(config.start_date, time(0), tzinfo=zone),
         catchup=False,
         max_active_runs=4,
@@ -145,9 +144,22 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
     return dag
 
 
+def timetable(config: FamilyConfig) -> Any:
+    """The family's schedule: its cron, on business days only when the config says so."""
+    schedule = config.schedule
+    if schedule.business_days:
+        from alertas_rapidas.business_days import BusinessDaysTimetable
+
+        return BusinessDaysTimetable(schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays)
+    interval = schedule.interval or timedelta(0)
+    return CronTriggerTimetable(schedule.cron, timezone=config.timezone, interval=interval)
+
+
 def doc_md(config: FamilyConfig, settings: Any) -> str:
     interval = config.schedule.interval
-    window = f"data window `[T - {interval}, T)`" if interval else "the run's logical date T"
+    window = f"data window `[T - {interval}, T)`" if interval else "the run's instant T"
+    if config.schedule.business_days:
+        window = "data window `[previous business-day run, T)`; business days only (Argentine holidays)"
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in settings.model_dump().items())
     return (
         f"# {config.title}\n\n{config.description.strip()}\n\n"

@@ -9,6 +9,7 @@ module (they travel through XCom; the data never does).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
@@ -86,18 +87,42 @@ def extract_queries(
     params: dict[str, Any],
     out_dir: Path,
     statement_timeout: timedelta,
+    connections: Mapping[str, str] | None = None,
+    parents: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[ExtractResult]:
-    """Run every query (name -> SQL file) in one read-only snapshot; write `<name>.parquet`."""
+    """Run every query (name -> SQL file) and write `<name>.parquet`.
+
+    Queries on one database run in one read-only snapshot; `connections` names the database of
+    a query that does not read `conn_id`. A detail query (`parents`: name -> (parent, key
+    column)) runs after its parent with the parent's values of the key column bound as
+    `%(parent_keys)s`, so it never restates the parent's filter.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    results: list[ExtractResult] = []
-    with closing(connect_read_only(conn_id, statement_timeout)) as conn:
-        conn.isolation_level = IsolationLevel.REPEATABLE_READ  # one snapshot for every query
-        with conn.transaction():
-            for name, sql_file in queries.items():
-                path = out_dir / f"{name}.parquet"
-                rows = _stream_to_parquet(conn, name, read_sql(sql_file), params, path)
-                results.append(ExtractResult(name=name, path=str(path), rows=rows))
-    return results
+    connections = connections or {}
+    parents = parents or {}
+    by_connection: dict[str, list[str]] = {}
+    for name in queries:
+        by_connection.setdefault(connections.get(name, conn_id), []).append(name)
+    written: dict[str, ExtractResult] = {}
+    for connection_id, names in by_connection.items():
+        with closing(connect_read_only(connection_id, statement_timeout)) as conn:
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ  # one snapshot for every query
+            with conn.transaction():
+                for name in sorted(names, key=lambda n: n in parents):  # parents first
+                    path = out_dir / f"{name}.parquet"
+                    bound = params
+                    if name in parents:
+                        parent, key = parents[name]
+                        bound = {**params, "parent_keys": _column_values(written[parent].path, key)}
+                    rows = _stream_to_parquet(conn, name, read_sql(queries[name]), bound, path)
+                    written[name] = ExtractResult(name=name, path=str(path), rows=rows)
+    return [written[name] for name in queries]
+
+
+def _column_values(path: str, column: str) -> list[Any]:
+    """The distinct non-null values of one column of an extract (a detail's parent keys)."""
+    values = pq.read_table(path, columns=[column]).column(column).to_pylist()
+    return sorted({value for value in values if value is not None})
 
 
 def _stream_to_parquet(conn: Any, name: str, sql: str, params: dict[str, Any], path: Path) -> int:

@@ -59,6 +59,14 @@ def short_date(value: date | datetime | str | None, language: str = "es") -> str
     return format_date(as_date(value), pattern, locale=locale_for(language))
 
 
+def hour_minute(value: datetime | str | None) -> str:
+    """The local time of an instant given in ISO 8601 with its offset: '07:15'."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.strftime("%H:%M")
+
+
 def month_label(value: date | datetime | str, language: str = "es") -> str:
     """'octubre de 2026' (es) or 'October 2026' (en)."""
     pattern = MONTH_PATTERNS.get(language, MONTH_PATTERNS["es"])

@@ -215,3 +215,12 @@ def record_run(
         """,
         (dag_id, run_id, family, run_date, logical_date, dry_run, json.dumps(summary)),
     )
+
+
+def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
+    """(recipient_ref, business_key, run_date) of every message of `family` sent."""
+    return conn.execute(
+        "select recipient_ref, business_key, run_date from alerts.deliveries "
+        "where family = %s and status = 'sent'",
+        (family,),
+    ).fetchall()

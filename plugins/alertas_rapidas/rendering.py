@@ -2,7 +2,9 @@
 
 Templates live in `include/templates/<family>/` as `subject.<lang>.txt`, `body.<lang>.html`,
 optional `body.<lang>.txt`, and one `<attachment>.<lang>.html` per PDF attachment (or a PDF
-builder function named by the attachment, see `AttachmentSpec.builder`). HTML is autoescaped;
+builder function named by the attachment, see `AttachmentSpec.builder`). A template without a
+language (`body.html`) serves both languages: its words come from the folder's `labels.yaml`
+(`es:` and `en:` mappings, the same keys in both), seen by the template as `t`. HTML is autoescaped;
 header values are folded to one line, so data can never add a header.
 """
 
@@ -128,8 +130,33 @@ def template_environment(templates_dir: str = str(TEMPLATES_DIR)) -> Environment
         money_currency=formatting.money_with_currency,
         short_date=formatting.short_date,
         month_label=formatting.month_label,
+        hour_minute=formatting.hour_minute,
     )
     return env
+
+
+LABELS_FILE = "labels.yaml"
+LANGUAGES = ("es", "en")
+
+
+@lru_cache(maxsize=64)
+def load_labels(folder: str) -> dict[str, dict[str, Any]]:
+    """A template folder's `labels.yaml` ({} when it has none); both languages must have the
+    same keys, so a label is never missing in one of them."""
+    import yaml
+
+    path = Path(folder) / LABELS_FILE
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or set(data) != set(LANGUAGES):
+        raise RenderError(f"{path}: must hold exactly two mappings, es: and en:")
+    if not all(isinstance(data[lang], dict) for lang in LANGUAGES):
+        raise RenderError(f"{path}: es: and en: must each be a mapping of label: text")
+    missing = set(data["es"]) ^ set(data["en"])
+    if missing:
+        raise RenderError(f"{path}: labels missing in one language: {', '.join(sorted(missing))}")
+    return data
 
 
 def one_line(value: str) -> str:
@@ -192,17 +219,21 @@ class MessageRenderer:
         self.env = template_environment(str(templates_root))
         self.pdf_renderer = pdf_renderer
         self._templates = frozenset(self.env.list_templates())
+        self.labels = load_labels(str(templates_root / template_dir))
 
     def _name(self, stem: str, language: str, suffix: str) -> str:
+        """`<stem>.<lang>.<suffix>`, or the language-neutral `<stem>.<suffix>` when only it exists."""
         folder = "" if stem.startswith("_") else f"{self.template_dir}/"
-        return f"{folder}{stem}.{language}.{suffix}"
+        name = f"{folder}{stem}.{language}.{suffix}"
+        neutral = f"{folder}{stem}.{suffix}"
+        return neutral if name not in self._templates and neutral in self._templates else name
 
     def _has(self, name: str) -> bool:
         return name in self._templates
 
     def render(self, message: OutgoingMessage, *, message_id: str) -> EmailMessage:
         lang = message.language
-        context = {**message.context, "lang": lang}
+        context = {**message.context, "lang": lang, "t": self.labels.get(lang, {})}
         subject = one_line(render_template(self.env, self._name("subject", lang, "txt"), context))
         html = render_template(self.env, self._name("body", lang, "html"), context)
 
@@ -245,7 +276,8 @@ class MessageRenderer:
     def _attach(
         self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
     ) -> None:
-        data = context if attachment.context is None else {**attachment.context, "lang": lang}
+        own = attachment.context
+        data = context if own is None else {**own, "lang": lang, "t": context["t"]}
         filename = one_line(attachment.filename)
         if attachment.kind == "xlsx":
             from alertas_rapidas.xlsx import table_to_xlsx

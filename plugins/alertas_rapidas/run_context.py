@@ -33,15 +33,26 @@ class RunOptions:
 
 
 def run_time_of(config: FamilyConfig, context: Any) -> RunTime:
+    """The run's instant T and window. T is the end of the run's data interval: Airflow gives a
+    scheduled run of an interval timetable the interval's *start* as its logical date."""
     options = RunOptions.from_params(context.get("params"))
     dag_run = context.get("dag_run")
-    return resolve_run_time(
+    run = resolve_run_time(
         timezone=config.timezone,
-        logical_date=context.get("logical_date"),
+        logical_date=context.get("data_interval_end") or context.get("logical_date"),
         run_after=getattr(dag_run, "run_after", None),
         interval=config.schedule.interval,
         run_date=options.run_date,
     )
+    if config.schedule.business_days:
+        from alertas_rapidas.business_days import BusinessDaysTimetable
+
+        calendar = BusinessDaysTimetable(
+            config.schedule.cron, config.timezone, extra_holidays=config.schedule.extra_holidays
+        )
+        start = calendar.previous_fire(run.at).astimezone(run.at.tzinfo)
+        run = RunTime(timezone=run.timezone, at=run.at, window_start=start, window_end=run.at)
+    return run
 
 
 def run_folder(context: Any) -> Any:

@@ -61,6 +61,8 @@ def extract_step(
         params=params,
         out_dir=run_folder(context) / "extract",
         statement_timeout=config.statement_timeout,
+        connections=dict(family.connections),
+        parents=dict(family.parents),
     )
     for result in results:
         log.info("Extracted %s: %d rows", result.name, result.rows)
@@ -76,7 +78,8 @@ def transform_step(
 
     run = RunTime.from_dict(extracted["run"])
     frames = load_frames(extracted["results"])
-    plan = load_transform(family)(frames, settings, run)
+    extra = {"history": sent_history(config)} if family.reads_history else {}
+    plan = load_transform(family)(frames, settings, run, **extra)
     info = write_plan(
         plan,
         run_folder(context) / "plan",
@@ -92,6 +95,16 @@ def transform_step(
         info["skipped"] or "none",
     )
     return [{"path": path, "run": extracted["run"]} for path in info["batches"]]
+
+
+def sent_history(config: FamilyConfig) -> Any:
+    """What the ledger holds as sent for this family: the repeat policies count from it."""
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.engine.family import parse_history
+    from alertas_rapidas.ledger import ledger_connection, sent_messages
+
+    with ledger_connection(ALERTS_CONN_ID) as conn:
+        return parse_history(sent_messages(conn, config.key))
 
 
 def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,5 @@
--- What each payment order selected by orders.sql pays (same filter), in line order.
--- Parameters: window_start, window_end (timestamptz, [start, end)).
-with
-
-orders as (
-    select id from dms.payment_orders
-    where ready_at >= %(window_start)s
-      and ready_at < %(window_end)s
-      and status = 'ready_for_pickup'
-)
-
+-- What each payment order of orders.sql pays, in line order.
+-- Parameters: parent_keys (bigint[]: the order ids orders.sql returned).
 select
     i.payment_order_id as order_id,
     i.line_no,
@@ -16,5 +7,5 @@ select
     i.description,
     i.amount::numeric(14, 2) as amount
 from dms.payment_order_items as i
-inner join orders as o on o.id = i.payment_order_id
+where i.payment_order_id = any(%(parent_keys)s)
 order by i.payment_order_id, i.line_no

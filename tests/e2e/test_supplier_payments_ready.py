@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from alertas_rapidas.families.supplier_payments_ready import DEFAULT_PICKUP_EN
+from alertas_rapidas.paths import FAMILIES_DIR
 from tests.support.runs import last_summary, ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+CONFIG = yaml.safe_load((FAMILIES_DIR / "supplier_payments_ready.yaml").read_text(encoding="utf-8"))
+DEFAULT_PICKUP_EN = CONFIG["settings"]["pickup_text"]["en"]
 DAG_ID = "alert_supplier_payments_ready"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:00, 08:00) local
 NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00) local

@@ -1,8 +1,10 @@
 """The registry of alert families: what each family adds to the framework.
 
-A family module `alertas_rapidas.families.<key>` (light: no pandas, no Airflow) exposes `FAMILY`,
-a `FamilySpec` naming its typed settings, its SQL files, how the run time becomes SQL parameters,
-and its pure transform. Modules are found by key: adding a family adds a module, nothing else here.
+Most families are configured: their YAML file's `alert:` block is the whole family, and
+`alertas_rapidas.engine.family` turns it into a `FamilySpec`. A family whose logic is truly
+special keeps a module `alertas_rapidas.families.<key>` (light: no pandas, no Airflow) exposing
+`FAMILY`, a `FamilySpec` naming its typed settings, its SQL files, how the run time becomes SQL
+parameters, and its pure transform. Modules are found by key.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,10 +33,17 @@ class FamilySpec:
     queries: Mapping[str, str]
     # (settings, run time) -> named parameters for every query of the family.
     sql_params: Callable[[Any, RunTime], dict[str, Any]]
-    # "module:function" of the pure transform: (frames, settings, run time) -> Plan.
-    transform: str
+    # The pure transform (frames, settings, run time) -> Plan, or its "module:function".
+    transform: str | Callable[..., Any]
     # Template folder under include/templates/ (defaults to the key).
     template_dir: str = ""
+    # Result name -> connection id, for queries not on the DMS (default `dms_postgres`).
+    connections: Mapping[str, str] = field(default_factory=dict)
+    # Detail result name -> (parent result name, key column): the detail query is run after its
+    # parent with the parent's values of the key column bound as `%(parent_keys)s`.
+    parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # The transform takes `history=` (sent messages from the ledger: repeat policies).
+    reads_history: bool = False
 
     @property
     def templates(self) -> str:
@@ -56,5 +65,7 @@ def get_family(key: str) -> FamilySpec:
 
 
 def load_transform(spec: FamilySpec) -> Callable[..., Any]:
+    if callable(spec.transform):
+        return spec.transform
     module_name, _, function_name = spec.transform.partition(":")
     return getattr(importlib.import_module(module_name), function_name)

@@ -1,0 +1,100 @@
+"""A configured family as the `FamilySpec` the DAG factory and the tools run.
+
+Queries: `rows` (the main SQL), one per detail, and the engine's own `_employees` (when a
+recipient rule names staff) and `_dealership` (the name that signs the mail). Parameters: every
+setting by its name, plus the run's values (`run_date`, `at`, `window_start`, `window_end`,
+`timezone`, `iso_week`, `month`, `year`), all bound by psycopg, never formatted into the SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.engine.settings import sql_value
+from alertas_rapidas.engine.spec import AlertSpec
+from alertas_rapidas.families import FamilySpec, get_family
+from alertas_rapidas.timing import RunTime
+
+EMPLOYEES_SQL = "_engine/employees.sql"
+DEALERSHIP_SQL = "_engine/dealership.sql"
+RUN_PARAMETERS = ("run_date", "at", "window_start", "window_end", "timezone", "iso_week", "month", "year")
+
+
+def sql_params(settings: BaseModel, run: RunTime) -> dict[str, Any]:
+    """Every setting and every run value, as bound parameters."""
+    params: dict[str, Any] = {
+        name: sql_value(getattr(settings, name)) for name in type(settings).model_fields
+    }
+    year, week, _ = run.run_date.isocalendar()
+    params.update(
+        run_date=run.run_date,
+        at=run.at,
+        window_start=run.window_start,
+        window_end=run.window_end,
+        timezone=run.timezone,
+        iso_week=f"{year}-W{week:02d}",
+        month=run.run_date.strftime("%Y-%m"),
+        year=run.run_date.year,
+    )
+    return params
+
+
+def queries(alert: AlertSpec) -> dict[str, str]:
+    named = {"rows": alert.rows.sql, **{name: d.sql for name, d in alert.rows.details.items()}}
+    if alert.uses_staff:
+        named["_employees"] = EMPLOYEES_SQL
+    named["_dealership"] = DEALERSHIP_SQL
+    return named
+
+
+def configured_family(key: str, alert: AlertSpec, settings_model: type[BaseModel]) -> FamilySpec:
+    """The FamilySpec of the configured family whose implementation (templates folder) is `key`."""
+    from alertas_rapidas.engine import plan
+
+    connections = {"rows": ALERTS_CONN_ID} if alert.rows.database == "alerts" else {}
+    connections |= {n: ALERTS_CONN_ID for n, d in alert.rows.details.items() if d.database == "alerts"}
+    transform: Any = functools.partial(plan.build_plan, spec=alert)
+    if alert.transform:
+        transform = alert.transform
+    return FamilySpec(
+        key=key,
+        settings_model=settings_model,
+        queries=queries(alert),
+        sql_params=sql_params,
+        transform=transform,
+        connections=connections,
+        parents={name: ("rows", detail.key) for name, detail in alert.rows.details.items()},
+        reads_history=alert.repeats and not alert.transform,
+    )
+
+
+def family_for(config: Any) -> FamilySpec:
+    """The family a validated config runs: its `alert:` block, or the Python module."""
+    if config.alert is None:
+        return get_family(config.implementation)
+    from alertas_rapidas.engine.settings import settings_model
+
+    return configured_family(
+        config.implementation, config.alert, settings_model(config.implementation, config.alert.settings)
+    )
+
+
+def parse_history(
+    rows: list[tuple[str, str, date | datetime | None]],
+) -> dict[tuple[str, str], tuple[int, date]]:
+    """Sent ledger rows (recipient_ref, business_key, run_date) as the repeat history: per
+    recipient and key without its '#n' mark, how many were sent and the last run date."""
+    history: dict[tuple[str, str], tuple[int, date]] = {}
+    for ref, business_key, run_date in rows:
+        if run_date is None:
+            continue
+        day = run_date.date() if isinstance(run_date, datetime) else run_date
+        base = business_key.split("#", 1)[0]
+        count, last = history.get((ref, base), (0, day))
+        history[(ref, base)] = (count + 1, max(last, day))
+    return history

@@ -1,0 +1,358 @@
+"""The configured families' transform: rows in, messages and skips out, as the `alert:` block says.
+
+For each stage, in order: the rows its `when` selects; who the recipient chain finds for each
+row (or a report's first row); one message per row, per person (digest) or per report group;
+the business key from `once_per`, with the repeat count when `repeat` is set. A row that reaches
+nobody in any stage is recorded once more under its `row_ref` as `no_recipient`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec
+from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, resolve_rule
+from alertas_rapidas.engine.templating import fill, holds
+from alertas_rapidas.engine.values import frame_rows, in_language
+from alertas_rapidas.messages import AttachmentSpec, Column, OutgoingMessage, Plan, SkippedCandidate, table
+from alertas_rapidas.timing import RunTime
+
+ROWS = "rows"
+EMPLOYEES = "_employees"
+DEALERSHIP = "_dealership"
+NOBODY = "nobody"
+
+# (recipient_ref, business key without repeat mark) -> sent messages: how many, last run date.
+History = Mapping[tuple[str, str], tuple[int, date]]
+
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_TABLE_KINDS = {"money": "money", "date": "date", "instant": "date", "int": "int", "quantity": "quantity"}
+
+
+def run_values(run: RunTime) -> dict[str, Any]:
+    """The run's values that keys, conditions, templates and SQL parameters may use."""
+    day = run.run_date
+    year, week, _ = day.isocalendar()
+    return {
+        "run_date": day.isoformat(),
+        "at": run.at.isoformat(),
+        "at_time": run.at.strftime("%H:%M"),
+        "window_start": run.window_start.isoformat(),
+        "window_end": run.window_end.isoformat(),
+        "timezone": run.timezone,
+        "iso_week": f"{year}-W{week:02d}",
+        "month": day.strftime("%Y-%m"),
+        "year": day.year,
+    }
+
+
+def settings_values(settings: BaseModel) -> dict[str, Any]:
+    return settings.model_dump(mode="json")
+
+
+@dataclass
+class _Outcome:
+    """What the stages did to one row."""
+
+    reached: set[str] = field(default_factory=set)
+    last_skip: tuple[str, str] | None = None  # (stage's business key, reason) of its last miss
+
+
+@dataclass
+class _Digest:
+    person: Person
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Builder:
+    def __init__(
+        self,
+        spec: AlertSpec,
+        frames: Mapping[str, pd.DataFrame],
+        settings: BaseModel,
+        run: RunTime,
+        history: History | None,
+    ) -> None:
+        self.spec = spec
+        self.run = run
+        self.history = history or {}
+        self.base = {**run_values(run), **settings_values(settings)}
+        self.settings = settings_values(settings)
+        self.rows = self._rows(frames)
+        employees = frames.get(EMPLOYEES)
+        self.roster = Roster(frame_rows(employees, {}, run.timezone) if employees is not None else [])
+        dealership = frames.get(DEALERSHIP)
+        found = frame_rows(dealership, {}, run.timezone) if dealership is not None else []
+        self.dealership = found[0] if found else {"name": ""}
+        self.plan = Plan(candidates=0)
+        self.skips: dict[tuple[str, str], str] = {}
+        self.outcomes = [_Outcome() for _ in self.rows]
+
+    def _rows(self, frames: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
+        columns, zone = self.spec.columns, self.run.timezone
+        rows = frame_rows(frames[ROWS], columns, zone)
+        for name, detail in self.spec.rows.details.items():
+            grouped: dict[Any, list[dict[str, Any]]] = {}
+            for item in frame_rows(frames[name], columns, zone):
+                grouped.setdefault(item.get(detail.key), []).append(item)
+            for row in rows:
+                row[name] = grouped.get(row.get(detail.key), [])
+        return rows
+
+    # -- stages ---------------------------------------------------------------------------------
+
+    def build(self) -> Plan:
+        for stage in self.spec.stages:
+            selected = [
+                index
+                for index, row in enumerate(self.rows)
+                if stage.when is None
+                or holds(stage.when, {**self.base, **row, "reached": self.outcomes[index].reached})
+            ]
+            if stage.grouping == "per_row":
+                for index in selected:
+                    self._report(stage, [index])
+            elif stage.grouping == "digest":
+                self._digests(stage, selected)
+            else:
+                groups: dict[tuple[Any, ...], list[int]] = {}
+                for index in selected:
+                    groups.setdefault(tuple(self.rows[index].get(c) for c in stage.group_by), []).append(
+                        index
+                    )
+                if not groups and self.spec.empty == "message":
+                    groups[()] = []
+                for indexes in groups.values():
+                    self._report(stage, indexes)
+        self._unreached_rows()
+        self.plan.skipped = [SkippedCandidate(ref, key, reason) for (ref, key), reason in self.skips.items()]
+        self.plan.candidates = len(self.plan.messages) + len(self.plan.skipped)
+        return self.plan
+
+    def _find(self, stage: StageSpec, row: Mapping[str, Any]) -> Found:
+        language = self._language(stage)
+        return first_usable(resolve_rule(rule, row, self.roster, language) for rule in stage.recipients.to)
+
+    def _language(self, stage: StageSpec) -> str:
+        language = fill(stage.recipients.language, self.base)
+        return "en" if language == "en" else "es"
+
+    def _copies(self, row: Mapping[str, Any], rules: list[Any]) -> list[str]:
+        addresses: list[str] = []
+        for rule in rules:
+            for person in resolve_rule(rule, row, self.roster, "es").people:
+                addresses.append(person.address)
+        return addresses
+
+    def _skip(self, ref: str, key: str, reason: str, indexes: list[int]) -> None:
+        self.skips.setdefault((ref, key), reason)
+        for index in indexes:
+            self.outcomes[index].last_skip = (key, reason)
+
+    def _report(self, stage: StageSpec, indexes: list[int]) -> None:
+        """One message (or one per person found) about the rows `indexes`: a row of a per-row
+        stage, or a report group."""
+        first = self.rows[indexes[0]] if indexes else {}
+        values = {**self.base, **first}
+        key = fill(stage.once_per, values)
+        found = self._find(stage, first)
+        together = fill(stage.recipients.together_as, values) if stage.recipients.together_as else None
+        if not found.people:
+            ref = together or found.about or self._row_ref(stage, first)
+            self._skip(ref, key, found.reason or "no_recipient", indexes)
+            return
+        for index in indexes:
+            self.outcomes[index].reached.add(stage.name)
+        if together:
+            people = found.people
+            self._message(stage, together, key, people, [self.rows[i] for i in indexes], first)
+            return
+        for person in found.people:
+            self._message(stage, person.ref, key, [person], [self.rows[i] for i in indexes], first)
+
+    def _digests(self, stage: StageSpec, indexes: list[int]) -> None:
+        key = fill(stage.once_per, self.base)
+        digests: dict[str, _Digest] = {}
+        for index in indexes:
+            row = self.rows[index]
+            found = self._find(stage, row)
+            if not found.people:
+                self._skip(
+                    found.about or self._row_ref(stage, row), key, found.reason or "no_recipient", [index]
+                )
+                continue
+            self.outcomes[index].reached.add(stage.name)
+            for person in found.people:
+                digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
+        for digest in digests.values():
+            self._message(stage, digest.person.ref, key, [digest.person], digest.rows, digest.rows[0])
+
+    def _row_ref(self, stage: StageSpec, row: Mapping[str, Any]) -> str:
+        return fill(stage.row_ref, {**self.base, **row}) if stage.row_ref and row else NOBODY
+
+    def _unreached_rows(self) -> None:
+        """A row some stage selected that reached nobody at all: `no_recipient` under its ref."""
+        last = self.spec.stages[-1]
+        if not last.row_ref:
+            return
+        for row, outcome in zip(self.rows, self.outcomes, strict=True):
+            if outcome.last_skip and not outcome.reached:
+                key, _reason = outcome.last_skip
+                self.skips[(self._row_ref(last, row), key)] = "no_recipient"
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def _repeat_key(self, stage: StageSpec, ref: str, key: str) -> str | None:
+        """The business key of this send, or None when the repeat policy says not now."""
+        if not stage.repeat:
+            return key
+        sent, last = self.history.get((ref, key), (0, None))
+        if sent and last == self.run.run_date:  # re-run of the day of the last send: same key
+            return key if sent == 1 else f"{key}#{sent}"
+        if sent >= stage.repeat.max_times:
+            return None
+        if last is not None and self.run.run_date < last + timedelta(days=stage.repeat.every_days):
+            return None
+        return key if sent == 0 else f"{key}#{sent + 1}"
+
+    def _message(
+        self,
+        stage: StageSpec,
+        ref: str,
+        key: str,
+        people: list[Person],
+        rows: list[dict[str, Any]],
+        first: dict[str, Any],
+    ) -> None:
+        business_key = self._repeat_key(stage, ref, key)
+        if business_key is None:
+            return
+        language = people[0].language or self._language(stage)
+        to = [person.address for person in people]
+        party_cc = [address for person in people for address in person.cc]
+        cc = _unique([*party_cc, *self._copies(first, stage.recipients.cc)], exclude=to)
+        bcc = _unique(self._copies(first, stage.recipients.bcc), exclude=to + cc)
+        names = {person.name for person in people}
+        display = people[0].name if len(people) == 1 else None
+        context = self._context(
+            stage, language, rows, first, recipient_name=display if len(names) == 1 else None
+        )
+        self.plan.messages.append(
+            OutgoingMessage(
+                recipient_ref=ref,
+                business_key=business_key,
+                to=to,
+                language=language,
+                display_name=display,
+                cc=cc,
+                bcc=bcc,
+                context=context,
+                attachments=self._attachments(language, first),
+            )
+        )
+
+    def _context(
+        self,
+        stage: StageSpec,
+        language: str,
+        rows: list[dict[str, Any]],
+        first: dict[str, Any],
+        recipient_name: str | None,
+    ) -> dict[str, Any]:
+        columns = self.spec.columns
+        shown = [in_language(row, columns, language) for row in rows]
+        context: dict[str, Any] = {
+            "dealership": self.dealership,
+            "settings": self.settings,
+            "run": run_values(self.run),
+            "run_date": self.run.run_date.isoformat(),
+            "stage": stage.name,
+            "recipient_name": recipient_name,
+        }
+        if stage.grouping == "per_row":
+            context["row"] = shown[0]
+            return context
+        totals = {
+            name: sum(row.get(name) or 0 for row in shown) for name, spec in columns.items() if spec.total
+        }
+        context.update(
+            rows=shown,
+            first=in_language(first, columns, language) if first else {},
+            count=len(shown),
+            top=shown[: stage.body_rows],
+            more=max(0, len(shown) - stage.body_rows),
+            totals=totals,
+        )
+        if self.spec.table:
+            context["table"] = self._table(shown, totals)
+        return context
+
+    def _table(self, rows: list[dict[str, Any]], totals: dict[str, Any]) -> dict[str, Any]:
+        spec = self.spec.table
+        assert spec is not None
+        columns = []
+        for name in spec.columns:
+            column = self.spec.columns[name]
+            if column.when and not holds(column.when, self.base):
+                continue
+            label = column.label
+            columns.append(
+                Column(
+                    name,
+                    label.es if label else name,
+                    label.en if label else name,
+                    _TABLE_KINDS.get(column.kind, "text"),  # type: ignore[arg-type]
+                )
+            )
+        keys = [column.key for column in columns]
+        report = table(columns, [{k: row.get(k) for k in keys} for row in rows], spec.title.es, spec.title.en)
+        report["totals"] = {k: v for k, v in totals.items() if k in keys}
+        return report
+
+    def _attachments(self, language: str, first: dict[str, Any]) -> list[AttachmentSpec]:
+        values = {**self.base, **first}
+        attachments = []
+        for rule in self.spec.attachments:
+            if rule.when and not holds(rule.when, values):
+                continue
+            attachments.append(_attachment(rule, language, values))
+        return attachments
+
+
+def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> AttachmentSpec:
+    template = rule.filename if isinstance(rule.filename, str) else getattr(rule.filename, language)
+    stem = _FILENAME_UNSAFE.sub("-", fill(template, values)).strip("-.") or "adjunto"
+    if rule.kind == "xlsx":
+        return AttachmentSpec(filename=f"{stem}.xlsx", kind="xlsx")
+    if rule.kind == "pdf_table":
+        return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
+    return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template=rule.template)
+
+
+def _unique(addresses: list[str], exclude: list[str]) -> list[str]:
+    seen = {address.lower() for address in exclude}
+    result = []
+    for address in addresses:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
+def build_plan(
+    frames: Mapping[str, pd.DataFrame],
+    settings: BaseModel,
+    run: RunTime,
+    *,
+    spec: AlertSpec,
+    history: History | None = None,
+) -> Plan:
+    """The plan of a configured family for one run (pure: no database, no Airflow)."""
+    return _Builder(spec, frames, settings, run, history).build()

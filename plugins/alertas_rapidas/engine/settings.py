@@ -1,0 +1,124 @@
+"""Declared settings of a configured family: `alert.settings` says each setting's type, default
+and limits; the family's `settings:` block gives values. The declaration becomes a Pydantic model,
+so a bad value is reported like any other field (`settings.days: must be >= 1 (given: 0)`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, create_model, model_validator
+
+from alertas_rapidas.families._common import EmployeeRole
+
+SettingType = Literal[
+    "int",
+    "number",
+    "text",
+    "bool",
+    "date",
+    "dates",
+    "duration",
+    "choice",
+    "choices",
+    "role",
+    "roles",
+    "email",
+    "emails",
+    "text_by_language",
+    "ints",
+]
+
+
+class TextByLanguage(BaseModel):
+    """A text in Spanish and English (the mail's language picks one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    es: str = Field(min_length=1, max_length=2000)
+    en: str = Field(min_length=1, max_length=2000)
+
+
+_PYTHON_TYPES: dict[str, Any] = {
+    "int": int,
+    "number": float,
+    "text": str,
+    "bool": bool,
+    "date": date,
+    "dates": list[date],
+    "duration": timedelta,
+    "role": EmployeeRole,
+    "roles": list[EmployeeRole],
+    "email": EmailStr,
+    "emails": list[EmailStr],
+    "text_by_language": TextByLanguage,
+    "ints": list[int],
+}
+
+
+class SettingSpec(BaseModel):
+    """One declared setting: `{type: int, default: 7, min: 1, max: 365, description: ...}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: SettingType
+    default: Any = None
+    description: str = Field(default="", max_length=400)
+    min: float | None = None
+    max: float | None = None
+    choices: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SettingSpec:
+        if self.type in ("choice", "choices") and not self.choices:
+            raise ValueError(f"a {self.type!r} setting needs `choices`, e.g. choices: [xlsx, pdf]")
+        if self.choices and self.type not in ("choice", "choices"):
+            raise ValueError("`choices` is only for settings of type choice or choices")
+        if (self.min is not None or self.max is not None) and self.type not in ("int", "number", "ints"):
+            raise ValueError("`min`/`max` are only for settings of type int, number or ints")
+        return self
+
+    def annotation(self) -> Any:
+        if self.type == "choice":
+            return Literal[tuple(self.choices or ())]  # type: ignore[misc]
+        if self.type == "choices":
+            return list[Literal[tuple(self.choices or ())]]  # type: ignore[misc]
+        if self.type == "ints":  # the limits apply to each item
+            return list[Annotated[int, Field(ge=self.min, le=self.max)]]
+        return _PYTHON_TYPES[self.type]
+
+    def field(self) -> Any:
+        limits: dict[str, Any] = {}
+        if self.type in ("int", "number"):
+            if self.min is not None:
+                limits["ge"] = self.min
+            if self.max is not None:
+                limits["le"] = self.max
+        required = self.default is None and self.type not in ("dates", "roles", "emails", "ints", "choices")
+        if required:
+            return (self.annotation(), Field(..., description=self.description, **limits))
+        default = self.default if self.default is not None else []
+        return (self.annotation(), Field(default=default, description=self.description, **limits))
+
+
+def settings_model(name: str, declared: dict[str, SettingSpec]) -> type[BaseModel]:
+    """A frozen Pydantic model with one field per declared setting; unknown settings refused."""
+    fields = {key: spec.field() for key, spec in declared.items()}
+    return create_model(  # type: ignore[call-overload]
+        f"{name}_settings",
+        __config__=ConfigDict(extra="forbid", frozen=True),
+        **fields,
+    )
+
+
+def sql_value(value: Any) -> Any:
+    """A setting as a bound SQL parameter: lists stay lists (arrays), texts by language and other
+    structures become JSON (`%(name)s::jsonb`)."""
+    from psycopg.types.json import Jsonb
+
+    if isinstance(value, BaseModel):
+        return Jsonb(value.model_dump(mode="json"))
+    if isinstance(value, dict):
+        return Jsonb(value)
+    return value

@@ -1,0 +1,386 @@
+"""The `alert:` block of a configured family file: its whole behaviour, checked on load.
+
+    alert:
+      settings:   {days: {type: int, default: 7, min: 1}}      # declared settings
+      rows:       {sql: my_alert/rows.sql, details: {lines: {sql: my_alert/lines.sql, key: order_id}}}
+      columns:    {amount: {kind: money, label: {es: Importe, en: Amount}}}
+      recipients: {to: [{role: treasury, branch: branch_id}]}  # a fallback chain
+      grouping:   digest                                      # per_row | digest | report
+      once_per:   "cheques:{branch_id}:{run_date}"           # the ledger's business key
+      repeat:     {every_days: 7, max_times: 3}
+      empty:      silent                                      # silent | message
+      attachments: [{kind: xlsx, filename: {es: cheques-{run_date}, en: cheques-{run_date}}}]
+
+A family with several steps (customer, then staff; dunning levels) lists `stages:`, each with its
+own `when`, recipients, grouping and key; the fields above are then the one stage's shorthand.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from alertas_rapidas.engine.settings import SettingSpec, TextByLanguage
+from alertas_rapidas.engine.templating import TemplateError, check_condition, field_names
+from alertas_rapidas.families._common import EmployeeRole
+
+COLUMN = r"^[a-z_][a-z0-9_]{0,62}$"
+# Names a template cannot reach as `row.<name>`: Jinja finds the dict method first.
+SHADOWED = frozenset(name for name in dir(dict) if not name.startswith("_"))
+SQL_FILE = r"^[a-z0-9_]+(/[a-z0-9_]+)*\.sql$"
+TEMPLATE_STEM = r"^[a-z0-9_]+$"
+
+ColumnKind = Literal["text", "money", "date", "instant", "int", "quantity", "number", "bool", "list"]
+Grouping = Literal["per_row", "digest", "report"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _template(value: str) -> str:
+    try:
+        field_names(value)
+    except TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class ColumnSpec(_Strict):
+    """How a column of the rows is read, shown and labelled.
+
+    `kind` converts the value (money to exact cents, dates to ISO, instants to the dealership's
+    local time); `label` is the column's heading in tables, in each language; `total` adds it up
+    in the table's total row; `by_language: true` reads `<name>_es` / `<name>_en` and keeps the
+    one of the mail's language under `<name>`.
+    """
+
+    kind: ColumnKind = "text"
+    label: TextByLanguage | None = None
+    total: bool = False
+    by_language: bool = False
+    when: str | None = None  # a condition on the settings: show the column in tables only then
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_condition(value)
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _totals_are_numbers(self) -> ColumnSpec:
+        if self.total and self.kind not in ("money", "int", "quantity", "number"):
+            raise ValueError("`total: true` needs a money, int, quantity or number column")
+        return self
+
+
+class QuerySpec(_Strict):
+    """A SQL file under `sql/`, run on the DMS (default) or on the package's own database."""
+
+    sql: str = Field(pattern=SQL_FILE)
+    database: Literal["dms", "alerts"] = "dms"
+
+
+class DetailSpec(QuerySpec):
+    """Rows attached to each main row by `key`: the detail query gets the main rows' values of
+    `key` as the array parameter `%(parent_keys)s` (it never restates the main query's filter),
+    and returns `key` as a column; each main row gets its detail rows as a list under the
+    detail's name."""
+
+    key: str = Field(pattern=COLUMN)
+
+
+class RowsSpec(QuerySpec):
+    """The main query: one row per entity the alert is about."""
+
+    details: dict[str, DetailSpec] = Field(default_factory=dict)
+
+    @field_validator("details")
+    @classmethod
+    def _names(cls, value: dict[str, DetailSpec]) -> dict[str, DetailSpec]:
+        for name in value:
+            if not re.match(COLUMN, name):
+                raise ValueError(f"detail name {name!r} must be lower snake case")
+            if name in SHADOWED:
+                raise ValueError(
+                    f"detail name {name!r} hides a built-in of templates; pick another, e.g. {name}_list"
+                )
+        return value
+
+
+class PartyColumns(_Strict):
+    """A recipient described by the row's own columns (a customer, a supplier, a lead).
+
+    Skip reasons as for customers everywhere: `inactive`, `opted_out`, `no_email`,
+    `malformed_email`. `ref` names the party in the ledger, e.g. "customer:{customer_id}".
+    """
+
+    ref: str
+    email: str = Field(default="email", pattern=COLUMN)
+    cc: str | None = Field(default=None, pattern=COLUMN)
+    name: str | None = Field(default=None, pattern=COLUMN)
+    language: str | None = Field(default=None, pattern=COLUMN)
+    active: str | None = Field(default=None, pattern=COLUMN)
+    opted_out: str | None = Field(default=None, pattern=COLUMN)
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_template(cls, value: str) -> str:
+        return _template(value)
+
+
+class RecipientRule(_Strict):
+    """One way to find who gets the message; exactly one of:
+
+    - `party`: the row's own address columns;
+    - `employee: <column>`: the employee whose id the column holds (salesperson, owner);
+    - `manager_of: <column>`: that employee's manager (`no_manager` when there is none);
+    - `role: <role>` with `branch: <column>`: the active holders of the role in the row's
+      branch, else the dealership-level holders (no branch); without `branch`: the
+      dealership-level holders, else every active holder;
+    - `addresses: [...]`: fixed addresses.
+    """
+
+    party: PartyColumns | None = None
+    employee: str | None = Field(default=None, pattern=COLUMN)
+    manager_of: str | None = Field(default=None, pattern=COLUMN)
+    role: EmployeeRole | None = None
+    branch: str | None = Field(default=None, pattern=COLUMN)
+    addresses: list[EmailStr] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> RecipientRule:
+        given = [
+            name for name in ("party", "employee", "manager_of", "role", "addresses") if getattr(self, name)
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "a recipient rule names exactly one of party, employee, manager_of, role, addresses"
+                + (f" (given: {', '.join(given)})" if given else "")
+            )
+        if self.branch and not self.role:
+            raise ValueError("`branch` goes with `role`")
+        return self
+
+    @property
+    def uses_staff(self) -> bool:
+        return bool(self.employee or self.manager_of or self.role)
+
+    def columns(self) -> set[str]:
+        if self.party:
+            party = self.party
+            named = {party.email, party.cc, party.name, party.language, party.active, party.opted_out}
+            return {c for c in named if c} | set(field_names(party.ref))
+        return {c for c in (self.employee, self.manager_of, self.branch) if c}
+
+
+class RecipientsSpec(_Strict):
+    """Who gets each message.
+
+    `to` is a fallback chain: the first rule that finds someone with a usable address wins
+    (when none does, the reason of the first rule that found somebody is recorded). `cc` and
+    `bcc` add every usable address of each rule; CC never gets a message alone. Each person
+    found gets a message of their own, unless `together_as` names one message to all of them
+    (e.g. `"branch:{branch_id}"`, the ledger's recipient reference). `language`: es or en for
+    messages to staff (a party's language column wins), a `{setting}` template allowed.
+    """
+
+    to: list[RecipientRule] = Field(min_length=1)
+    cc: list[RecipientRule] = Field(default_factory=list)
+    bcc: list[RecipientRule] = Field(default_factory=list)
+    together_as: str | None = None
+    language: str = "es"
+
+    @field_validator("together_as", "language")
+    @classmethod
+    def _templates(cls, value: str | None) -> str | None:
+        return value if value is None else _template(value)
+
+    def rules(self) -> list[RecipientRule]:
+        return [*self.to, *self.cc, *self.bcc]
+
+
+class RepeatSpec(_Strict):
+    """Send again every `every_days` days while the row still qualifies, `max_times` in all."""
+
+    every_days: int = Field(ge=1, le=365)
+    max_times: int = Field(ge=1, le=100)
+
+
+class StageSpec(_Strict):
+    """One step of an alert: which rows (`when`), to whom, grouped how, keyed how.
+
+    `when` is a Jinja expression over the row's columns, the settings and the run's values, plus
+    `reached` (the stages before this one that reached somebody for the row). `row_ref` names a
+    row in the ledger when it reaches nobody (e.g. "crm_contact:{contact_id}").
+    """
+
+    name: str = Field(default="main", pattern=TEMPLATE_STEM)
+    when: str | None = None
+    grouping: Grouping = "per_row"
+    group_by: list[str] = Field(default_factory=list)
+    recipients: RecipientsSpec
+    once_per: str = Field(min_length=1)
+    repeat: RepeatSpec | None = None
+    row_ref: str | None = None
+    body_rows: int = Field(default=20, ge=0, le=500)
+
+    @field_validator("once_per", "row_ref")
+    @classmethod
+    def _templates(cls, value: str | None) -> str | None:
+        if value is not None and "#" in value:
+            raise ValueError("must not contain '#' (the ledger marks repeats with it)")
+        return value if value is None else _template(value)
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_condition(value)
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _grouping_fits(self) -> StageSpec:
+        if self.group_by and self.grouping != "report":
+            raise ValueError("`group_by` is for `grouping: report` (one report per distinct value)")
+        if self.grouping == "digest" and self.recipients.together_as:
+            raise ValueError("a digest goes to each person found; `together_as` is for per_row and report")
+        return self
+
+
+class TableSpec(_Strict):
+    """The report table of digests and reports (mail body, XLSX, PDF): title and columns."""
+
+    title: TextByLanguage
+    columns: list[str] = Field(min_length=1)
+
+
+class AttachmentRule(_Strict):
+    """An attachment: the table as `xlsx` or `pdf_table`, or a `pdf` document from the
+    template `<template>.html` (or `<template>.<lang>.html`) of the family's folder.
+
+    `filename` (without extension) is a `{value}` template, per language or one for both;
+    `when` a condition on the settings (e.g. `"'xlsx' in attachments"`).
+    """
+
+    kind: Literal["xlsx", "pdf_table", "pdf"]
+    filename: TextByLanguage | str
+    template: str | None = Field(default=None, pattern=TEMPLATE_STEM)
+    when: str | None = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> AttachmentRule:
+        if (self.kind == "pdf") != bool(self.template):
+            raise ValueError("a `pdf` attachment names its `template`; xlsx and pdf_table take none")
+        for name in self.filenames():
+            _template(name)
+        if self.when:
+            try:
+                check_condition(self.when)
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    def filenames(self) -> list[str]:
+        return [self.filename] if isinstance(self.filename, str) else [self.filename.es, self.filename.en]
+
+
+_STAGE_FIELDS = {"when", "grouping", "group_by", "recipients", "once_per", "repeat", "row_ref", "body_rows"}
+
+
+class AlertSpec(_Strict):
+    """The `alert:` block: see the module docstring and README "Add an alert"."""
+
+    settings: dict[str, SettingSpec] = Field(default_factory=dict)
+    rows: RowsSpec
+    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
+    table: TableSpec | None = None
+    stages: list[StageSpec] = Field(min_length=1)
+    empty: Literal["silent", "message"] = "silent"
+    attachments: list[AttachmentRule] = Field(default_factory=list)
+    # Escape hatch: "module:function" of a Python transform (frames, settings, run) -> Plan, for
+    # logic the fields above cannot say (running balances); the rows, settings and templates
+    # stay here. Keep such a module under plugins/alertas_rapidas/transforms/.
+    transform: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_stage_shorthand(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        shorthand = {name: data[name] for name in _STAGE_FIELDS if name in data}
+        if shorthand and "stages" in data:
+            raise ValueError(
+                f"give either `stages:` or the one stage's fields ({', '.join(sorted(shorthand))}), not both"
+            )
+        if shorthand:
+            rest = {name: value for name, value in data.items() if name not in _STAGE_FIELDS}
+            return {**rest, "stages": [shorthand]}
+        return data
+
+    @field_validator("settings")
+    @classmethod
+    def _setting_names(cls, value: dict[str, SettingSpec]) -> dict[str, SettingSpec]:
+        for name in value:
+            if not re.match(COLUMN, name):
+                raise ValueError(f"setting name {name!r} must be lower snake case")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> AlertSpec:
+        names = [stage.name for stage in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage names must differ (given: {', '.join(names)})")
+        if self.table:
+            missing = [c for c in self.table.columns if c not in self.columns]
+            if missing:
+                raise ValueError(
+                    f"table.columns names undeclared columns: {', '.join(missing)}; "
+                    "declare them under `columns`"
+                )
+        if any(a.kind in ("xlsx", "pdf_table") for a in self.attachments) and not self.table:
+            raise ValueError("xlsx and pdf_table attachments need a `table:`")
+        if self.empty == "message":
+            for stage in self.stages:
+                if stage.grouping != "report" or any(
+                    rule.party or rule.employee or rule.manager_of or rule.branch
+                    for rule in stage.recipients.rules()
+                ):
+                    raise ValueError(
+                        "`empty: message` sends one report when there are no rows: every stage must be "
+                        "`grouping: report` with recipients by role without branch, or fixed addresses"
+                    )
+        return self
+
+    @property
+    def uses_staff(self) -> bool:
+        return any(rule.uses_staff for stage in self.stages for rule in stage.recipients.rules())
+
+    @property
+    def repeats(self) -> bool:
+        return any(stage.repeat for stage in self.stages)
+
+    def row_columns(self) -> set[str]:
+        """Columns of the main query that the config names (checked against the query by
+        `validate --dms`). Names that are settings or run values are left out by the caller."""
+        names: set[str] = set(self.columns) - {n for n, c in self.columns.items() if c.by_language}
+        names |= {f"{n}_{lang}" for n, c in self.columns.items() if c.by_language for lang in ("es", "en")}
+        names |= {detail.key for detail in self.rows.details.values()}
+        for stage in self.stages:
+            names |= set(stage.group_by) | set(field_names(stage.once_per))
+            if stage.row_ref:
+                names |= set(field_names(stage.row_ref))
+            if stage.recipients.together_as:
+                names |= set(field_names(stage.recipients.together_as))
+            for rule in stage.recipients.rules():
+                names |= rule.columns()
+        return names
