@@ -13,13 +13,14 @@ from __future__ import annotations
 import difflib
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
 
-from alertas_rapidas.engine.spec import AlertSpec
+from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
@@ -269,17 +270,32 @@ def describe_errors(
 def _suggestion(model: type[BaseModel], loc: list[str]) -> str:
     target: Any = model
     for part in loc[:-1]:
-        field = getattr(target, "model_fields", {}).get(part)
-        annotation = getattr(field, "annotation", None)
-        target = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-        if target is None:
+        target = _unwrapped(target)
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            field = target.model_fields.get(part)
+            target = getattr(field, "annotation", None)
+        elif get_origin(target) in (list, dict):  # `part` is an item's index or key
+            target = get_args(target)[-1]
+        else:
             return ""
-    allowed = sorted(getattr(target, "model_fields", {}))
+    target = _unwrapped(target)
+    names = set(getattr(target, "model_fields", {}))
+    if target is AlertSpec:  # the one stage's fields may stand at the top (the shorthand)
+        names |= set(StageSpec.model_fields) - {"name"}
+    allowed = sorted(names)
     if not allowed:
         return ""
     close = difflib.get_close_matches(loc[-1], allowed, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{hint}; allowed: {', '.join(allowed)}"
+
+
+def _unwrapped(annotation: Any) -> Any:
+    """`X | None` as X (a field's model behind an optional)."""
+    if get_origin(annotation) in (Union, UnionType):
+        kept = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
 
 
 def _display_path(path: Path) -> str:

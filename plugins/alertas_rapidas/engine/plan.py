@@ -205,7 +205,9 @@ class _Builder:
         for row, outcome in zip(self.rows, self.outcomes, strict=True):
             if outcome.last_skip and not outcome.reached:
                 key, _reason = outcome.last_skip
-                self.skips[(self._row_ref(last, row), key)] = "no_recipient"
+                # A stage's own reason already recorded under the row's ref (`inactive`,
+                # `no_manager`) says more than `no_recipient`: keep it.
+                self.skips.setdefault((self._row_ref(last, row), key), "no_recipient")
 
     # -- messages -------------------------------------------------------------------------------
 
