@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATE ?= 2026-11-01
 PYTEST_ARGS ?=
 
-.PHONY: install demo bench test lint format clean
+.PHONY: install demo bench test lint format clean validate preview
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -22,9 +22,16 @@ demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run eve
 bench: install  ## statements at scale (10,000 customers) into a local SMTP sink; writes docs/benchmarks.md
 	$(PY) -m alertas_rapidas.bench $(BENCH_ARGS)
 
-test: install  ## lint, then every test (real PostgreSQL, real SMTP server, real DAG runs)
+test: install  ## lint, validate every family, then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .
+	$(PY) -m alertas_rapidas.authoring validate
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+validate: install  ## check every family file, its SQL and its templates (one line per problem)
+	$(PY) -m alertas_rapidas.authoring validate
+
+preview: install  ## render what FAMILY would send for DATE into .preview/FAMILY/DATE/ (nothing is sent)
+	$(PY) -m alertas_rapidas.authoring preview $(FAMILY) --date $(DATE)
 
 lint: install
 	$(VENV)/bin/ruff check .

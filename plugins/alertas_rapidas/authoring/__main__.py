@@ -1,0 +1,117 @@
+"""`python -m alertas_rapidas.authoring validate|preview`: see `validate.py` and `preview.py`.
+
+Exit codes: 0 fine, 1 a problem found (validate) or the preview could not be made, 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from alertas_rapidas.paths import FAMILIES_DIR
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a UTC offset, e.g. 2026-11-01T11:00:00+00:00")
+    return instant
+
+
+def _folder(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a folder")
+    return path
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m alertas_rapidas.authoring", description="Tools for writing an alert."
+    )
+    commands = main.add_subparsers(dest="command", required=True, metavar="{validate,preview}")
+
+    validate = commands.add_parser(
+        "validate",
+        help="check every family file, its SQL and its templates",
+        description="Check every family file of the families folder (not _defaults.yaml): the config "
+        "loads, its SQL files exist and bind only known parameters, its templates exist in es and en "
+        "and parse; with --dms, every SQL file runs (zero rows, read-only) and the columns the config "
+        "names exist. One line per problem; exit 1 when there is any.",
+    )
+    validate.add_argument("--families", type=_folder, default=FAMILIES_DIR, help="families folder")
+    validate.add_argument(
+        "--dms", metavar="DSN", default=None, help="a libpq DSN or URI of a DMS database to run the SQL on"
+    )
+
+    preview = commands.add_parser(
+        "preview",
+        help="render what a family would send for a date, without sending",
+        description="Extract, transform and render FAMILY for DATE into files (.eml, HTML body, "
+        "attachments, index.html). Nothing is sent; the ledger is not touched (repeats show as first "
+        "sends).",
+    )
+    preview.add_argument("family", metavar="FAMILY", help="family key, e.g. supplier_payments_ready")
+    preview.add_argument("--date", type=_day, required=True, help="run date YYYY-MM-DD (dealership time)")
+    preview.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        help="the run instant T (ISO 8601 with offset); default: the family's last scheduled instant "
+        "on DATE in its time zone",
+    )
+    preview.add_argument("--out", type=Path, default=None, help="output folder (.preview/<family>/<date>/)")
+    preview.add_argument(
+        "--dms", metavar="DSN", default=None, help="the DMS (default: the Airflow connection dms_postgres)"
+    )
+    preview.add_argument(
+        "--alerts",
+        metavar="DSN",
+        default=None,
+        help="for a family whose queries read the package's own database: that database "
+        "(default: the Airflow connection alerts_postgres); never used otherwise",
+    )
+    preview.add_argument("--families", type=_folder, default=FAMILIES_DIR, help="families folder")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "validate":
+        from alertas_rapidas.authoring.validate import run
+
+        return run(args.families, args.dms)
+
+    from alertas_rapidas.authoring.preview import PreviewError, preview
+
+    try:
+        line = preview(
+            args.family,
+            args.date,
+            at=args.at,
+            out=args.out,
+            dsn=args.dms,
+            alerts_dsn=args.alerts,
+            families_dir=args.families,
+        )
+    except PreviewError as exc:
+        print(f"preview: {exc}", file=sys.stderr)
+        return 1
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
