@@ -177,7 +177,24 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
         settings = settings_model.model_validate(config.settings)
     except ValidationError as exc:
         raise FamilyConfigError(describe_errors(shown, exc, settings_model, prefix="settings")) from None
+    failed = _failed_checks(config, settings)
+    if failed:
+        raise FamilyConfigError("\n".join([f"Invalid alert config {shown}:", *failed]))
     return config, settings
+
+
+def _failed_checks(config: FamilyConfig, settings: BaseModel) -> list[str]:
+    """The `alert.checks` the settings break, each as an error line naming `settings`."""
+    if config.alert is None or not config.alert.checks:
+        return []
+    from alertas_rapidas.engine.templating import fill, holds
+
+    values = settings.model_dump()
+    return [
+        f"  - settings: {fill(check.message, values)}"
+        for check in config.alert.checks
+        if not holds(check.require, values)
+    ]
 
 
 def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:

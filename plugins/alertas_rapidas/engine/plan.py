@@ -4,6 +4,11 @@ For each stage, in order: the rows its `when` selects; who the recipient chain f
 row (or a report's first row); one message per row, per person (digest) or per report group;
 the business key from `once_per`, with the repeat count when `repeat` is set. A row that reaches
 nobody in any stage is recorded once more under its `row_ref` as `no_recipient`.
+
+Message contexts are built after the last stage, so that every row in them carries what all the
+stages did for it: `reached` (the names of the stages that reached somebody for it, in stage
+order) and `missed` ({stage name: skip reason} of the stages that selected it and found nobody
+usable). A digest of the first stage can so say which of its rows the second one escalated.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class _Outcome:
     """What the stages did to one row."""
 
     reached: set[str] = field(default_factory=set)
+    missed: dict[str, str] = field(default_factory=dict)  # stage name -> its skip reason
     last_skip: tuple[str, str] | None = None  # (stage's business key, reason) of its last miss
 
 
@@ -94,6 +100,11 @@ class _Builder:
         self.plan = Plan(candidates=0)
         self.skips: dict[tuple[str, str], str] = {}
         self.outcomes = [_Outcome() for _ in self.rows]
+        # Messages whose context is filled in once every stage has run, with what it is built from:
+        # (message, stage, rows, first row, recipient name).
+        self.pending: list[
+            tuple[OutgoingMessage, StageSpec, list[dict[str, Any]], dict[str, Any], str | None]
+        ] = []
 
     def _rows(self, frames: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
         columns, zone = self.spec.columns, self.run.timezone
@@ -114,7 +125,15 @@ class _Builder:
                 index
                 for index, row in enumerate(self.rows)
                 if stage.when is None
-                or holds(stage.when, {**self.base, **row, "reached": self.outcomes[index].reached})
+                or holds(
+                    stage.when,
+                    {
+                        **self.base,
+                        **row,
+                        "reached": self.outcomes[index].reached,
+                        "missed": self.outcomes[index].missed,
+                    },
+                )
             ]
             if stage.grouping == "per_row":
                 for index in selected:
@@ -132,6 +151,7 @@ class _Builder:
                 for indexes in groups.values():
                     self._report(stage, indexes)
         self._unreached_rows()
+        self._fill_contexts()
         self.plan.skipped = [SkippedCandidate(ref, key, reason) for (ref, key), reason in self.skips.items()]
         self.plan.candidates = len(self.plan.messages) + len(self.plan.skipped)
         return self.plan
@@ -151,10 +171,11 @@ class _Builder:
                 addresses.append(person.address)
         return addresses
 
-    def _skip(self, ref: str, key: str, reason: str, indexes: list[int]) -> None:
+    def _skip(self, stage: StageSpec, ref: str, key: str, reason: str, indexes: list[int]) -> None:
         self.skips.setdefault((ref, key), reason)
         for index in indexes:
             self.outcomes[index].last_skip = (key, reason)
+            self.outcomes[index].missed.setdefault(stage.name, reason)
 
     def _report(self, stage: StageSpec, indexes: list[int]) -> None:
         """One message (or one per person found) about the rows `indexes`: a row of a per-row
@@ -166,7 +187,7 @@ class _Builder:
         together = fill(stage.recipients.together_as, values) if stage.recipients.together_as else None
         if not found.people:
             ref = together or found.about or self._row_ref(stage, first)
-            self._skip(ref, key, found.reason or "no_recipient", indexes)
+            self._skip(stage, ref, key, found.reason or "no_recipient", indexes)
             return
         for index in indexes:
             self.outcomes[index].reached.add(stage.name)
@@ -185,7 +206,11 @@ class _Builder:
             found = self._find(stage, row)
             if not found.people:
                 self._skip(
-                    found.about or self._row_ref(stage, row), key, found.reason or "no_recipient", [index]
+                    stage,
+                    found.about or self._row_ref(stage, row),
+                    key,
+                    found.reason or "no_recipient",
+                    [index],
                 )
                 continue
             self.outcomes[index].reached.add(stage.name)
@@ -208,6 +233,17 @@ class _Builder:
                 # A stage's own reason already recorded under the row's ref (`inactive`,
                 # `no_manager`) says more than `no_recipient`: keep it.
                 self.skips.setdefault((self._row_ref(last, row), key), "no_recipient")
+
+    def _fill_contexts(self) -> None:
+        """Every row gets `reached` and `missed` (what all the stages did for it), then every
+        message its context: built last, so a stage's message shows what later stages did."""
+        order = [stage.name for stage in self.spec.stages]
+        for row, outcome in zip(self.rows, self.outcomes, strict=True):
+            row["reached"] = [name for name in order if name in outcome.reached]
+            row["missed"] = dict(outcome.missed)
+        for message, stage, rows, first, recipient_name in self.pending:
+            message.context = self._context(stage, message.language, rows, first, recipient_name)
+        self.pending.clear()
 
     # -- messages -------------------------------------------------------------------------------
 
@@ -243,22 +279,18 @@ class _Builder:
         bcc = _unique(self._copies(first, stage.recipients.bcc), exclude=to + cc)
         names = {person.name for person in people}
         display = people[0].name if len(people) == 1 else None
-        context = self._context(
-            stage, language, rows, first, recipient_name=display if len(names) == 1 else None
+        message = OutgoingMessage(
+            recipient_ref=ref,
+            business_key=business_key,
+            to=to,
+            language=language,
+            display_name=display,
+            cc=cc,
+            bcc=bcc,
+            attachments=self._attachments(language, first),
         )
-        self.plan.messages.append(
-            OutgoingMessage(
-                recipient_ref=ref,
-                business_key=business_key,
-                to=to,
-                language=language,
-                display_name=display,
-                cc=cc,
-                bcc=bcc,
-                context=context,
-                attachments=self._attachments(language, first),
-            )
-        )
+        self.plan.messages.append(message)
+        self.pending.append((message, stage, rows, first, display if len(names) == 1 else None))
 
     def _context(
         self,

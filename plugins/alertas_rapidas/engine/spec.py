@@ -13,6 +13,9 @@
 
 A family with several steps (customer, then staff; dunning levels) lists `stages:`, each with its
 own `when`, recipients, grouping and key; the fields above are then the one stage's shorthand.
+Rules between settings go under `checks:` (refused when the file is loaded):
+
+      checks: [{require: "escalate_after_days >= days_overdue", message: "..."}]
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from alertas_rapidas.engine.settings import SettingSpec, TextByLanguage
-from alertas_rapidas.engine.templating import TemplateError, check_condition, field_names
+from alertas_rapidas.engine.templating import TemplateError, check_condition, condition_names, field_names
 from alertas_rapidas.families._common import EmployeeRole
 
 COLUMN = r"^[a-z_][a-z0-9_]{0,62}$"
@@ -217,8 +220,9 @@ class StageSpec(_Strict):
     """One step of an alert: which rows (`when`), to whom, grouped how, keyed how.
 
     `when` is a Jinja expression over the row's columns, the settings and the run's values, plus
-    `reached` (the stages before this one that reached somebody for the row). `row_ref` names a
-    row in the ledger when it reaches nobody (e.g. "crm_contact:{contact_id}").
+    `reached` (the stages before this one that reached somebody for the row) and `missed`
+    ({stage: skip reason} of those that found nobody usable for it). `row_ref` names a row in the
+    ledger when it reaches nobody (e.g. "crm_contact:{contact_id}").
     """
 
     name: str = Field(default="main", pattern=TEMPLATE_STEM)
@@ -294,6 +298,33 @@ class AttachmentRule(_Strict):
         return [self.filename] if isinstance(self.filename, str) else [self.filename.es, self.filename.en]
 
 
+class CheckSpec(_Strict):
+    """A rule the settings must keep, checked when the family file is loaded: `require` is a
+    condition on the declared settings; `message` (a `{setting}` template) says what is wrong
+    when it does not hold, e.g. "escalate_after_days ({escalate_after_days}) must be at least
+    days_overdue ({days_overdue})"."""
+
+    require: str = Field(min_length=1)
+    message: str = Field(min_length=1, max_length=400)
+
+    @field_validator("require")
+    @classmethod
+    def _condition(cls, value: str) -> str:
+        try:
+            check_condition(value)
+        except TemplateError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("message")
+    @classmethod
+    def _message_template(cls, value: str) -> str:
+        return _template(value)
+
+    def names(self) -> set[str]:
+        return condition_names(self.require) | set(field_names(self.message))
+
+
 _STAGE_FIELDS = {"when", "grouping", "group_by", "recipients", "once_per", "repeat", "row_ref", "body_rows"}
 
 
@@ -301,6 +332,7 @@ class AlertSpec(_Strict):
     """The `alert:` block: see the module docstring and README "Add an alert"."""
 
     settings: dict[str, SettingSpec] = Field(default_factory=dict)
+    checks: list[CheckSpec] = Field(default_factory=list)
     rows: RowsSpec
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
     table: TableSpec | None = None
@@ -346,6 +378,12 @@ class AlertSpec(_Strict):
                 raise ValueError(
                     f"table.columns names undeclared columns: {', '.join(missing)}; "
                     "declare them under `columns`"
+                )
+        for check in self.checks:
+            unknown = sorted(check.names() - set(self.settings))
+            if unknown:
+                raise ValueError(
+                    f"checks: {check.require!r} names {', '.join(unknown)}, which are not declared settings"
                 )
         if any(a.kind in ("xlsx", "pdf_table") for a in self.attachments) and not self.table:
             raise ValueError("xlsx and pdf_table attachments need a `table:`")
