@@ -4,6 +4,8 @@
 -- unit's warehouses; a part never stocked there is not "out of stock" there. A transfer between
 -- two warehouses of the same unit nets to zero in it.
 -- `stock` and `stock_transfers` hold the DMS's current state (fed by STOCK_SYNC): no time filter.
+-- Each row names its unit in both languages (scope_label_es / scope_label_en); `warehouse` is the
+-- unit's code at warehouse scope (a column of the report only there).
 -- Parameters: scope ('warehouse' | 'branch' | 'dealership'), only_min_stock (bool).
 with
 
@@ -79,16 +81,21 @@ scope_units as (
         w.name as scope_name,
         w.branch_id,
         b.name as branch_name,
-        b.dealership_id
+        b.dealership_id,
+        'Depósito ' || w.code || ' - ' || w.name || ' (' || b.name || ')' as scope_label_es,
+        'Warehouse ' || w.code || ' - ' || w.name || ' (' || b.name || ')' as scope_label_en
     from warehouses as w
     inner join branches as b on b.id = w.branch_id
     where %(scope)s::text = 'warehouse'
     union all
-    select b.id, b.code, b.name, b.id, b.name, b.dealership_id
+    -- branch names say what they are ("Sucursal Córdoba")
+    select b.id, b.code, b.name, b.id, b.name, b.dealership_id, b.name, b.name
     from branches as b
     where %(scope)s::text = 'branch'
     union all
-    select d.id, d.code, d.name, null, null, d.id
+    select
+        d.id, d.code, d.name, null, null, d.id,
+        d.name || ' (todas las sucursales)', d.name || ' (all branches)'
     from dealerships as d
     where %(scope)s::text = 'dealership'
 )
@@ -98,6 +105,8 @@ select
     u.scope_id,
     u.scope_code,
     u.scope_name,
+    u.scope_label_es,
+    u.scope_label_en,
     u.branch_id,
     u.branch_name,
     u.dealership_id,
@@ -106,6 +115,7 @@ select
     p.code as part_code,
     p.description,
     p.brand,
+    case when %(scope)s::text = 'warehouse' then u.scope_code end as warehouse,
     p.min_stock,
     s.on_hand::numeric(12, 3) as on_hand,
     s.reserved::numeric(12, 3) as reserved,

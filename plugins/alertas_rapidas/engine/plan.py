@@ -158,7 +158,12 @@ class _Builder:
 
     def _find(self, stage: StageSpec, row: Mapping[str, Any]) -> Found:
         language = self._language(stage)
-        return first_usable(resolve_rule(rule, row, self.roster, language) for rule in stage.recipients.to)
+        rules = self._applying(stage.recipients.to, row)
+        return first_usable(resolve_rule(rule, row, self.roster, language) for rule in rules)
+
+    def _applying(self, rules: list[Any], row: Mapping[str, Any]) -> list[Any]:
+        """The rules whose `when` holds for the row (all rules without one)."""
+        return [rule for rule in rules if rule.when is None or holds(rule.when, {**self.base, **row})]
 
     def _language(self, stage: StageSpec) -> str:
         language = fill(stage.recipients.language, self.base)
@@ -166,7 +171,7 @@ class _Builder:
 
     def _copies(self, row: Mapping[str, Any], rules: list[Any]) -> list[str]:
         addresses: list[str] = []
-        for rule in rules:
+        for rule in self._applying(rules, row):
             for person in resolve_rule(rule, row, self.roster, "es").people:
                 addresses.append(person.address)
         return addresses
@@ -320,13 +325,18 @@ class _Builder:
             rows=shown,
             first=in_language(first, columns, language) if first else {},
             count=len(shown),
-            top=shown[: stage.body_rows],
-            more=max(0, len(shown) - stage.body_rows),
+            top=shown[: self._body_rows(stage)],
+            more=max(0, len(shown) - self._body_rows(stage)),
             totals=totals,
         )
         if self.spec.table:
             context["table"] = self._table(shown, totals)
         return context
+
+    def _body_rows(self, stage: StageSpec) -> int:
+        if isinstance(stage.body_rows, int):
+            return stage.body_rows
+        return int(self.settings[stage.body_rows.strip("{}")])
 
     def _table(self, rows: list[dict[str, Any]], totals: dict[str, Any]) -> dict[str, Any]:
         spec = self.spec.table

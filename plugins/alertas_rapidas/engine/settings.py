@@ -56,9 +56,12 @@ _PYTHON_TYPES: dict[str, Any] = {
     "ints": list[int],
 }
 
+_LISTS = ("dates", "roles", "emails", "ints", "choices")
+
 
 class SettingSpec(BaseModel):
-    """One declared setting: `{type: int, default: 7, min: 1, max: 365, description: ...}`."""
+    """One declared setting: `{type: int, default: 7, min: 1, max: 365, description: ...}`;
+    a list (`choices`, `dates`, `ints`, ...) may ask for `min_items` (e.g. at least one format)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -68,6 +71,7 @@ class SettingSpec(BaseModel):
     min: float | None = None
     max: float | None = None
     choices: list[str] | None = None
+    min_items: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _coherent(self) -> SettingSpec:
@@ -77,6 +81,8 @@ class SettingSpec(BaseModel):
             raise ValueError("`choices` is only for settings of type choice or choices")
         if (self.min is not None or self.max is not None) and self.type not in ("int", "number", "ints"):
             raise ValueError("`min`/`max` are only for settings of type int, number or ints")
+        if self.min_items is not None and self.type not in _LISTS:
+            raise ValueError(f"`min_items` is only for list settings ({', '.join(_LISTS)})")
         return self
 
     def annotation(self) -> Any:
@@ -95,7 +101,9 @@ class SettingSpec(BaseModel):
                 limits["ge"] = self.min
             if self.max is not None:
                 limits["le"] = self.max
-        required = self.default is None and self.type not in ("dates", "roles", "emails", "ints", "choices")
+        if self.min_items is not None:
+            limits["min_length"] = self.min_items
+        required = self.default is None and self.type not in _LISTS
         if required:
             return (self.annotation(), Field(..., description=self.description, **limits))
         default = self.default if self.default is not None else []

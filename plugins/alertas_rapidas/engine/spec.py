@@ -21,7 +21,7 @@ Rules between settings go under `checks:` (refused when the file is loaded):
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -34,6 +34,7 @@ COLUMN = r"^[a-z_][a-z0-9_]{0,62}$"
 SHADOWED = frozenset(name for name in dir(dict) if not name.startswith("_"))
 SQL_FILE = r"^[a-z0-9_]+(/[a-z0-9_]+)*\.sql$"
 TEMPLATE_STEM = r"^[a-z0-9_]+$"
+SETTING_FIELD = r"^\{[a-z_][a-z0-9_]{0,62}\}$"  # "{days}": the value of one setting
 
 ColumnKind = Literal["text", "money", "date", "instant", "int", "quantity", "number", "bool", "list"]
 Grouping = Literal["per_row", "digest", "report"]
@@ -146,8 +147,12 @@ class RecipientRule(_Strict):
     - `manager_of: <column>`: that employee's manager (`no_manager` when there is none);
     - `role: <role>` with `branch: <column>`: the active holders of the role in the row's
       branch, else the dealership-level holders (no branch); without `branch`: the
-      dealership-level holders, else every active holder;
+      dealership-level holders, else every active holder; `fallback: false` keeps to the first
+      of the two groups (a row whose branch is empty: the dealership-level holders);
     - `addresses: [...]`: fixed addresses.
+
+    `when` (any rule): a condition on the row's columns, the settings and the run's values; the
+    rule is tried only where it holds (e.g. `when: "scope == 'dealership'"`).
     """
 
     party: PartyColumns | None = None
@@ -155,7 +160,19 @@ class RecipientRule(_Strict):
     manager_of: str | None = Field(default=None, pattern=COLUMN)
     role: EmployeeRole | None = None
     branch: str | None = Field(default=None, pattern=COLUMN)
+    fallback: bool = True
     addresses: list[EmailStr] | None = None
+    when: str | None = None
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_condition(value)
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RecipientRule:
@@ -169,6 +186,8 @@ class RecipientRule(_Strict):
             )
         if self.branch and not self.role:
             raise ValueError("`branch` goes with `role`")
+        if not self.fallback and not self.role:
+            raise ValueError("`fallback` goes with `role`")
         return self
 
     @property
@@ -233,7 +252,8 @@ class StageSpec(_Strict):
     once_per: str = Field(min_length=1)
     repeat: RepeatSpec | None = None
     row_ref: str | None = None
-    body_rows: int = Field(default=20, ge=0, le=500)
+    # Rows in `top` (the body's list): a number, or a `{setting}` naming a declared int setting.
+    body_rows: Annotated[int, Field(ge=0, le=500)] | Annotated[str, Field(pattern=SETTING_FIELD)] = 20
 
     @field_validator("once_per", "row_ref")
     @classmethod
@@ -385,6 +405,11 @@ class AlertSpec(_Strict):
                 raise ValueError(
                     f"checks: {check.require!r} names {', '.join(unknown)}, which are not declared settings"
                 )
+        for stage in self.stages:
+            if isinstance(stage.body_rows, str):
+                setting = self.settings.get(stage.body_rows.strip("{}"))
+                if setting is None or setting.type != "int":
+                    raise ValueError(f"body_rows {stage.body_rows!r} must name a declared int setting")
         if any(a.kind in ("xlsx", "pdf_table") for a in self.attachments) and not self.table:
             raise ValueError("xlsx and pdf_table attachments need a `table:`")
         if self.empty == "message":

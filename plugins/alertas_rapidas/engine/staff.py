@@ -145,6 +145,8 @@ def resolve_rule(rule: RecipientRule, row: Mapping[str, Any], roster: Roster, la
             chain = [[e for e in holders if e.branch_id == branch], dealership_level]
         else:
             chain = [dealership_level, holders]
+        if not rule.fallback:
+            chain = chain[:1]
         return first_usable(_group(group, language) for group in chain)
     people = [Person(f"address:{a.lower()}", a, None, language) for a in _valid(rule.addresses or [])]
     return Found(people) if people else Found(reason="no_recipient")
