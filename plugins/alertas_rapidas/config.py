@@ -18,7 +18,16 @@ from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
@@ -136,6 +145,13 @@ class FamilyConfig(_Strict):
     # A configured family: its rows, recipients, grouping, keys and attachments (README "Add an
     # alert"). Without it the family is a Python module under alertas_rapidas.families.
     alert: AlertSpec | None = None
+    # The file it was read from (its folder tells where a family kept outside the package finds
+    # its SQL and templates).
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
 
     @field_validator("timezone")
     @classmethod
@@ -172,6 +188,7 @@ def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
             f"Invalid alert config {shown}:\n  - key: is {config.key!r} but the file is named "
             f"{path.name!r}; the key must equal the file name without .yaml"
         )
+    config._source = path
     settings_model = _settings_model(config, shown)
     try:
         settings = settings_model.model_validate(config.settings)
@@ -208,7 +225,7 @@ def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
         return get_family(config.implementation).settings_model
     except KeyError as exc:
         field = "family" if config.family else "key"
-        hint = "; a configured family needs an `alert:` block (README \"Add an alert\")"
+        hint = '; a configured family needs an `alert:` block (README "Add an alert")'
         raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
 
 

@@ -115,9 +115,10 @@ class RenderError(RuntimeError):
 
 
 @lru_cache(maxsize=4)
-def template_environment(templates_dir: str = str(TEMPLATES_DIR)) -> Environment:
+def template_environment(*templates_dirs: str) -> Environment:
+    """The Jinja environment over `templates_dirs` (searched in order; default: the package's)."""
     env = Environment(
-        loader=FileSystemLoader(templates_dir),
+        loader=FileSystemLoader(list(templates_dirs) or [str(TEMPLATES_DIR)]),
         autoescape=select_autoescape(enabled_extensions=("html", "xml"), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -140,13 +141,15 @@ LANGUAGES = ("es", "en")
 
 
 @lru_cache(maxsize=64)
-def load_labels(folder: str) -> dict[str, dict[str, Any]]:
-    """A template folder's `labels.yaml` ({} when it has none); both languages must have the
-    same keys, so a label is never missing in one of them."""
+def load_labels(folder: str, *roots: str) -> dict[str, dict[str, Any]]:
+    """A template folder's `labels.yaml` ({} when it has none), from the first of `roots` (default:
+    the package's templates) that has it; both languages must have the same keys, so a label is
+    never missing in one of them."""
     import yaml
 
-    path = Path(folder) / LABELS_FILE
-    if not path.exists():
+    found = [Path(root) / folder / LABELS_FILE for root in roots or (str(TEMPLATES_DIR),)]
+    path = next((candidate for candidate in found if candidate.exists()), None)
+    if path is None:
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or set(data) != set(LANGUAGES):
@@ -207,7 +210,7 @@ class MessageRenderer:
         reply_to: str | None = None,
         cc: list[str] | None = None,
         bcc: list[str] | None = None,
-        templates_root: Path = TEMPLATES_DIR,
+        templates_roots: tuple[Path, ...] = (TEMPLATES_DIR,),
         pdf_renderer: PdfRenderer = html_to_pdf,
     ) -> None:
         self.family = family
@@ -216,10 +219,11 @@ class MessageRenderer:
         self.reply_to = reply_to
         self.extra_cc = list(cc or [])
         self.extra_bcc = list(bcc or [])
-        self.env = template_environment(str(templates_root))
+        roots = tuple(str(root) for root in templates_roots)
+        self.env = template_environment(*roots)
         self.pdf_renderer = pdf_renderer
         self._templates = frozenset(self.env.list_templates())
-        self.labels = load_labels(str(templates_root / template_dir))
+        self.labels = load_labels(template_dir, *roots)
 
     def _name(self, stem: str, language: str, suffix: str) -> str:
         """`<stem>.<lang>.<suffix>`, or the language-neutral `<stem>.<suffix>` when only it exists."""

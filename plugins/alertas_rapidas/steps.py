@@ -111,6 +111,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
     from alertas_rapidas.connections import SMTP_CONN_ID
     from alertas_rapidas.delivery import SmtpSession
+    from alertas_rapidas.paths import TEMPLATES_DIR
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer, format_sender
 
@@ -123,6 +124,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
         reply_to=config.sender.reply_to,
         cc=list(config.cc),
         bcc=list(config.bcc),
+        templates_roots=(*(Path(root) for root in family.template_roots), TEMPLATES_DIR),
     )
     batch = Path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"

@@ -41,6 +41,16 @@ def table_to_xlsx(table: dict[str, Any], language: str = "es") -> bytes:
         cell.fill = _HEADER_FILL
     for row in table["rows"]:
         sheet.append([_cell_value(row.get(column["key"]), column["kind"]) for column in columns])
+    totals = table.get("totals") or {}
+    if totals and table["rows"]:  # a total row under the columns the config adds up
+        label = "Total"
+        sheet.append(
+            [_cell_value(totals[c["key"]], c["kind"]) if c["key"] in totals else None for c in columns]
+        )
+        if columns[0]["key"] not in totals:
+            sheet.cell(row=sheet.max_row, column=1, value=label)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         number_format = _FORMATS.get(column["kind"])
@@ -52,8 +62,9 @@ def table_to_xlsx(table: dict[str, Any], language: str = "es") -> bytes:
         )
         sheet.column_dimensions[letter].width = min(max(10, longest + 2), 60)
     sheet.freeze_panes = "A2"
-    if table["rows"]:
-        sheet.auto_filter.ref = sheet.dimensions
+    if table["rows"]:  # the filter spans the data rows, never the total row
+        last = get_column_letter(len(columns))
+        sheet.auto_filter.ref = f"A1:{last}{len(table['rows']) + 1}"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.engine.settings import sql_value
 from alertas_rapidas.engine.spec import AlertSpec
 from alertas_rapidas.families import FamilySpec, get_family
+from alertas_rapidas.paths import PROJECT_ROOT
 from alertas_rapidas.timing import RunTime
 
 EMPLOYEES_SQL = "_engine/employees.sql"
@@ -52,25 +54,48 @@ def queries(alert: AlertSpec) -> dict[str, str]:
     return named
 
 
-def configured_family(key: str, alert: AlertSpec, settings_model: type[BaseModel]) -> FamilySpec:
-    """The FamilySpec of the configured family whose implementation (templates folder) is `key`."""
-    from alertas_rapidas.engine import plan
+def configured_family(
+    key: str, alert: AlertSpec, settings_model: type[BaseModel], project_root: Path | None = None
+) -> FamilySpec:
+    """The FamilySpec of the configured family whose implementation (templates folder) is `key`.
+
+    A family kept in a project of its own (`<project>/dags/families/<key>.yaml`, beside
+    `<project>/sql/` and `<project>/include/templates/`) finds its SQL and templates there first,
+    then in the package (shared layouts, the engine's own queries).
+    """
+    named = queries(alert)
+    roots: tuple[str, ...] = ()
+    if project_root is not None and project_root.resolve() != PROJECT_ROOT.resolve():
+        named = {name: _local(project_root / "sql", sql) for name, sql in named.items()}
+        roots = (str(project_root / "include" / "templates"),)
 
     connections = {"rows": ALERTS_CONN_ID} if alert.rows.database == "alerts" else {}
     connections |= {n: ALERTS_CONN_ID for n, d in alert.rows.details.items() if d.database == "alerts"}
-    transform: Any = functools.partial(plan.build_plan, spec=alert)
-    if alert.transform:
-        transform = alert.transform
+    transform: Any = alert.transform or functools.partial(_build_plan, spec=alert)
     return FamilySpec(
         key=key,
         settings_model=settings_model,
-        queries=queries(alert),
+        queries=named,
         sql_params=sql_params,
         transform=transform,
         connections=connections,
         parents={name: ("rows", detail.key) for name, detail in alert.rows.details.items()},
         reads_history=alert.repeats and not alert.transform,
+        template_roots=roots,
     )
+
+
+def _build_plan(frames: Any, settings: BaseModel, run: RunTime, **options: Any) -> Any:
+    """The engine's transform, imported when a task runs it: pandas stays out of DAG parsing."""
+    from alertas_rapidas.engine.plan import build_plan
+
+    return build_plan(frames, settings, run, **options)
+
+
+def _local(sql_dir: Path, relative: str) -> str:
+    """The project's own copy of a SQL file when it has one (absolute), else the package's."""
+    own = sql_dir / relative
+    return str(own) if own.exists() else relative
 
 
 def family_for(config: Any) -> FamilySpec:
@@ -79,9 +104,10 @@ def family_for(config: Any) -> FamilySpec:
         return get_family(config.implementation)
     from alertas_rapidas.engine.settings import settings_model
 
-    return configured_family(
-        config.implementation, config.alert, settings_model(config.implementation, config.alert.settings)
-    )
+    model = settings_model(config.implementation, config.alert.settings)
+    source = config.source
+    project_root = source.resolve().parents[2] if source is not None else None
+    return configured_family(config.implementation, config.alert, model, project_root)
 
 
 def parse_history(

@@ -44,6 +44,8 @@ class FamilySpec:
     parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # The transform takes `history=` (sent messages from the ledger: repeat policies).
     reads_history: bool = False
+    # Template folders searched before the package's (a family kept in a project of its own).
+    template_roots: tuple[str, ...] = ()
 
     @property
     def templates(self) -> str:
