@@ -10,8 +10,10 @@ what is allowed, so that Airflow shows it as the import error of that one DAG.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -257,14 +259,30 @@ def _merge(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+# libyaml's parser when PyYAML has it (its wheels do): a DAG processor reads every family file,
+# `_defaults.yaml` and the files instances name, and the pure-Python parser was half of that.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    """A family file's mapping (a copy: callers merge into it)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FamilyConfigError(f"Alert config {_display_path(path)} does not exist") from None
+    return copy.deepcopy(_parsed(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=256)
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    """Parsed once per process and file version (every DAG file of a DagBag reads `_defaults.yaml`)."""
     shown = _display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FamilyConfigError(f"Alert config {shown} does not exist") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -30,12 +30,14 @@ DAG_ID = f"alert_{FAMILY}"
 RUN_DATE = date(2026, 11, 1)  # statements of October 2026, the last generated month
 STATEMENT_MONTH = "October 2026"
 DEALERSHIP_TZ = "America/Argentina/Buenos_Aires"
+CATALOGUE_SIZE = 41  # alert families the catalogue (CATALOGUE.md) aims at
+
 TARGETS = {
     "wall_s": 600.0,
     "pipeline_vs_raw": 0.9,
     "workers_ratio": 1.8,
     "rss_mib": 1024.0,
-    "dagbag_s": 0.5,
+    "dagbag_s": 0.5,  # with 41 DAGs (CATALOGUE_SIZE)
     "extract_s": 10.0,
 }
 
@@ -522,10 +524,15 @@ def build_report(args: argparse.Namespace, facts: dict[str, Any]) -> list[str]:
         label = "raw job floor / raw render floor, 1 / 2 processes (the same job with no framework)"
         lines.append(_row([label, " / ".join(shares), "", ""]))
     lines += cpu_budget(runs, raw, facts["machine"].get("cores") or 2)
-    bag = facts.get("dagbag")
-    if bag:
+    for name, what in (
+        ("dagbag", "all alert DAGs"),
+        ("dagbag_scaled", "the package's DAGs plus configured instances"),
+    ):
+        bag = facts.get(name)
+        if not bag:
+            continue
         label = (
-            f"DagBag of all alert DAGs ({len(bag['dags'])} DAGs, {len(bag['errors'])} import errors) beyond "
+            f"DagBag of {what} ({len(bag['dags'])} DAGs, {len(bag['errors'])} import errors) beyond "
             f"importing Airflow ({bag['airflow_import']:.2f} s)"
         )
         ok = verdict(bag["dagbag"] <= TARGETS["dagbag_s"])
@@ -745,6 +752,11 @@ def main(argv: list[str] | None = None) -> int:
             env = {**os.environ, "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags")}
             facts["dagbag"] = measure.dagbag_load(PROJECT_ROOT / "dags", env)
             print(f"    {facts['dagbag']['dagbag']:.2f} s beyond Airflow's import", flush=True)
+            step(f"Timing the DagBag load of {CATALOGUE_SIZE} alert DAGs (configured instances added)")
+            facts["dagbag_scaled"] = measure.dagbag_load_scaled(
+                PROJECT_ROOT / "dags", CATALOGUE_SIZE, env, out / "dagbag"
+            )
+            print(f"    {facts['dagbag_scaled']['dagbag']:.2f} s beyond Airflow's import", flush=True)
 
         if any(workers > 0 for workers in args.worker_counts):
             step("Starting Airflow's execution API server")

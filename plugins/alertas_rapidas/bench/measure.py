@@ -253,6 +253,35 @@ def dagbag_load(dags_folder: Path, env: dict[str, str]) -> dict[str, Any]:
     return best
 
 
+def dagbag_load_scaled(dags_folder: Path, total: int, env: dict[str, str], work: Path) -> dict[str, Any]:
+    """The DagBag load with `total` alert DAGs: the package's families plus configured instances
+    (`family: <configured key>` files, as a dealership adds them) in a copy of the DAGs folder."""
+    import shutil
+
+    import yaml
+
+    folder = work / "dags"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(dags_folder, folder)
+    families = folder / "families"
+    configured = sorted(
+        path.stem
+        for path in families.glob("[a-z]*.yaml")
+        if "alert" in (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    )
+    existing = len(list(folder.glob("alert_*.py")))
+    template = next(folder.glob("alert_*.py")).read_text(encoding="utf-8")
+    for number in range(max(0, total - existing)):
+        base = configured[number % len(configured)]
+        key = f"{base}_copy{number + 1}"
+        (families / f"{key}.yaml").write_text(
+            yaml.safe_dump({"key": key, "family": base, "title": f"{base} (copy {number + 1})"}),
+            encoding="utf-8",
+        )
+        (folder / f"alert_{key}.py").write_text(template, encoding="utf-8")
+    return dagbag_load(folder, {**env, "AIRFLOW__CORE__DAGS_FOLDER": str(folder)})
+
+
 def _render_all(items: list[tuple[dict[str, Any], str, str]]) -> int:
     """Draw each (context, language, engine) statement; return the bytes produced."""
     from alertas_rapidas.pdf.statement import build_statement
