@@ -115,16 +115,11 @@ FILES = {
     """,
     f"include/templates/{KEY}/body.html": """
         {% extends "_layouts/mail.html" %}
+        {% from "_macros/tables.html" import report_table %}
         {% block content %}
         <p>{{ t.hello }}{% if recipient_name %} {{ recipient_name }}{% endif %}:</p>
         <p>{{ t.intro.format(date=run_date | short_date(lang)) }}</p>
-        <table>
-          <tr>{% for c in table.columns %}<th>{{ c['label_' ~ lang] }}</th> {% endfor %}</tr>
-          {% for row in top %}
-          <tr>{% for c in table.columns %}<td>{{ row[c.key] | cell(c.kind, lang) }}</td> {% endfor %}</tr>
-          {% endfor %}
-          <tr><td>{{ t.total }}</td> <td>{{ totals.open_amount | money(lang) }}</td></tr>
-        </table>
+        {{ report_table(table, top, totals, lang, t.total) }}
         <p>{{ t.since.format(date=run.window_start | short_date(lang)) }}</p>
         {% endblock %}
     """,
@@ -233,6 +228,15 @@ def test_business_days_schedule_skips_holidays_and_the_configured_extra_date(pro
     assert next_after(THU_26) == datetime(2026, 11, 30, 11, tzinfo=UTC)
 
 
+def test_a_manual_run_on_a_holiday_still_runs(project_dagbag, overdue_dms, mail_sink, ledger):
+    """The calendar governs scheduling only: a manual run for Monday 23/11 (a holiday) runs."""
+    run = run_dag(project_dagbag, DAG_ID, "2026-11-23T11:00:00+00:00", retries=0, dry_run=True)
+    assert run.state == "success"
+    summary = last_summary(ledger, DAG_ID)
+    assert (summary["run_date"], summary["messages"], summary["dry_run"]) == ("2026-11-23", 3, 3)
+    assert mail_sink.store.messages == []
+
+
 def test_digests_per_salesperson_repeat_every_two_days_at_most_twice(
     project_dagbag, overdue_dms, mail_sink, ledger
 ):
@@ -247,12 +251,12 @@ def test_digests_per_salesperson_repeat_every_two_days_at_most_twice(
     assert "Hola Laura Gómez:" in text
     assert "0001-00000701 Transportes del Sur S.R.L. 30/10/2026 25 150.000,50" in text
     assert "0001-00000702 María José Rodríguez 10/11/2026 14 20.000,00" in text
-    assert "Total 170.000,50" in text
+    assert "Total 170.000,50" in text  # the table's total row, from `total: true` on the column
     assert "0001-00000705" not in text  # due 20/11: only 4 days overdue
     # The window of a Tuesday after a holiday Monday starts at the previous business day's run.
     assert "Revisión anterior: 20/11/2026." in text
     html = laura.message.get_body(("html",)).get_content()
-    assert "Transportes del Sur S.R.L." in html and "<th>Vencimiento</th>" in html
+    assert "Transportes del Sur S.R.L." in html and ">Vencimiento</th>" in html
     [(filename, content)] = laura.attachments()
     assert filename == "facturas-vencidas-2026-11-24.xlsx"
     rows = xlsx_rows(content)

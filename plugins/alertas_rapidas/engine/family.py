@@ -85,6 +85,16 @@ def configured_family(
     )
 
 
+def _project_root(source: Path | None) -> Path | None:
+    """`<project>` of a family file at `<project>/dags/families/<key>.yaml`, else None."""
+    if source is None:
+        return None
+    families = source.resolve().parent
+    if families.name != "families" or families.parent.name != "dags":
+        return None
+    return families.parent.parent
+
+
 def _build_plan(frames: Any, settings: BaseModel, run: RunTime, **options: Any) -> Any:
     """The engine's transform, imported when a task runs it: pandas stays out of DAG parsing."""
     from alertas_rapidas.engine.plan import build_plan
@@ -105,8 +115,7 @@ def family_for(config: Any) -> FamilySpec:
     from alertas_rapidas.engine.settings import settings_model
 
     model = settings_model(config.implementation, config.alert.settings)
-    source = config.source
-    project_root = source.resolve().parents[2] if source is not None else None
+    project_root = _project_root(config.source)
     return configured_family(config.implementation, config.alert, model, project_root)
 
 

@@ -14,6 +14,7 @@ usable). A digest of the first stage can so say which of its rows the second one
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -372,7 +373,9 @@ class _Builder:
 
 def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> AttachmentSpec:
     template = rule.filename if isinstance(rule.filename, str) else getattr(rule.filename, language)
-    stem = _FILENAME_UNSAFE.sub("-", fill(template, values)).strip("-.") or "adjunto"
+    # Accents folded ("Córdoba" -> "Cordoba"), anything else unsafe in a file name becomes "-".
+    folded = unicodedata.normalize("NFKD", fill(template, values)).encode("ascii", "ignore").decode()
+    stem = _FILENAME_UNSAFE.sub("-", folded).strip("-.") or "adjunto"
     if rule.kind == "xlsx":
         return AttachmentSpec(filename=f"{stem}.xlsx", kind="xlsx")
     if rule.kind == "pdf_table":
