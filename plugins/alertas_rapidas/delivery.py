@@ -156,14 +156,26 @@ def deliver_with_ledger(
                     counts["already_sent" if status in ("sent", "sending") else f"held_{status}"] += 1
                     continue
                 outcome = session.send(entry["envelope"], load_payload(entry["eml"], session.sender()))
-                ledger.record_outcome(
-                    conn,
-                    key=entry["key"],
-                    status=outcome.status,
-                    reason=outcome.reason,
-                    smtp_response=outcome.response,
-                    refused=outcome.refused or None,
-                )
+                with conn.transaction():  # a sent digest and the rows it carries, together
+                    ledger.record_outcome(
+                        conn,
+                        key=entry["key"],
+                        status=outcome.status,
+                        reason=outcome.reason,
+                        smtp_response=outcome.response,
+                        refused=outcome.refused or None,
+                    )
+                    if outcome.status == "sent" and entry.get("covers"):
+                        ledger.record_covered(
+                            conn,
+                            family=family,
+                            recipient_ref=entry["recipient_ref"],
+                            business_keys=entry["covers"],
+                            message_id=entry["message_id"],
+                            run_date=run_date,
+                            dag_id=claimant.dag_id,
+                            run_id=claimant.run_id,
+                        )
                 counts[outcome.status] += 1
                 counts["refused_recipients"] += len(outcome.refused)
                 if outcome.status != "sent" or outcome.refused:

@@ -217,6 +217,55 @@ def record_run(
     )
 
 
+IN_DIGEST = "in_digest"  # the reason of a row recorded as sent inside a digest message
+
+
+def record_covered(
+    conn: Any,
+    *,
+    family: str,
+    recipient_ref: str,
+    business_keys: list[str],
+    message_id: str,
+    run_date: date,
+    dag_id: str,
+    run_id: str,
+) -> None:
+    """The rows a sent digest carried, each recorded as sent to its recipient (reason
+    `in_digest`, the digest's Message-ID): a later digest leaves them out."""
+    from alertas_rapidas.messages import idempotency_key
+
+    rows = [
+        (
+            idempotency_key(family, recipient_ref, key),
+            family,
+            recipient_ref,
+            key,
+            IN_DIGEST,
+            run_date,
+            dag_id,
+            run_id,
+            message_id,
+        )
+        for key in business_keys
+    ]
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            """
+            insert into alerts.deliveries as d (
+                idempotency_key, family, recipient_ref, business_key, status, reason,
+                run_date, dag_id, run_id, message_id, sent_at
+            )
+            values (%s, %s, %s, %s, 'sent', %s, %s, %s, %s, %s, now())
+            on conflict (idempotency_key) do update
+                set status = 'sent', reason = excluded.reason, run_date = excluded.run_date,
+                    dag_id = excluded.dag_id, run_id = excluded.run_id,
+                    message_id = excluded.message_id, sent_at = now(), updated_at = now()
+            """,
+            rows,
+        )
+
+
 def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
     """(recipient_ref, business_key, run_date) of every message of `family` sent."""
     return conn.execute(

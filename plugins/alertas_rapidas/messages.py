@@ -71,12 +71,15 @@ class OutgoingMessage:
     bcc: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     attachments: list[AttachmentSpec] = field(default_factory=list)
+    # Business keys of the rows a digest carries: recorded as sent to this recipient when the
+    # message is, so a later digest lists only rows not yet sent (CATALOGUE.md, "Once per").
+    covers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The message as JSON-ready data. The context is plain data already: it is shared, not
         deep-copied as `asdict` would (at 10,000 statements that copy was most of the transform)."""
         data = {item.name: getattr(self, item.name) for item in fields(self)}
-        data.update(to=list(self.to), cc=list(self.cc), bcc=list(self.bcc))
+        data.update(to=list(self.to), cc=list(self.cc), bcc=list(self.bcc), covers=list(self.covers))
         data["attachments"] = [asdict(attachment) for attachment in self.attachments]
         return data
 

@@ -144,6 +144,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
                 "message_id": message_id,
                 "envelope": renderer.envelope(message),
                 "eml": str(eml),
+                "covers": message.covers,
             }
         )
     manifest_path = outbox / f"{batch.stem}.manifest.json"

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KEY = "overdue_by_salesperson"
 DAG_ID = f"alert_{KEY}"
+EACH = "overdue_each_once"
 
 # Tuesday 24/11/2026 08:00 in Buenos Aires: Monday 23/11 is a national holiday.
 TUE_24 = "2026-11-24T11:00:00+00:00"
@@ -78,6 +79,26 @@ FILES = {
           attachments:
             - kind: xlsx
               filename: {es: "facturas-vencidas-{run_date}", en: "overdue-invoices-{run_date}"}
+    """,
+    # A second copy of the same alert, with settings and keys of its own: each invoice is told
+    # once (the digest lists only invoices not yet sent to that salesperson).
+    f"dags/alert_{EACH}.py": """
+        # Airflow DAG `alert_overdue_each_once`, built from families/overdue_each_once.yaml.
+
+        from alertas_rapidas.dag_factory import build_family_dag
+
+        dag = build_family_dag(__file__)
+    """,
+    f"dags/families/{EACH}.yaml": """
+        key: overdue_each_once
+        family: overdue_by_salesperson
+        title: Overdue invoices, each told once (facturas vencidas, una vez cada una)
+        settings:
+          min_days_overdue: 20
+        alert:
+          once_per: "overdue_each:{run_date}"
+          row_key: "invoice:{number}"
+          repeat: null
     """,
     f"sql/{KEY}/invoices.sql": """
         -- Issued invoices still unpaid min_days_overdue days or more after their due date.
@@ -182,7 +203,7 @@ def project_dagbag(project, airflow_db, monkeypatch):
     monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps(bundles))
     bag = DagBag(dag_folder=str(project / "dags"))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {DAG_ID}
+    assert set(bag.dag_ids) == {DAG_ID, f"alert_{EACH}"}
     return bag
 
 
@@ -304,4 +325,36 @@ def test_digests_per_salesperson_repeat_every_two_days_at_most_twice(
     # Four days later: at most twice a month, so nothing.
     mail_sink.store.clear()
     assert run_dag(project_dagbag, DAG_ID, MON_30, retries=0).state == "success"
+    assert mail_sink.store.messages == []
+
+
+def test_an_instance_with_row_keys_tells_each_invoice_once(project_dagbag, overdue_dms, mail_sink, ledger):
+    each = f"alert_{EACH}"
+    assert run_dag(project_dagbag, each, TUE_24, retries=0).state == "success"
+    mails = received(mail_sink)
+    # 20 days or more (this instance's setting): 701 (25 days, Laura's) and 703 (23, Diego's).
+    assert set(mails) == {LAURA, DIEGO}
+    assert "0001-00000701" in mails[LAURA].message.get_body(("plain",)).get_content()
+    rows = {
+        (r["recipient_ref"], r["business_key"], r["status"], r["reason"]) for r in ledger_rows(ledger, EACH)
+    }
+    assert rows == {
+        ("employee:501", "overdue_each:2026-11-24", "sent", None),
+        ("employee:501", "invoice:0001-00000701", "sent", "in_digest"),
+        ("employee:502", "overdue_each:2026-11-24", "sent", None),
+        ("employee:502", "invoice:0001-00000703", "sent", "in_digest"),
+    }
+    assert ledger_rows(ledger, KEY) == []  # the original alert's ledger is its own
+
+    # Two days later 704 (Marta's, 21 days) reaches 20 days; 701 and 703 were told already.
+    mail_sink.store.clear()
+    assert run_dag(project_dagbag, each, THU_26, retries=0).state == "success"
+    mails = received(mail_sink)
+    assert set(mails) == {MARTA}  # 702 is only 16 days overdue on 26/11
+    laura_rows = [r for r in ledger_rows(ledger, EACH) if r["recipient_ref"] == "employee:501"]
+    assert len(laura_rows) == 2  # nothing new for Laura: 701 was told already
+
+    # The same day again: nothing.
+    mail_sink.store.clear()
+    assert run_dag(project_dagbag, each, THU_26, retries=0).state == "success"
     assert mail_sink.store.messages == []

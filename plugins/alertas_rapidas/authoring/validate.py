@@ -394,8 +394,10 @@ def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
         prefix = "alert" if shorthand else f"alert.stages[{index}]"
         add(stage.group_by, f"{prefix}.group_by")
         add(field_names(stage.once_per), f"{prefix}.once_per")
-        if stage.row_ref:
-            add(field_names(stage.row_ref), f"{prefix}.row_ref")
+        for field in ("row_ref", "row_key"):
+            template = getattr(stage, field)
+            if template:
+                add(field_names(template), f"{prefix}.{field}")
         if stage.recipients.together_as:
             add(field_names(stage.recipients.together_as), f"{prefix}.recipients.together_as")
         for kind in ("to", "cc", "bcc"):

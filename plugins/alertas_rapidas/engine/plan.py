@@ -223,7 +223,26 @@ class _Builder:
             for person in found.people:
                 digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
         for digest in digests.values():
-            self._message(stage, digest.person.ref, key, [digest.person], digest.rows, digest.rows[0])
+            rows, covers = self._unsent_rows(stage, digest.person.ref, digest.rows)
+            if rows:
+                self._message(stage, digest.person.ref, key, [digest.person], rows, rows[0], covers)
+
+    def _unsent_rows(
+        self, stage: StageSpec, ref: str, rows: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """With `row_key`: the rows this recipient may get now (never sent, or due again under
+        `repeat`) and their keys; the digest's own key is then the period's, not repeated."""
+        if not stage.row_key:
+            return rows, []
+        kept, covers = [], []
+        for row in rows:
+            row_key = self._repeat_key(
+                stage, ref, fill(stage.row_key, {**self.base, **row}), from_ledger=True
+            )
+            if row_key is not None:
+                kept.append(row)
+                covers.append(row_key)
+        return kept, covers
 
     def _row_ref(self, stage: StageSpec, row: Mapping[str, Any]) -> str:
         return fill(stage.row_ref, {**self.base, **row}) if stage.row_ref and row else NOBODY
@@ -253,16 +272,22 @@ class _Builder:
 
     # -- messages -------------------------------------------------------------------------------
 
-    def _repeat_key(self, stage: StageSpec, ref: str, key: str) -> str | None:
-        """The business key of this send, or None when the repeat policy says not now."""
-        if not stage.repeat:
+    def _repeat_key(self, stage: StageSpec, ref: str, key: str, *, from_ledger: bool = False) -> str | None:
+        """The business key of this send, or None when the repeat policy says not now.
+
+        Without `repeat` a message key needs no look-up (the ledger's claim refuses a second
+        send); a digest's row key (`from_ledger`) is sent once, as if `max_times` were 1.
+        """
+        repeat = stage.repeat
+        if repeat is None and not from_ledger:
             return key
+        max_times, every_days = (repeat.max_times, repeat.every_days) if repeat else (1, 0)
         sent, last = self.history.get((ref, key), (0, None))
         if sent and last == self.run.run_date:  # re-run of the day of the last send: same key
             return key if sent == 1 else f"{key}#{sent}"
-        if sent >= stage.repeat.max_times:
+        if sent >= max_times:
             return None
-        if last is not None and self.run.run_date < last + timedelta(days=stage.repeat.every_days):
+        if last is not None and self.run.run_date < last + timedelta(days=every_days):
             return None
         return key if sent == 0 else f"{key}#{sent + 1}"
 
@@ -274,8 +299,10 @@ class _Builder:
         people: list[Person],
         rows: list[dict[str, Any]],
         first: dict[str, Any],
+        covers: list[str] | None = None,
     ) -> None:
-        business_key = self._repeat_key(stage, ref, key)
+        # With row keys the repeat policy applies to the rows; the message is the period's.
+        business_key = key if stage.row_key else self._repeat_key(stage, ref, key)
         if business_key is None:
             return
         language = people[0].language or self._language(stage)
@@ -294,6 +321,7 @@ class _Builder:
             cc=cc,
             bcc=bcc,
             attachments=self._attachments(language, first),
+            covers=list(covers or []),
         )
         self.plan.messages.append(message)
         self.pending.append((message, stage, rows, first, display if len(names) == 1 else None))

@@ -61,11 +61,27 @@ class ColumnSpec(_Strict):
     one of the mail's language under `<name>`.
     """
 
-    kind: ColumnKind = "text"
-    label: TextByLanguage | None = None
-    total: bool = False
-    by_language: bool = False
-    when: str | None = None  # a condition on the settings: show the column in tables only then
+    kind: ColumnKind = Field(
+        default="text",
+        description="how the value is read: money as exact cents, date as YYYY-MM-DD, instant in the "
+        "dealership's time zone, list as a list of texts (undeclared columns keep their own type)",
+    )
+    label: TextByLanguage | None = Field(
+        default=None, description="the column's heading in tables, per language (default: its name)"
+    )
+    total: bool = Field(
+        default=False,
+        description="add the column up: the table's total row and `totals.<name>` in templates",
+    )
+    by_language: bool = Field(
+        default=False,
+        description="read `<name>_es` and `<name>_en`; `<name>` holds the one of the mail's language",
+    )
+    when: str | None = Field(
+        default=None,
+        description="a condition on the settings: the column is shown in tables only when it holds "
+        "(e.g. `scope == 'warehouse'`)",
+    )
 
     @field_validator("when")
     @classmethod
@@ -87,8 +103,15 @@ class ColumnSpec(_Strict):
 class QuerySpec(_Strict):
     """A SQL file under `sql/`, run on the DMS (default) or on the package's own database."""
 
-    sql: str = Field(pattern=SQL_FILE)
-    database: Literal["dms", "alerts"] = "dms"
+    sql: str = Field(
+        pattern=SQL_FILE,
+        description="the SQL file, relative to `sql/` (e.g. `my_alert/rows.sql`); named parameters only",
+    )
+    database: Literal["dms", "alerts"] = Field(
+        default="dms",
+        description="`dms` (connection `dms_postgres`, read only) or `alerts` (the package's own "
+        "database, `alerts_postgres`)",
+    )
 
 
 class DetailSpec(QuerySpec):
@@ -97,13 +120,20 @@ class DetailSpec(QuerySpec):
     and returns `key` as a column; each main row gets its detail rows as a list under the
     detail's name."""
 
-    key: str = Field(pattern=COLUMN)
+    key: str = Field(
+        pattern=COLUMN,
+        description="the column both queries return that ties a detail row to its main row",
+    )
 
 
 class RowsSpec(QuerySpec):
     """The main query: one row per entity the alert is about."""
 
-    details: dict[str, DetailSpec] = Field(default_factory=dict)
+    details: dict[str, DetailSpec] = Field(
+        default_factory=dict,
+        description="detail queries by name; each main row gets its detail rows as a list under the "
+        "name (e.g. `row.invoices`)",
+    )
 
     @field_validator("details")
     @classmethod
@@ -125,13 +155,26 @@ class PartyColumns(_Strict):
     `malformed_email`. `ref` names the party in the ledger, e.g. "customer:{customer_id}".
     """
 
-    ref: str
-    email: str = Field(default="email", pattern=COLUMN)
-    cc: str | None = Field(default=None, pattern=COLUMN)
-    name: str | None = Field(default=None, pattern=COLUMN)
-    language: str | None = Field(default=None, pattern=COLUMN)
-    active: str | None = Field(default=None, pattern=COLUMN)
-    opted_out: str | None = Field(default=None, pattern=COLUMN)
+    ref: str = Field(description="the party's ledger reference, a `{column}` template")
+    email: str = Field(default="email", pattern=COLUMN, description="the column with the address")
+    cc: str | None = Field(
+        default=None, pattern=COLUMN, description="a column with a list of addresses copied (CC)"
+    )
+    name: str | None = Field(
+        default=None, pattern=COLUMN, description="the column with the name (To header, `recipient_name`)"
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=COLUMN,
+        description="the column with the party's language (`en`, else Spanish); wins over "
+        "`recipients.language`",
+    )
+    active: str | None = Field(
+        default=None, pattern=COLUMN, description="a column false for an inactive party (`inactive`)"
+    )
+    opted_out: str | None = Field(
+        default=None, pattern=COLUMN, description="a column true for a party that opted out (`opted_out`)"
+    )
 
     @field_validator("ref")
     @classmethod
@@ -155,14 +198,31 @@ class RecipientRule(_Strict):
     rule is tried only where it holds (e.g. `when: "scope == 'dealership'"`).
     """
 
-    party: PartyColumns | None = None
-    employee: str | None = Field(default=None, pattern=COLUMN)
-    manager_of: str | None = Field(default=None, pattern=COLUMN)
-    role: EmployeeRole | None = None
-    branch: str | None = Field(default=None, pattern=COLUMN)
-    fallback: bool = True
-    addresses: list[EmailStr] | None = None
-    when: str | None = None
+    party: PartyColumns | None = Field(default=None, description="the row's own address columns")
+    employee: str | None = Field(
+        default=None, pattern=COLUMN, description="a column with an employee id: that employee"
+    )
+    manager_of: str | None = Field(
+        default=None, pattern=COLUMN, description="a column with an employee id: that employee's manager"
+    )
+    role: EmployeeRole | None = Field(default=None, description="the active holders of this role")
+    branch: str | None = Field(
+        default=None,
+        pattern=COLUMN,
+        description="with `role`: the column with the row's branch; its holders first, then the "
+        "dealership-level ones",
+    )
+    fallback: bool = Field(
+        default=True, description="with `role`: `false` keeps to the first group of holders"
+    )
+    addresses: list[EmailStr] | None = Field(
+        default=None, description="fixed addresses (ledger reference `address:<address>`)"
+    )
+    when: str | None = Field(
+        default=None,
+        description="a condition on the row, the settings and the run values: the rule is tried only "
+        "where it holds",
+    )
 
     @field_validator("when")
     @classmethod
@@ -213,11 +273,25 @@ class RecipientsSpec(_Strict):
     messages to staff (a party's language column wins), a `{setting}` template allowed.
     """
 
-    to: list[RecipientRule] = Field(min_length=1)
-    cc: list[RecipientRule] = Field(default_factory=list)
-    bcc: list[RecipientRule] = Field(default_factory=list)
-    together_as: str | None = None
-    language: str = "es"
+    to: list[RecipientRule] = Field(
+        min_length=1, description="a fallback chain: the first rule that finds a usable address wins"
+    )
+    cc: list[RecipientRule] = Field(
+        default_factory=list, description="every usable address of each rule is copied"
+    )
+    bcc: list[RecipientRule] = Field(
+        default_factory=list, description="every usable address of each rule gets a blind copy"
+    )
+    together_as: str | None = Field(
+        default=None,
+        description="one message to everyone found, under this ledger reference (a `{column}` "
+        "template); without it each person gets their own",
+    )
+    language: str = Field(
+        default="es",
+        description="`es` or `en` for messages to staff (a party's language column wins); "
+        "may be a `{setting}`",
+    )
 
     @field_validator("together_as", "language")
     @classmethod
@@ -231,8 +305,8 @@ class RecipientsSpec(_Strict):
 class RepeatSpec(_Strict):
     """Send again every `every_days` days while the row still qualifies, `max_times` in all."""
 
-    every_days: int = Field(ge=1, le=365)
-    max_times: int = Field(ge=1, le=100)
+    every_days: int = Field(ge=1, le=365, description="days from one send of a key to the next")
+    max_times: int = Field(ge=1, le=100, description="sends in all, the first included")
 
 
 class StageSpec(_Strict):
@@ -244,18 +318,52 @@ class StageSpec(_Strict):
     ledger when it reaches nobody (e.g. "crm_contact:{contact_id}").
     """
 
-    name: str = Field(default="main", pattern=TEMPLATE_STEM)
-    when: str | None = None
-    grouping: Grouping = "per_row"
-    group_by: list[str] = Field(default_factory=list)
-    recipients: RecipientsSpec
-    once_per: str = Field(min_length=1)
-    repeat: RepeatSpec | None = None
-    row_ref: str | None = None
+    name: str = Field(
+        default="main",
+        pattern=TEMPLATE_STEM,
+        description="the stage's name, as `reached`, `missed` and `stage` show it",
+    )
+    when: str | None = Field(
+        default=None,
+        description="which rows the stage takes: a condition on the row, the settings, the run "
+        "values, `reached` and `missed` (default: every row)",
+    )
+    grouping: Grouping = Field(
+        default="per_row",
+        description="`per_row`: a message per row; `digest`: one per person found, with their rows; "
+        "`report`: one per `group_by` value (one in all without it)",
+    )
+    group_by: list[str] = Field(
+        default_factory=list,
+        description="with `report`: columns whose distinct values make one report each",
+    )
+    recipients: RecipientsSpec = Field(description="who gets the messages")
+    once_per: str = Field(
+        min_length=1,
+        description="the ledger's business key, a `{value}` template over the row (a report's first "
+        "row; a digest: run values and settings only); a key sent to a recipient is never sent again",
+    )
+    repeat: RepeatSpec | None = Field(
+        default=None, description="send again while the row still qualifies, as `<key>#2`, `<key>#3`..."
+    )
+    row_ref: str | None = Field(
+        default=None,
+        description="the ledger reference of a row that reaches nobody, a `{column}` template",
+    )
+    row_key: str | None = Field(
+        default=None,
+        description="with `digest`: each row's own business key (e.g. `quote:{quote_id}:{valid_until}`); "
+        "a digest then lists only the rows not yet sent to that person (or due again under `repeat`), "
+        "records them as sent with it, and is not sent when none remain",
+    )
     # Rows in `top` (the body's list): a number, or a `{setting}` naming a declared int setting.
-    body_rows: Annotated[int, Field(ge=0, le=500)] | Annotated[str, Field(pattern=SETTING_FIELD)] = 20
+    body_rows: Annotated[int, Field(ge=0, le=500)] | Annotated[str, Field(pattern=SETTING_FIELD)] = Field(
+        default=20,
+        description="rows in `top` (the body's list): a number, or a `{setting}` naming a declared "
+        "int setting",
+    )
 
-    @field_validator("once_per", "row_ref")
+    @field_validator("once_per", "row_ref", "row_key")
     @classmethod
     def _templates(cls, value: str | None) -> str | None:
         if value is not None and "#" in value:
@@ -278,14 +386,18 @@ class StageSpec(_Strict):
             raise ValueError("`group_by` is for `grouping: report` (one report per distinct value)")
         if self.grouping == "digest" and self.recipients.together_as:
             raise ValueError("a digest goes to each person found; `together_as` is for per_row and report")
+        if self.row_key and self.grouping != "digest":
+            raise ValueError(
+                "`row_key` is for `grouping: digest` (per_row and report messages key themselves)"
+            )
         return self
 
 
 class TableSpec(_Strict):
     """The report table of digests and reports (mail body, XLSX, PDF): title and columns."""
 
-    title: TextByLanguage
-    columns: list[str] = Field(min_length=1)
+    title: TextByLanguage = Field(description="the title, per language (sheet name, PDF heading)")
+    columns: list[str] = Field(min_length=1, description="declared `columns`, in the table's order")
 
 
 class AttachmentRule(_Strict):
@@ -296,10 +408,23 @@ class AttachmentRule(_Strict):
     `when` a condition on the settings (e.g. `"'xlsx' in attachments"`).
     """
 
-    kind: Literal["xlsx", "pdf_table", "pdf"]
-    filename: TextByLanguage | str
-    template: str | None = Field(default=None, pattern=TEMPLATE_STEM)
-    when: str | None = None
+    kind: Literal["xlsx", "pdf_table", "pdf"] = Field(
+        description="`xlsx`: the table as a sheet; `pdf_table`: the table as a PDF (`_reports/table`); "
+        "`pdf`: a document from `template`"
+    )
+    filename: TextByLanguage | str = Field(
+        description="the file name without extension, a `{value}` template, per language or one for both"
+    )
+    template: str | None = Field(
+        default=None,
+        pattern=TEMPLATE_STEM,
+        description="with `pdf`: the template's stem in the family's folder",
+    )
+    when: str | None = Field(
+        default=None,
+        description="a condition on the settings, the run values and the message's (first) row: "
+        "attached only when it holds",
+    )
 
     @model_validator(mode="after")
     def _fits(self) -> AttachmentRule:
@@ -324,8 +449,10 @@ class CheckSpec(_Strict):
     when it does not hold, e.g. "escalate_after_days ({escalate_after_days}) must be at least
     days_overdue ({days_overdue})"."""
 
-    require: str = Field(min_length=1)
-    message: str = Field(min_length=1, max_length=400)
+    require: str = Field(min_length=1, description="a condition on the declared settings that must hold")
+    message: str = Field(
+        min_length=1, max_length=400, description="what is wrong when it does not, a `{setting}` template"
+    )
 
     @field_validator("require")
     @classmethod
@@ -345,24 +472,57 @@ class CheckSpec(_Strict):
         return condition_names(self.require) | set(field_names(self.message))
 
 
-_STAGE_FIELDS = {"when", "grouping", "group_by", "recipients", "once_per", "repeat", "row_ref", "body_rows"}
+_STAGE_FIELDS = {
+    "when",
+    "grouping",
+    "group_by",
+    "recipients",
+    "once_per",
+    "repeat",
+    "row_ref",
+    "row_key",
+    "body_rows",
+}
 
 
 class AlertSpec(_Strict):
     """The `alert:` block: see the module docstring and README "Add an alert"."""
 
-    settings: dict[str, SettingSpec] = Field(default_factory=dict)
-    checks: list[CheckSpec] = Field(default_factory=list)
-    rows: RowsSpec
-    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
-    table: TableSpec | None = None
-    stages: list[StageSpec] = Field(min_length=1)
-    empty: Literal["silent", "message"] = "silent"
-    attachments: list[AttachmentRule] = Field(default_factory=list)
+    settings: dict[str, SettingSpec] = Field(
+        default_factory=dict,
+        description="the settings the family declares, by name; their values go in the file's `settings:`",
+    )
+    checks: list[CheckSpec] = Field(
+        default_factory=list, description="rules between settings, checked when the file is loaded"
+    )
+    rows: RowsSpec = Field(description="the main query, with its detail queries")
+    columns: dict[str, ColumnSpec] = Field(
+        default_factory=dict,
+        description="how columns are read, shown and labelled, by name (others are read by their type)",
+    )
+    table: TableSpec | None = Field(
+        default=None, description="the report table of digests and reports (body, XLSX, PDF)"
+    )
+    stages: list[StageSpec] = Field(
+        min_length=1,
+        description="the steps, in order; or one stage's fields given directly under `alert:`",
+    )
+    empty: Literal["silent", "message"] = Field(
+        default="silent",
+        description="no rows: `silent` sends nothing; `message` still sends the (one) report",
+    )
+    attachments: list[AttachmentRule] = Field(
+        default_factory=list, description="files attached to every message"
+    )
     # Escape hatch: "module:function" of a Python transform (frames, settings, run) -> Plan, for
     # logic the fields above cannot say (running balances); the rows, settings and templates
     # stay here. Keep such a module under plugins/alertas_rapidas/transforms/.
-    transform: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*$")
+    transform: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*$",
+        description="escape hatch: a Python transform `module:function` (frames, settings, run) -> Plan "
+        "instead of the engine's",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -430,7 +590,8 @@ class AlertSpec(_Strict):
 
     @property
     def repeats(self) -> bool:
-        return any(stage.repeat for stage in self.stages)
+        """The transform reads the ledger's sent messages: repeats and digests of row keys."""
+        return any(stage.repeat or stage.row_key for stage in self.stages)
 
     def row_columns(self) -> set[str]:
         """Columns of the main query that the config names (checked against the query by
@@ -440,8 +601,9 @@ class AlertSpec(_Strict):
         names |= {detail.key for detail in self.rows.details.values()}
         for stage in self.stages:
             names |= set(stage.group_by) | set(field_names(stage.once_per))
-            if stage.row_ref:
-                names |= set(field_names(stage.row_ref))
+            for template in (stage.row_ref, stage.row_key):
+                if template:
+                    names |= set(field_names(template))
             if stage.recipients.together_as:
                 names |= set(field_names(stage.recipients.together_as))
             for rule in stage.recipients.rules():

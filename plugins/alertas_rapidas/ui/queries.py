@@ -189,7 +189,8 @@ def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCo
     rows = conn.execute(
         f"""
         select family, run_date,
-               count(*) filter (where status = 'sent') as sent,
+               -- messages only: rows a digest carried (reason in_digest) are not messages
+               count(*) filter (where status = 'sent' and reason is distinct from 'in_digest') as sent,
                count(*) filter (where status = 'skipped') as skipped,
                count(*) filter (where status = 'failed') as failed,
                count(*) filter (where status = 'deferred') as deferred,
