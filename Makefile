@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATE ?= 2026-11-01
 PYTEST_ARGS ?=
 
-.PHONY: install demo bench test lint format clean validate preview
+.PHONY: install demo bench test lint format clean validate preview reference
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -32,6 +32,9 @@ validate: install  ## check every family file, its SQL and its templates (one li
 
 preview: install  ## render what FAMILY would send for DATE into .preview/FAMILY/DATE/ (nothing is sent)
 	$(PY) -m alertas_rapidas.authoring preview $(FAMILY) --date $(DATE)
+
+reference: install  ## regenerate README.md's alert field reference from the models
+	$(PY) -m alertas_rapidas.authoring reference --write
 
 lint: install
 	$(VENV)/bin/ruff check .

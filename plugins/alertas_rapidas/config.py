@@ -53,13 +53,24 @@ class ScheduleConfig(_Strict):
     interval `[T - interval, T)`; without it a run covers the instant T only.
     """
 
-    cron: str = Field(min_length=9, max_length=120)
-    interval: timedelta | None = None
-    # Fire only Monday to Friday, except Argentine national holidays and `extra_holidays`
-    # (the calendar governs scheduling only: a manual or test run always runs). The data window
-    # of a run is then [previous business-day run, T): Friday 08:00 -> Monday 08:00.
-    business_days: bool = False
-    extra_holidays: list[date] = Field(default_factory=list)
+    cron: str = Field(
+        min_length=9, max_length=120, description="a 5-field cron expression, in the family's `timezone`"
+    )
+    interval: timedelta | None = Field(
+        default=None,
+        description="an ISO 8601 duration (`PT15M`, `PT1H`): the run reads `[T - interval, T)`; "
+        "without it, the instant T only",
+    )
+    business_days: bool = Field(
+        default=False,
+        description="fire only Monday to Friday, except Argentine national holidays and "
+        "`extra_holidays`; a run then reads `[previous business-day run, T)` (Friday 08:00 -> "
+        "Monday 08:00); manual and test runs always run",
+    )
+    extra_holidays: list[date] = Field(
+        default_factory=list,
+        description="further dates with no run (company holidays, bridge days), with `business_days`",
+    )
 
     @field_validator("cron")
     @classmethod

@@ -1,6 +1,8 @@
-"""`python -m alertas_rapidas.authoring validate|preview`: see `validate.py` and `preview.py`.
+"""`python -m alertas_rapidas.authoring validate|preview|reference`: see `validate.py`, `preview.py`
+and `reference.py`.
 
-Exit codes: 0 fine, 1 a problem found (validate) or the preview could not be made, 2 bad arguments.
+Exit codes: 0 fine, 1 a problem found (validate), the preview could not be made or the README has no
+reference block, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m alertas_rapidas.authoring", description="Tools for writing an alert."
     )
-    commands = main.add_subparsers(dest="command", required=True, metavar="{validate,preview}")
+    commands = main.add_subparsers(dest="command", required=True, metavar="{validate,preview,reference}")
 
     validate = commands.add_parser(
         "validate",
@@ -84,6 +86,16 @@ def parser() -> argparse.ArgumentParser:
         "(default: the Airflow connection alerts_postgres); never used otherwise",
     )
     preview.add_argument("--families", type=_folder, default=FAMILIES_DIR, help="families folder")
+
+    reference = commands.add_parser(
+        "reference",
+        help="print the field reference of the alert: block (Markdown, from the models)",
+        description="Print the field reference of the alert: block as Markdown, generated from the "
+        "models (types, defaults, meanings), with the setting types, run values, template context, "
+        "filters and skip reasons. With --write, replace README.md's block between "
+        "<!-- alert-reference:start --> and <!-- alert-reference:end --> instead.",
+    )
+    reference.add_argument("--write", action="store_true", help="update README.md instead of printing")
     return main
 
 
@@ -93,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         from alertas_rapidas.authoring.validate import run
 
         return run(args.families, args.dms)
+    if args.command == "reference":
+        return _reference(write=args.write)
 
     from alertas_rapidas.authoring.preview import PreviewError, preview
 
@@ -110,6 +124,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"preview: {exc}", file=sys.stderr)
         return 1
     print(line)
+    return 0
+
+
+def _reference(*, write: bool) -> int:
+    from alertas_rapidas.authoring.reference import README, AlertReferenceError, markdown
+    from alertas_rapidas.authoring.reference import write as write_readme
+
+    try:
+        if not write:
+            print(markdown(), end="")
+            return 0
+        changed = write_readme(README)
+    except AlertReferenceError as exc:
+        print(f"reference: {exc}", file=sys.stderr)
+        return 1
+    print(f"{README.name}: alert field reference {'updated' if changed else 'already up to date'}")
     return 0
 
 

@@ -36,8 +36,8 @@ class TextByLanguage(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    es: str = Field(min_length=1, max_length=2000)
-    en: str = Field(min_length=1, max_length=2000)
+    es: str = Field(min_length=1, max_length=2000, description="the Spanish text")
+    en: str = Field(min_length=1, max_length=2000, description="the English text")
 
 
 _PYTHON_TYPES: dict[str, Any] = {
@@ -65,13 +65,19 @@ class SettingSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: SettingType
-    default: Any = None
-    description: str = Field(default="", max_length=400)
-    min: float | None = None
-    max: float | None = None
-    choices: list[str] | None = None
-    min_items: int | None = Field(default=None, ge=1)
+    type: SettingType = Field(description="what kind of value the setting holds (see the setting types)")
+    default: Any = Field(
+        default=None,
+        description="the value when the family file gives none; without it the setting must be given "
+        "(a list setting then defaults to `[]`)",
+    )
+    description: str = Field(default="", max_length=400, description="what the setting means")
+    min: float | None = Field(default=None, description="the lowest value (int, number; ints: each item)")
+    max: float | None = Field(default=None, description="the highest value (int, number; ints: each item)")
+    choices: list[str] | None = Field(
+        default=None, description="the allowed values of a `choice` or `choices` setting"
+    )
+    min_items: int | None = Field(default=None, ge=1, description="a list setting's fewest items")
 
     @model_validator(mode="after")
     def _coherent(self) -> SettingSpec:
