@@ -350,6 +350,12 @@ class StageSpec(_Strict):
         default=None,
         description="the ledger reference of a row that reaches nobody, a `{column}` template",
     )
+    row_key: str | None = Field(
+        default=None,
+        description="with `digest`: each row's own business key (e.g. `quote:{quote_id}:{valid_until}`); "
+        "a digest then lists only the rows not yet sent to that person (or due again under `repeat`), "
+        "records them as sent with it, and is not sent when none remain",
+    )
     # Rows in `top` (the body's list): a number, or a `{setting}` naming a declared int setting.
     body_rows: Annotated[int, Field(ge=0, le=500)] | Annotated[str, Field(pattern=SETTING_FIELD)] = Field(
         default=20,
@@ -357,7 +363,7 @@ class StageSpec(_Strict):
         "int setting",
     )
 
-    @field_validator("once_per", "row_ref")
+    @field_validator("once_per", "row_ref", "row_key")
     @classmethod
     def _templates(cls, value: str | None) -> str | None:
         if value is not None and "#" in value:
@@ -380,6 +386,10 @@ class StageSpec(_Strict):
             raise ValueError("`group_by` is for `grouping: report` (one report per distinct value)")
         if self.grouping == "digest" and self.recipients.together_as:
             raise ValueError("a digest goes to each person found; `together_as` is for per_row and report")
+        if self.row_key and self.grouping != "digest":
+            raise ValueError(
+                "`row_key` is for `grouping: digest` (per_row and report messages key themselves)"
+            )
         return self
 
 
@@ -462,7 +472,17 @@ class CheckSpec(_Strict):
         return condition_names(self.require) | set(field_names(self.message))
 
 
-_STAGE_FIELDS = {"when", "grouping", "group_by", "recipients", "once_per", "repeat", "row_ref", "body_rows"}
+_STAGE_FIELDS = {
+    "when",
+    "grouping",
+    "group_by",
+    "recipients",
+    "once_per",
+    "repeat",
+    "row_ref",
+    "row_key",
+    "body_rows",
+}
 
 
 class AlertSpec(_Strict):
@@ -570,7 +590,8 @@ class AlertSpec(_Strict):
 
     @property
     def repeats(self) -> bool:
-        return any(stage.repeat for stage in self.stages)
+        """The transform reads the ledger's sent messages: repeats and digests of row keys."""
+        return any(stage.repeat or stage.row_key for stage in self.stages)
 
     def row_columns(self) -> set[str]:
         """Columns of the main query that the config names (checked against the query by
@@ -580,8 +601,9 @@ class AlertSpec(_Strict):
         names |= {detail.key for detail in self.rows.details.values()}
         for stage in self.stages:
             names |= set(stage.group_by) | set(field_names(stage.once_per))
-            if stage.row_ref:
-                names |= set(field_names(stage.row_ref))
+            for template in (stage.row_ref, stage.row_key):
+                if template:
+                    names |= set(field_names(template))
             if stage.recipients.together_as:
                 names |= set(field_names(stage.recipients.together_as))
             for rule in stage.recipients.rules():
