@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One-shot service `dms-init` of docker-compose.yaml: fills the bundled DMS PostgreSQL with the demo
 # data, once. Runs on every `docker compose up`; when schema dms already holds customers it leaves
-# the data as it is (`docker compose down -v` starts over from empty volumes).
+# the data as it is and only runs sql/dms/schema.sql again, which is idempotent and brings a schema
+# created by an earlier version up to date (new tables, columns, roles, indexes; the new tables
+# stay empty). `docker compose down -v` starts over from empty volumes.
 #
 # Environment (set by docker-compose.yaml): DMS_INIT_DSN (the server's owner, who owns schema dms),
 # DMS_READER_USER (the read-only role of `dms_postgres`), DEMO_SEED, DEMO_CUSTOMERS,
@@ -32,7 +34,18 @@ PY
 )
 
 if [[ "$state" == "filled" ]]; then
-    echo "dms-init: schema dms already holds data; left as it is"
+    echo "dms-init: schema dms already holds data; the data is left as it is"
+    python - <<'PY'
+import os
+
+import psycopg
+
+from alertas_rapidas.demo.dms_data import create_schema
+
+with psycopg.connect(os.environ["DMS_INIT_DSN"]) as conn:
+    create_schema(conn)
+print("dms-init: sql/dms/schema.sql applied again (schema dms up to date)")
+PY
 else
     echo "dms-init: creating schema dms and loading the demo data"
     python -m alertas_rapidas.demo.dms_data \

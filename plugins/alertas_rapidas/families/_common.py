@@ -16,4 +16,7 @@ EmployeeRole = Literal[
     "audit_manager",
     "general_manager",
     "interface_admin",
+    "sales_manager",
+    "warranty_admin",
+    "credit_manager",
 ]
