@@ -33,8 +33,9 @@ validate: install  ## check every family file, its SQL and its templates (one li
 preview: install  ## render what FAMILY would send for DATE into .preview/FAMILY/DATE/ (nothing is sent)
 	$(PY) -m alertas_rapidas.authoring preview $(FAMILY) --date $(DATE)
 
-reference: install  ## regenerate README.md's alert field reference from the models
+reference: install  ## regenerate README.md's alert field reference (from the models) and family table (from the family files)
 	$(PY) -m alertas_rapidas.authoring reference --write
+	$(PY) -m alertas_rapidas.authoring families --write
 
 lint: install
 	$(VENV)/bin/ruff check .

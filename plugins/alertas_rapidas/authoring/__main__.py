@@ -1,5 +1,5 @@
-"""`python -m alertas_rapidas.authoring validate|preview|reference`: see `validate.py`, `preview.py`
-and `reference.py`.
+"""`python -m alertas_rapidas.authoring validate|preview|reference|families`: see `validate.py`,
+`preview.py`, `reference.py` and `families_table.py`.
 
 Exit codes: 0 fine, 1 a problem found (validate), the preview could not be made or the README has no
 reference block, 2 bad arguments.
@@ -43,7 +43,9 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m alertas_rapidas.authoring", description="Tools for writing an alert."
     )
-    commands = main.add_subparsers(dest="command", required=True, metavar="{validate,preview,reference}")
+    commands = main.add_subparsers(
+        dest="command", required=True, metavar="{validate,preview,reference,families}"
+    )
 
     validate = commands.add_parser(
         "validate",
@@ -96,6 +98,15 @@ def parser() -> argparse.ArgumentParser:
         "<!-- alert-reference:start --> and <!-- alert-reference:end --> instead.",
     )
     reference.add_argument("--write", action="store_true", help="update README.md instead of printing")
+
+    families = commands.add_parser(
+        "families",
+        help="print README's family table (Markdown, from the family files)",
+        description="Print the family table generated from the family files (key, kind, description, "
+        "audience, schedule, settings). With --write, replace README.md's block between "
+        "<!-- families:start --> and <!-- families:end --> instead.",
+    )
+    families.add_argument("--write", action="store_true", help="update README.md instead of printing")
     return main
 
 
@@ -107,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.families, args.dms)
     if args.command == "reference":
         return _reference(write=args.write)
+    if args.command == "families":
+        return _families(write=args.write)
 
     from alertas_rapidas.authoring.preview import PreviewError, preview
 
@@ -140,6 +153,21 @@ def _reference(*, write: bool) -> int:
         print(f"reference: {exc}", file=sys.stderr)
         return 1
     print(f"{README.name}: alert field reference {'updated' if changed else 'already up to date'}")
+    return 0
+
+
+def _families(*, write: bool) -> int:
+    from alertas_rapidas.authoring import families_table
+
+    try:
+        if not write:
+            print(families_table.markdown(), end="")
+            return 0
+        changed = families_table.write(families_table.README)
+    except families_table.FamiliesTableError as exc:
+        print(f"families: {exc}", file=sys.stderr)
+        return 1
+    print(f"README.md: family table {'updated' if changed else 'already up to date'}")
     return 0
 
 

@@ -1,0 +1,118 @@
+"""README's family table, generated from the family files, so a family's rule is written once
+(its YAML `description`) and the table cannot drift from the configs.
+
+`python -m alertas_rapidas.authoring families [--write]` prints the table, or replaces README.md's
+block between `<!-- families:start -->` and `<!-- families:end -->`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT
+
+README = PROJECT_ROOT / "README.md"
+START = "<!-- families:start -->"
+END = "<!-- families:end -->"
+_BLOCK = re.compile(re.escape(START) + r"\n.*?" + re.escape(END), re.DOTALL)
+_LONG = 60  # a setting value longer than this is shown by its keys only
+
+
+class FamiliesTableError(RuntimeError):
+    """README has no families block."""
+
+
+def family_files(families_dir: Path = FAMILIES_DIR) -> list[Path]:
+    return sorted(path for path in families_dir.glob("*.yaml") if not path.name.startswith("_"))
+
+
+def rows(families_dir: Path = FAMILIES_DIR) -> list[dict[str, str]]:
+    """One row per family file: key, kind, what it does, audience, schedule, settings."""
+    from alertas_rapidas.config import load_family_config
+
+    table = []
+    for path in family_files(families_dir):
+        config, settings = load_family_config(path)
+        table.append(
+            {
+                "key": f"`{config.key}`",
+                "kind": _kind(config),
+                "what": " ".join(config.description.split()),
+                "audience": config.audience,
+                "schedule": _schedule(config),
+                "settings": _settings(settings.model_dump(mode="json")),
+            }
+        )
+    return table
+
+
+def _kind(config: Any) -> str:
+    if config.alert is None:
+        return "Python"
+    if config.alert.transform:
+        return "configured + Python transform"
+    return "configured" if not config.family else f"instance of `{config.family}`"
+
+
+def _schedule(config: Any) -> str:
+    schedule = config.schedule
+    if schedule.business_days:
+        from alertas_rapidas.business_days import BusinessDaysTimetable
+
+        calendar = BusinessDaysTimetable(
+            schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays
+        )
+        return calendar.description
+    from airflow.timetables.trigger import CronTriggerTimetable  # its description reads the cron
+
+    text = CronTriggerTimetable(schedule.cron, timezone=config.timezone).description or schedule.cron
+    text = f"{text} (`{schedule.cron}`)"
+    if schedule.interval:
+        minutes = int(schedule.interval.total_seconds() // 60)
+        window = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+        text += f"; reads `[T − {window}, T)`"
+    return text
+
+
+def _settings(values: dict[str, Any]) -> str:
+    if not values:
+        return "—"
+    shown = []
+    for name, value in values.items():
+        text = json.dumps(value, ensure_ascii=False)
+        if len(text) > _LONG:
+            text = "{" + ", ".join(value) + "}" if isinstance(value, dict) else f"{len(value)} items"
+        shown.append(f"`{name}: {text}`")
+    return "; ".join(shown)
+
+
+def markdown(families_dir: Path = FAMILIES_DIR) -> str:
+    lines = [
+        "| key | kind | what it does | audience | schedule (dealership time) | settings (defaults) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows(families_dir):
+        cells = [row[name].replace("|", "\\|") for name in ("key", "kind", "what", "audience", "schedule")]
+        lines.append("| " + " | ".join([*cells, row["settings"].replace("|", "\\|")]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_block(text: str) -> str:
+    match = _BLOCK.search(text)
+    if match is None:
+        raise FamiliesTableError(f"README has no block between {START} and {END}")
+    return match.group(0)[len(START) + 1 : -len(END)]
+
+
+def write(readme: Path = README) -> bool:
+    """Replace the README's block with the generated table; whether anything changed."""
+    text = readme.read_text(encoding="utf-8")
+    readme_block(text)
+    updated = _BLOCK.sub(lambda _match: f"{START}\n{markdown()}{END}", text, count=1)
+    if updated == text:
+        return False
+    readme.write_text(updated, encoding="utf-8")
+    return True
