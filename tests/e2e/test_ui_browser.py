@@ -51,6 +51,19 @@ def expected_dag_ids() -> list[str]:
     )
 
 
+def business_day_dags() -> dict[str, bool]:
+    """DAG id -> whether its family file schedules it on business days only."""
+    import yaml
+
+    return {
+        f"alert_{p.stem}": bool(
+            ((yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("schedule") or {}).get("business_days")
+        )
+        for p in (ROOT / "dags" / "families").glob("*.yaml")
+        if p.stem != "_defaults"
+    }
+
+
 def require_browser() -> None:
     missing = []
     if not Path(CHROMIUM).exists():
@@ -157,6 +170,12 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         expect(page.get_by_text(f"{len(dag_ids)} Dags", exact=True)).to_be_visible()
         shot("02_dags")
         assert airflow_ui.api("GET", "/api/v2/importErrors").json()["total_entries"] == 0
+        # Each DAG's schedule as the UI shows it: business-day families by their own timetable
+        # (registered by the plugin), the others by their cron.
+        listed = airflow_ui.api("GET", "/api/v2/dags", params={"limit": 100}).json()["dags"]
+        summaries = {dag["dag_id"]: dag["timetable_summary"] for dag in listed}
+        for dag_id, business_days in business_day_dags().items():
+            assert ("(business days, AR)" in summaries[dag_id]) is business_days, (dag_id, summaries[dag_id])
         page.goto(url + "/")
         expect(page.get_by_text("Welcome")).to_be_visible()
         expect(page.get_by_text("Health")).to_be_visible()
