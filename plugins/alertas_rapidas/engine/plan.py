@@ -281,7 +281,9 @@ class _Builder:
         repeat = stage.repeat
         if repeat is None and not from_ledger:
             return key
-        max_times, every_days = (repeat.max_times, repeat.every_days) if repeat else (1, 0)
+        max_times, every_days = (
+            (self._int(repeat.max_times), self._int(repeat.every_days)) if repeat else (1, 0)
+        )
         sent, last = self.history.get((ref, key), (0, None))
         if sent and last == self.run.run_date:  # re-run of the day of the last send: same key
             return key if sent == 1 else f"{key}#{sent}"
@@ -363,9 +365,11 @@ class _Builder:
         return context
 
     def _body_rows(self, stage: StageSpec) -> int:
-        if isinstance(stage.body_rows, int):
-            return stage.body_rows
-        return int(self.settings[stage.body_rows.strip("{}")])
+        return self._int(stage.body_rows)
+
+    def _int(self, value: int | str) -> int:
+        """A number of the spec, or the value of the `{setting}` it names."""
+        return value if isinstance(value, int) else int(self.settings[value.strip("{}")])
 
     def _table(self, rows: list[dict[str, Any]], totals: dict[str, Any]) -> dict[str, Any]:
         spec = self.spec.table

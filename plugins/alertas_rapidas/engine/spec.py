@@ -303,10 +303,17 @@ class RecipientsSpec(_Strict):
 
 
 class RepeatSpec(_Strict):
-    """Send again every `every_days` days while the row still qualifies, `max_times` in all."""
+    """Send again every `every_days` days while the row still qualifies, `max_times` in all.
+    Either may be a `{setting}` naming a declared int setting (a threshold people edit)."""
 
-    every_days: int = Field(ge=1, le=365, description="days from one send of a key to the next")
-    max_times: int = Field(ge=1, le=100, description="sends in all, the first included")
+    every_days: Annotated[int, Field(ge=1, le=365)] | Annotated[str, Field(pattern=SETTING_FIELD)] = Field(
+        description="days from one send of a key to the next: a number, or a `{setting}` naming a "
+        "declared int setting"
+    )
+    max_times: Annotated[int, Field(ge=1, le=100)] | Annotated[str, Field(pattern=SETTING_FIELD)] = Field(
+        description="sends in all, the first included: a number, or a `{setting}` naming a declared "
+        "int setting"
+    )
 
 
 class StageSpec(_Strict):
@@ -570,6 +577,13 @@ class AlertSpec(_Strict):
                 setting = self.settings.get(stage.body_rows.strip("{}"))
                 if setting is None or setting.type != "int":
                     raise ValueError(f"body_rows {stage.body_rows!r} must name a declared int setting")
+            if stage.repeat:
+                for name in ("every_days", "max_times"):
+                    value = getattr(stage.repeat, name)
+                    if isinstance(value, str):
+                        setting = self.settings.get(value.strip("{}"))
+                        if setting is None or setting.type != "int":
+                            raise ValueError(f"repeat.{name} {value!r} must name a declared int setting")
         if any(a.kind in ("xlsx", "pdf_table") for a in self.attachments) and not self.table:
             raise ValueError("xlsx and pdf_table attachments need a `table:`")
         if self.empty == "message":
