@@ -242,6 +242,8 @@ class _Builder:
             if row_key is not None:
                 kept.append(row)
                 covers.append(row_key)
+                if stage.row_covers:  # further keys this row's send settles (lower levels)
+                    covers.extend(str(k) for k in row.get(stage.row_covers) or [] if k not in covers)
         return kept, covers
 
     def _row_ref(self, stage: StageSpec, row: Mapping[str, Any]) -> str:

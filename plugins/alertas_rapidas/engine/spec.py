@@ -363,6 +363,12 @@ class StageSpec(_Strict):
         "a digest then lists only the rows not yet sent to that person (or due again under `repeat`), "
         "records them as sent with it, and is not sent when none remain",
     )
+    row_covers: str | None = Field(
+        default=None,
+        pattern=COLUMN,
+        description="with `row_key`: a list column of further row keys a sent row settles, recorded as "
+        "sent with it (e.g. the lower dunning levels a catch-up skips, so that none follows later)",
+    )
     # Rows in `top` (the body's list): a number, or a `{setting}` naming a declared int setting.
     body_rows: Annotated[int, Field(ge=0, le=500)] | Annotated[str, Field(pattern=SETTING_FIELD)] = Field(
         default=20,
@@ -397,6 +403,8 @@ class StageSpec(_Strict):
             raise ValueError(
                 "`row_key` is for `grouping: digest` (per_row and report messages key themselves)"
             )
+        if self.row_covers and not self.row_key:
+            raise ValueError("`row_covers` goes with `row_key` (the further keys a row's send settles)")
         return self
 
 
@@ -488,6 +496,7 @@ _STAGE_FIELDS = {
     "repeat",
     "row_ref",
     "row_key",
+    "row_covers",
     "body_rows",
 }
 
@@ -618,6 +627,8 @@ class AlertSpec(_Strict):
             for template in (stage.row_ref, stage.row_key):
                 if template:
                     names |= set(field_names(template))
+            if stage.row_covers:
+                names.add(stage.row_covers)
             if stage.recipients.together_as:
                 names |= set(field_names(stage.recipients.together_as))
             for rule in stage.recipients.rules():

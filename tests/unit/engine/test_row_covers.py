@@ -1,0 +1,65 @@
+"""`row_covers`: a digest row's send also settles further row keys (the lower dunning levels a
+catch-up skips), so that none of them is sent after it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from alertas_rapidas.engine.family import parse_history
+from alertas_rapidas.engine.spec import AlertSpec
+from tests.unit.engine.test_plan import MONDAY, alert, plan
+
+
+def levels(**fields) -> AlertSpec:
+    return alert(
+        stages=[
+            {
+                "name": f"level{n}",
+                "when": f"level == {n}",
+                "grouping": "digest",
+                "recipients": {"to": [{"employee": "owner_id"}]},
+                "once_per": f"dunning:level{n}:{{run_date}}",
+                "row_key": "invoice:{invoice_id}:level{level}",
+                **fields,
+            }
+            for n in (1, 2, 3)
+        ]
+    )
+
+
+def row(level: int) -> dict:
+    lower = [f"invoice:7:level{n}" for n in range(1, level)]
+    return {"invoice_id": 7, "owner_id": 51, "level": level, "lower_keys": lower}
+
+
+def test_a_catch_up_at_the_highest_level_settles_the_lower_ones():
+    spec = levels(row_covers="lower_keys")
+    [message] = plan(spec, [row(3)]).messages
+    assert message.business_key == f"dunning:level3:{MONDAY.isoformat()}"
+    assert message.covers == ["invoice:7:level3", "invoice:7:level1", "invoice:7:level2"]
+
+    # The ledger then holds all three keys: a later (backfilled) run at level 2 sends nothing.
+    history = parse_history([("employee:51", key, MONDAY) for key in message.covers])
+    assert plan(spec, [row(2)], day=date(2026, 10, 20), history=history).messages == []
+    # A level already sent does not block a higher one.
+    history = parse_history([("employee:51", "invoice:7:level1", MONDAY)])
+    [later] = plan(spec, [row(2)], day=date(2026, 11, 10), history=history).messages
+    assert later.covers == ["invoice:7:level2", "invoice:7:level1"]
+
+
+def test_without_row_covers_only_the_row_key_is_recorded():
+    [message] = plan(levels(), [row(3)]).messages
+    assert message.covers == ["invoice:7:level3"]
+
+
+def test_row_covers_needs_row_key():
+    with pytest.raises(ValidationError, match="`row_covers` goes with `row_key`"):
+        alert(
+            recipients={"to": [{"employee": "owner_id"}]},
+            grouping="digest",
+            once_per="x:{run_date}",
+            row_covers="lower_keys",
+        )
