@@ -28,6 +28,7 @@ SettingType = Literal[
     "emails",
     "text_by_language",
     "ints",
+    "int_by_key",
 ]
 
 
@@ -54,6 +55,7 @@ _PYTHON_TYPES: dict[str, Any] = {
     "emails": list[EmailStr],
     "text_by_language": TextByLanguage,
     "ints": list[int],
+    "int_by_key": dict[str, int],
 }
 
 _LISTS = ("dates", "roles", "emails", "ints", "choices")
@@ -61,7 +63,8 @@ _LISTS = ("dates", "roles", "emails", "ints", "choices")
 
 class SettingSpec(BaseModel):
     """One declared setting: `{type: int, default: 7, min: 1, max: 365, description: ...}`;
-    a list (`choices`, `dates`, `ints`, ...) may ask for `min_items` (e.g. at least one format)."""
+    a list (`choices`, `dates`, `ints`, ...) may ask for `min_items` (e.g. at least one format).
+    `int_by_key` maps names to whole numbers (`{ordered: 60, arrived: 7}`); SQL gets it as jsonb."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -85,8 +88,13 @@ class SettingSpec(BaseModel):
             raise ValueError(f"a {self.type!r} setting needs `choices`, e.g. choices: [xlsx, pdf]")
         if self.choices and self.type not in ("choice", "choices"):
             raise ValueError("`choices` is only for settings of type choice or choices")
-        if (self.min is not None or self.max is not None) and self.type not in ("int", "number", "ints"):
-            raise ValueError("`min`/`max` are only for settings of type int, number or ints")
+        if (self.min is not None or self.max is not None) and self.type not in (
+            "int",
+            "number",
+            "ints",
+            "int_by_key",
+        ):
+            raise ValueError("`min`/`max` are only for settings of type int, number, ints or int_by_key")
         if self.min_items is not None and self.type not in _LISTS:
             raise ValueError(f"`min_items` is only for list settings ({', '.join(_LISTS)})")
         return self
@@ -98,6 +106,8 @@ class SettingSpec(BaseModel):
             return list[Literal[tuple(self.choices or ())]]  # type: ignore[misc]
         if self.type == "ints":  # the limits apply to each item
             return list[Annotated[int, Field(ge=self.min, le=self.max)]]
+        if self.type == "int_by_key":  # the limits apply to each value
+            return dict[str, Annotated[int, Field(ge=self.min, le=self.max)]]
         return _PYTHON_TYPES[self.type]
 
     def field(self) -> Any:
