@@ -1,0 +1,5 @@
+"""Airflow DAG `alert_quotes_expiring`, built from families/quotes_expiring.yaml."""
+
+from alertas_rapidas.dag_factory import build_family_dag
+
+dag = build_family_dag(__file__)
