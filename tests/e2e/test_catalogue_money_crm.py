@@ -161,3 +161,179 @@ def test_dunning_catch_up_sends_only_the_highest_level(dagbag, money_dms, mail_s
     # A backfill of 16/11 (401, 402 at level 2 then, 403 at level 1): a lower level never follows.
     run(dagbag, DUNNING, at_8("2026-11-16"))
     assert mails(mail_sink) == []
+
+
+# --- 32 credit_limit_exceeded ----------------------------------------------------------------------
+
+CREDIT = "credit_limit_exceeded"
+
+
+def test_credit_limit_repeats_weekly_per_month_at_the_latest_rate(dagbag, money_dms, mail_sink, ledger):
+    # 17/11: 301 owes 105.000,50 over a limit of 80.000; 302 owes USD 2.000 at 1.000 = its limit.
+    run(dagbag, CREDIT, at_8("2026-11-17"))
+    [notice] = mails(mail_sink)
+    assert sorted(notice.rcpt_tos) == [CARLA, LAURA]  # dealership-level credit manager, cc salesperson
+    assert notice.subject == "Límite de crédito excedido: Transportes del Sur S.R.L. (C301) - 17/11/2026"
+    assert parseaddr(notice.message["To"]) == ("Carla Méndez", CARLA)
+    assert notice.message["Cc"] == LAURA
+    body = text(notice)
+    assert "Límite de crédito $ 80.000,00 Saldo abierto $ 105.000,50 Excedente $ 25.000,50" in body
+    assert "Vendedor: Laura Gómez." in body
+    assert sent_keys(ledger, CREDIT) == {("employee:231", "credit_limit:301:2026-11")}
+
+    # 20/11: 7 days have not passed.
+    run(dagbag, CREDIT, at_8("2026-11-20"))
+    assert mails(mail_sink) == []
+    # 24/11: the second notice of the month.
+    run(dagbag, CREDIT, at_8("2026-11-24"))
+    assert [m.subject for m in mails(mail_sink)] == [
+        "Límite de crédito excedido: Transportes del Sur S.R.L. (C301) - 24/11/2026"
+    ]
+    # 01/12: a new month counts again; USD is now at 1.100 (30/11), so 302 exceeds its limit too
+    # (its salesperson is inactive: no copy).
+    run(dagbag, CREDIT, at_8("2026-12-01"))
+    got = mails(mail_sink)
+    assert sorted(m.subject.split(":")[1].split(" - ")[0].strip() for m in got) == [
+        "Hill & Sons Ltd. (C302)",
+        "Transportes del Sur S.R.L. (C301)",
+    ]
+    hill = next(m for m in got if "C302" in m.subject)
+    assert hill.rcpt_tos == [CARLA] and hill.message["Cc"] is None
+    assert "USD 1 US$ 2.000,00" in text(hill) and "(30/11/2026) 2.200.000,00" in text(hill)
+    assert "Excedente $ 200.000,00" in text(hill)
+    assert sent_keys(ledger, CREDIT) == {
+        ("employee:231", "credit_limit:301:2026-11"),
+        ("employee:231", "credit_limit:301:2026-11#2"),
+        ("employee:231", "credit_limit:301:2026-12"),
+        ("employee:231", "credit_limit:302:2026-12"),
+    }
+
+
+# --- 35 supplier_invoices_due ----------------------------------------------------------------------
+
+SUPPLIERS = "supplier_invoices_due"
+
+
+def test_supplier_invoices_due_by_branch_overdue_first_with_xlsx(dagbag, money_dms, mail_sink, ledger):
+    run(dagbag, SUPPLIERS, at_8("2026-11-30"))
+    got = by_rcpt(mails(mail_sink))
+    assert set(got) == {ANA, TESORERIA}  # branch 2 has no treasury: the dealership-level one
+    central = got[ANA]
+    assert central.subject == "Facturas de proveedores a pagar en CENTRAL: 3 (vencidas: 1) - 30/11/2026"
+    body = text(central)
+    assert "vencen hasta el 05/12/2026" in body
+    overdue = body.index("A-0007-00001234")
+    assert overdue < body.index("E-0002-00000077") < body.index("A-0007-00001301")
+    assert (
+        "Repuestos Oeste S.A. A-0007-00001234 21/10/2026 20/11/2026 Vencida hace 10 d ARS 50.000,00" in body
+    )
+    assert "Total a pagar: $ 80.000,25, US$ 1.200,00" in body
+    for absent in ("A-0007-00001302", "A-0002-00000080", "A-0002-00000081", "A-0002-00000090"):
+        assert absent not in body  # due 06/12, voided, paid, another branch
+    [(filename, content)] = central.attachments()
+    assert filename == "facturas-proveedores-CENTRAL-2026-11-30.xlsx"
+    rows = xlsx_rows(content)
+    assert rows[0] == ("Proveedor", "Factura", "Emisión", "Vencimiento", "Estado", "Moneda", "Saldo")
+    assert [r[1] for r in rows[1:]] == ["A-0007-00001234", "E-0002-00000077", "A-0007-00001301"]
+    assert "A-0002-00000090" in text(got[TESORERIA])
+    assert sent_keys(ledger, SUPPLIERS) == {
+        ("employee:241", "supplier_invoices_due:1:2026-11-30"),
+        ("employee:243", "supplier_invoices_due:2:2026-11-30"),
+    }
+    run(dagbag, SUPPLIERS, at_8("2026-11-30"))
+    assert mails(mail_sink) == []
+    assert last_summary(ledger, f"alert_{SUPPLIERS}")["already_sent"] == 2
+
+
+# --- 36 exchange_rate_missing ----------------------------------------------------------------------
+
+RATES = "exchange_rate_missing"
+
+
+def test_exchange_rate_missing_is_silent_when_all_rates_are_there(dagbag, money_dms, mail_sink, ledger):
+    run(dagbag, RATES, "2026-11-30T14:00:00+00:00")  # 11:00: USD and EUR have a rate for 30/11
+    assert mails(mail_sink) == []
+    assert last_summary(ledger, f"alert_{RATES}")["messages"] == 0
+
+    run(dagbag, RATES, "2026-12-01T14:00:00+00:00")  # no USD rate for 01/12 (EUR has one)
+    [notice] = mails(mail_sink)
+    assert notice.rcpt_tos == [TESORERIA]  # the dealership-level treasury only
+    assert notice.subject == "Falta la cotización del 01/12/2026: USD"
+    body = text(notice)
+    assert "USD (Dólar estadounidense): 1 comprobante(s); última cotización: 1.100" in body
+    assert "del 30/11/2026" in body
+    assert "EUR" not in body and "BRL" not in body  # EUR has its rate; the BRL invoice is voided
+    assert sent_keys(ledger, RATES) == {("employee:243", "exchange_rate_missing:2026-12-01")}
+
+
+# --- 25 warranty_claims_pending --------------------------------------------------------------------
+
+WARRANTY = "warranty_claims_pending"
+
+
+def test_warranty_claims_rejected_first_and_unpaid_repeated_weekly(dagbag, money_dms, mail_sink, ledger):
+    run(dagbag, WARRANTY, at_8("2026-11-30"))
+    [digest] = mails(mail_sink)
+    assert digest.rcpt_tos == [WALTER]  # the dealership-level warranty administrator
+    assert digest.subject == "Reclamos de garantía a revisar: rechazados 1, sin pagar 1 - 30/11/2026"
+    body = text(digest)
+    assert body.index("GAR-0901") < body.index("GAR-0903")  # rejected first
+    assert "Falta la foto de la pieza reemplazada" in body
+    assert "Presentado, sin pagar GAR-0903" in body
+    for absent in ("GAR-0902", "GAR-0904", "GAR-0905"):
+        assert absent not in body  # rejected before the week, submitted 20 days ago, approved
+    [(filename, content)] = digest.attachments()
+    assert filename == "reclamos-garantia-2026-11-30.xlsx"
+    assert [r[1] for r in xlsx_rows(content)[1:]] == ["GAR-0901", "GAR-0903"]
+    assert sent_keys(ledger, WARRANTY) == {
+        ("employee:251", "warranty_claims:2026-11-30"),
+        ("employee:251", "claim:901:rejected"),
+        ("employee:251", "claim:903:submitted"),
+    }
+    run(dagbag, WARRANTY, at_8("2026-11-30"))
+    assert mails(mail_sink) == []
+
+    # A week later only the claim still submitted comes back, as its second notice.
+    run(dagbag, WARRANTY, at_8("2026-12-07"))
+    [again] = mails(mail_sink)
+    assert again.subject == "Reclamos de garantía a revisar: rechazados 0, sin pagar 1 - 07/12/2026"
+    assert "GAR-0901" not in text(again)
+    assert ("employee:251", "claim:903:submitted#2") in sent_keys(ledger, WARRANTY)
+
+
+# --- 37 leads_unattended ---------------------------------------------------------------------------
+
+LEADS = "leads_unattended"
+
+
+def test_leads_go_to_the_assignee_then_to_the_branch_sales_manager(dagbag, money_dms, mail_sink, ledger):
+    run(dagbag, LEADS, "2026-11-30T15:00:00+00:00")  # 12:00 in Buenos Aires
+    got = mails(mail_sink)
+    assert sorted(address for m in got for address in m.rcpt_tos) == [LAURA, SOFIA, SOFIA]
+    laura = next(m for m in got if m.rcpt_tos == [LAURA])
+    assert laura.subject == "Lead sin contactar hace 5 h: Martín Acosta (Amarok V6 2026)"
+    assert "entró el 30/11/2026 a las 07:00" in text(laura)
+    assert "Teléfono: +54 11 5555-1001" in text(laura)
+    to_sofia = {m.subject: m for m in got if m.rcpt_tos == [SOFIA]}
+    reassigned = to_sofia["Lead sin contactar hace 26 h: Lucía Fernández (Taos Highline)"]
+    assert "el vendedor asignado no puede recibirlo (Inés Ruiz)" in text(reassigned)
+    digest = to_sofia["Leads sin contactar hace más de 24 h en Casa Central - Av. Rivadavia 1234, CABA: 1"]
+    assert "Lucía Fernández Taos Highline showroom +54 11 5555-1002 26 Inés Ruiz" in text(digest)
+    for m in got:
+        assert "Pedro Giménez" not in text(m)  # 2 hours only
+    # Branch 2 has no sales manager and the lead no assignee: nobody, at either stage.
+    assert {s for s in skips(ledger, LEADS) if s[0] == "lead:1006"} == {
+        ("lead:1006", "lead:1006:assignee", "no_recipient"),
+        ("lead:1006", "leads_unattended:2026-11-30T12:00:00-03:00", "no_recipient"),
+    }
+
+    run(dagbag, LEADS, "2026-11-30T15:30:00+00:00")
+    assert mails(mail_sink) == []
+
+    # 01/12 08:00: Martín's lead is 25 h old (to the manager, once), Pedro's 22 h (to Laura).
+    run(dagbag, LEADS, "2026-12-01T11:00:00+00:00")
+    got = {m.rcpt_tos[0]: m for m in mails(mail_sink)}
+    assert set(got) == {LAURA, SOFIA}
+    assert got[LAURA].subject == "Lead sin contactar hace 22 h: Pedro Giménez (Polo Track)"
+    assert "Martín Acosta" in text(got[SOFIA]) and "Lucía Fernández" not in text(got[SOFIA])
+    assert ("employee:221", "lead:1001:manager") in sent_keys(ledger, LEADS)

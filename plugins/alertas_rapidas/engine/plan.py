@@ -223,21 +223,26 @@ class _Builder:
             for person in found.people:
                 digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
         for digest in digests.values():
-            rows, covers = self._unsent_rows(stage, digest.person.ref, digest.rows)
+            rows, covers = self._unsent_rows(stage, digest.person.ref, digest.rows, key)
             if rows:
                 self._message(stage, digest.person.ref, key, [digest.person], rows, rows[0], covers)
 
     def _unsent_rows(
-        self, stage: StageSpec, ref: str, rows: list[dict[str, Any]]
+        self, stage: StageSpec, ref: str, rows: list[dict[str, Any]], key: str
     ) -> tuple[list[dict[str, Any]], list[str]]:
         """With `row_key`: the rows this recipient may get now (never sent, or due again under
-        `repeat`) and their keys; the digest's own key is then the period's, not repeated."""
+        `repeat`) and their keys; the digest's own key is then the period's, not repeated.
+
+        Rows sent earlier on the run date are listed again only when this digest's own key was
+        sent then too (a re-run of that run, refused by the ledger as already sent): a family
+        that runs several times a day, keyed per run, lists only the rows new since."""
         if not stage.row_key:
             return rows, []
+        same_run = self.history.get((ref, key), (0, None))[1] == self.run.run_date
         kept, covers = [], []
         for row in rows:
             row_key = self._repeat_key(
-                stage, ref, fill(stage.row_key, {**self.base, **row}), from_ledger=True
+                stage, ref, fill(stage.row_key, {**self.base, **row}), from_ledger=True, rerun=same_run
             )
             if row_key is not None:
                 kept.append(row)
@@ -274,7 +279,9 @@ class _Builder:
 
     # -- messages -------------------------------------------------------------------------------
 
-    def _repeat_key(self, stage: StageSpec, ref: str, key: str, *, from_ledger: bool = False) -> str | None:
+    def _repeat_key(
+        self, stage: StageSpec, ref: str, key: str, *, from_ledger: bool = False, rerun: bool = True
+    ) -> str | None:
         """The business key of this send, or None when the repeat policy says not now.
 
         Without `repeat` a message key needs no look-up (the ledger's claim refuses a second
@@ -287,7 +294,7 @@ class _Builder:
             (self._int(repeat.max_times), self._int(repeat.every_days)) if repeat else (1, 0)
         )
         sent, last = self.history.get((ref, key), (0, None))
-        if sent and last == self.run.run_date:  # re-run of the day of the last send: same key
+        if rerun and sent and last == self.run.run_date:  # re-run of the day of the last send: same key
             return key if sent == 1 else f"{key}#{sent}"
         if sent >= max_times:
             return None

@@ -1,5 +1,6 @@
-"""`row_covers`: a digest row's send also settles further row keys (the lower dunning levels a
-catch-up skips), so that none of them is sent after it."""
+"""Digests of row keys: `row_covers` (a row's send also settles further row keys, the lower
+dunning levels a catch-up skips, so that none of them is sent after it), and a family that runs
+several times a day with a digest key per run lists only the rows new since its last digest."""
 
 from __future__ import annotations
 
@@ -63,3 +64,47 @@ def test_row_covers_needs_row_key():
             once_per="x:{run_date}",
             row_covers="lower_keys",
         )
+
+
+def test_a_digest_keyed_per_run_lists_only_rows_not_sent_earlier_that_day():
+    spec = alert(
+        recipients={"to": [{"employee": "owner_id"}]},
+        grouping="digest",
+        once_per="leads:{at}",
+        row_key="lead:{invoice_id}",
+    )
+    rows = [row(1), {**row(1), "invoice_id": 8}]
+    first = plan(spec, rows[:1]).messages[0]
+    history = parse_history([("employee:51", first.business_key, MONDAY), ("employee:51", "lead:7", MONDAY)])
+    # A later run of the same day (another digest key): only the new row.
+    later = build_later(spec, rows, history)
+    assert [m.covers for m in later] == [["lead:8"]]
+    # A re-run of the same run (its digest key already sent): the same rows, the same key.
+    [again] = plan(spec, rows[:1], history=history).messages
+    assert (again.business_key, again.covers) == (first.business_key, ["lead:7"])
+
+
+def build_later(spec, rows, history):
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from alertas_rapidas.engine.plan import build_plan
+    from alertas_rapidas.engine.settings import settings_model
+    from alertas_rapidas.timing import resolve_run_time
+    from tests.unit.engine.test_plan import DEALERSHIP, EMPLOYEE_COLUMNS, EMPLOYEES
+
+    frames = {
+        "rows": pd.DataFrame(rows),
+        "_employees": pd.DataFrame(EMPLOYEES, columns=EMPLOYEE_COLUMNS),
+        "_dealership": DEALERSHIP,
+    }
+    run = resolve_run_time(
+        timezone="America/Argentina/Buenos_Aires",
+        logical_date=datetime(2026, 11, 2, 15, 30, tzinfo=UTC),
+        run_after=None,
+        interval=None,
+    )
+    return build_plan(
+        frames, settings_model("demo", spec.settings)(), run, spec=spec, history=history
+    ).messages

@@ -1,0 +1,5 @@
+"""Airflow DAG `alert_leads_unattended`, built from families/supplier_payments_ready.yaml."""
+
+from alertas_rapidas.dag_factory import build_family_dag
+
+dag = build_family_dag(__file__)
