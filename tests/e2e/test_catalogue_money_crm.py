@@ -260,7 +260,7 @@ def test_exchange_rate_missing_is_silent_when_all_rates_are_there(dagbag, money_
     assert notice.rcpt_tos == [TESORERIA]  # the dealership-level treasury only
     assert notice.subject == "Falta la cotización del 01/12/2026: USD"
     body = text(notice)
-    assert "USD (Dólar estadounidense): 1 comprobante(s); última cotización: 1.100" in body
+    assert "USD (Dólar estadounidense): 1 comprobante; última cotización: 1.100" in body
     assert "del 30/11/2026" in body
     assert "EUR" not in body and "BRL" not in body  # EUR has its rate; the BRL invoice is voided
     assert sent_keys(ledger, RATES) == {("employee:243", "exchange_rate_missing:2026-12-01")}
@@ -313,7 +313,7 @@ def test_leads_go_to_the_assignee_then_to_the_branch_sales_manager(dagbag, money
     laura = next(m for m in got if m.rcpt_tos == [LAURA])
     assert laura.subject == "Lead sin contactar hace 5 h: Martín Acosta (Amarok V6 2026)"
     assert "entró el 30/11/2026 a las 07:00" in text(laura)
-    assert "Teléfono: +54 11 5555-1001" in text(laura)
+    assert "Teléfono: +54 11 5555-1001 E-mail: martin.acosta@example.net" in text(laura)
     to_sofia = {m.subject: m for m in got if m.rcpt_tos == [SOFIA]}
     reassigned = to_sofia["Lead sin contactar hace 26 h: Lucía Fernández (Taos Highline)"]
     assert "el vendedor asignado no puede recibirlo (Inés Ruiz)" in text(reassigned)
