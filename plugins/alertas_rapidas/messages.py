@@ -21,7 +21,8 @@ class AttachmentSpec:
     starting with `_` is taken from the templates root, e.g. `_layouts/report`), or, when
     `builder` is set, drawn by that function instead ("module:function" taking (context, lang)
     and returning the PDF's bytes, e.g. `alertas_rapidas.pdf.statement:build_statement`).
-    `xlsx`: a sheet built from a `Table` in the context. The template or builder sees the
+    `xlsx`: a sheet built from a `Table` in the context (`table`), or one sheet per name in
+    `sheets` (the context's `tables.<name>`). The template or builder sees the
     message's context, or `context` when given (e.g. one document of several), plus `lang`.
     """
 
@@ -30,6 +31,7 @@ class AttachmentSpec:
     template: str | None = None
     context: dict[str, Any] | None = None
     builder: str | None = None
+    sheets: list[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ header values are folded to one line, so data can never add a header.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 import io
 import re
@@ -132,8 +134,36 @@ def template_environment(*templates_dirs: str) -> Environment:
         short_date=formatting.short_date,
         month_label=formatting.month_label,
         hour_minute=formatting.hour_minute,
+        signed_ref=signed_ref,
     )
     return env
+
+
+MIN_SECRET_LENGTH = 16
+
+
+def signed_ref(value: object, variable: str) -> str:
+    """An opaque token for a link: HMAC-SHA256 of `value` (e.g. "sale:123") keyed with the secret
+    held in the Airflow Variable named `variable`, as 64 hex digits, e.g.
+    `{{ row.survey_ref | signed_ref(settings.secret_variable) }}`. The secret is read when the mail
+    is rendered and goes nowhere else (not in the plan, the context, XCom or a log); the site the
+    link points to finds the record by computing the same HMAC."""
+    secret = _secret(variable)
+    return hmac.new(secret.encode("utf-8"), str(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _secret(variable: str) -> str:
+    from airflow.sdk import Variable  # Airflow masks a variable named *secret* in task logs
+
+    try:
+        secret = Variable.get(variable)
+    except Exception as exc:  # the error names the variable only, never a value
+        raise RenderError(f"the Airflow Variable {variable!r} (a link secret) is not set") from exc
+    if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+        raise RenderError(
+            f"the Airflow Variable {variable!r} must hold a secret of at least {MIN_SECRET_LENGTH} characters"
+        )
+    return secret
 
 
 LABELS_FILE = "labels.yaml"
@@ -284,10 +314,11 @@ class MessageRenderer:
         data = context if own is None else {**own, "lang": lang, "t": context["t"]}
         filename = one_line(attachment.filename)
         if attachment.kind == "xlsx":
-            from alertas_rapidas.xlsx import table_to_xlsx
+            from alertas_rapidas.xlsx import tables_to_xlsx
 
+            tables = [data["tables"][name] for name in attachment.sheets or ()] or [data["table"]]
             mail.add_attachment(
-                table_to_xlsx(data["table"], lang),
+                tables_to_xlsx(tables, lang),
                 maintype="application",
                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 filename=filename,

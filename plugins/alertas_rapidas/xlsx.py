@@ -29,8 +29,21 @@ def _cell_value(value: Any, kind: str) -> Any:
 
 def table_to_xlsx(table: dict[str, Any], language: str = "es") -> bytes:
     """One sheet: a bold header row, typed cells, frozen header, filter, sensible widths."""
+    return tables_to_xlsx([table], language)
+
+
+def tables_to_xlsx(tables: list[dict[str, Any]], language: str = "es") -> bytes:
+    """One sheet per table, in order, each as `table_to_xlsx` makes it."""
     workbook = Workbook()
-    sheet = workbook.active
+    workbook.remove(workbook.active)
+    for table in tables:
+        _write_sheet(workbook.create_sheet(), table, language)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet: Any, table: dict[str, Any], language: str) -> None:
     title = table["title_en"] if language == "en" else table["title_es"]
     sheet.title = title[:31]
     columns = table["columns"]
@@ -65,6 +78,3 @@ def table_to_xlsx(table: dict[str, Any], language: str = "es") -> bytes:
     if table["rows"]:  # the filter spans the data rows, never the total row
         last = get_column_letter(len(columns))
         sheet.auto_filter.ref = f"A1:{last}{len(table['rows']) + 1}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec
+from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec, TableSpec
 from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, resolve_rule
 from alertas_rapidas.engine.templating import fill, holds
 from alertas_rapidas.engine.values import frame_rows, in_language
@@ -370,7 +370,13 @@ class _Builder:
             totals=totals,
         )
         if self.spec.table:
-            context["table"] = self._table(shown, totals)
+            context["table"] = self._table(self.spec.table, shown, totals)
+        if self.spec.tables:
+            context["tables"] = {}
+            for name, spec in self.spec.tables.items():
+                selected = [r for r in shown if spec.when is None or holds(spec.when, {**self.base, **r})]
+                subtotals = {n: sum(r.get(n) or 0 for r in selected) for n in totals}
+                context["tables"][name] = self._table(spec, selected, subtotals)
         return context
 
     def _body_rows(self, stage: StageSpec) -> int:
@@ -380,9 +386,7 @@ class _Builder:
         """A number of the spec, or the value of the `{setting}` it names."""
         return value if isinstance(value, int) else int(self.settings[value.strip("{}")])
 
-    def _table(self, rows: list[dict[str, Any]], totals: dict[str, Any]) -> dict[str, Any]:
-        spec = self.spec.table
-        assert spec is not None
+    def _table(self, spec: TableSpec, rows: list[dict[str, Any]], totals: dict[str, Any]) -> dict[str, Any]:
         columns = []
         for name in spec.columns:
             column = self.spec.columns[name]
@@ -418,7 +422,7 @@ def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) 
     folded = unicodedata.normalize("NFKD", fill(template, values)).encode("ascii", "ignore").decode()
     stem = _FILENAME_UNSAFE.sub("-", folded).strip("-.") or "adjunto"
     if rule.kind == "xlsx":
-        return AttachmentSpec(filename=f"{stem}.xlsx", kind="xlsx")
+        return AttachmentSpec(filename=f"{stem}.xlsx", kind="xlsx", sheets=list(rule.sheets) or None)
     if rule.kind == "pdf_table":
         return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
     return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template=rule.template)

@@ -413,6 +413,21 @@ class TableSpec(_Strict):
 
     title: TextByLanguage = Field(description="the title, per language (sheet name, PDF heading)")
     columns: list[str] = Field(min_length=1, description="declared `columns`, in the table's order")
+    when: str | None = Field(
+        default=None,
+        description="in `tables`: a condition on each row (its columns, the settings, the run values): "
+        "the rows this table lists (default: all)",
+    )
+
+    @field_validator("when")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_condition(value)
+            except TemplateError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 class AttachmentRule(_Strict):
@@ -440,11 +455,18 @@ class AttachmentRule(_Strict):
         description="a condition on the settings, the run values and the message's (first) row: "
         "attached only when it holds",
     )
+    sheets: list[str] = Field(
+        default_factory=list,
+        description="with `xlsx`: names of `tables`, one sheet each in this order (default: the `table` "
+        "as the one sheet)",
+    )
 
     @model_validator(mode="after")
     def _fits(self) -> AttachmentRule:
         if (self.kind == "pdf") != bool(self.template):
             raise ValueError("a `pdf` attachment names its `template`; xlsx and pdf_table take none")
+        if self.sheets and self.kind != "xlsx":
+            raise ValueError("`sheets` is for `xlsx` attachments")
         for name in self.filenames():
             _template(name)
         if self.when:
@@ -519,6 +541,11 @@ class AlertSpec(_Strict):
     table: TableSpec | None = Field(
         default=None, description="the report table of digests and reports (body, XLSX, PDF)"
     )
+    tables: dict[str, TableSpec] = Field(
+        default_factory=dict,
+        description="further tables of digests and reports by name, each of the rows its `when` "
+        "selects: `tables.<name>` in templates, sheets of an xlsx attachment (`sheets`)",
+    )
     stages: list[StageSpec] = Field(
         min_length=1,
         description="the steps, in order; or one stage's fields given directly under `alert:`",
@@ -568,13 +595,20 @@ class AlertSpec(_Strict):
         names = [stage.name for stage in self.stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names must differ (given: {', '.join(names)})")
-        if self.table:
-            missing = [c for c in self.table.columns if c not in self.columns]
+        named = [("table", self.table)] if self.table else []
+        for where, table in [*named, *((f"tables.{n}", t) for n, t in self.tables.items())]:
+            missing = [c for c in table.columns if c not in self.columns]
             if missing:
                 raise ValueError(
-                    f"table.columns names undeclared columns: {', '.join(missing)}; "
+                    f"{where}.columns names undeclared columns: {', '.join(missing)}; "
                     "declare them under `columns`"
                 )
+        for name in self.tables:
+            if not re.match(COLUMN, name):
+                raise ValueError(f"table name {name!r} must be lower snake case")
+        unknown = [n for a in self.attachments for n in a.sheets if n not in self.tables]
+        if unknown:
+            raise ValueError(f"attachments name sheets that are not `tables`: {', '.join(unknown)}")
         for check in self.checks:
             unknown = sorted(check.names() - set(self.settings))
             if unknown:
@@ -593,8 +627,11 @@ class AlertSpec(_Strict):
                         setting = self.settings.get(value.strip("{}"))
                         if setting is None or setting.type != "int":
                             raise ValueError(f"repeat.{name} {value!r} must name a declared int setting")
-        if any(a.kind in ("xlsx", "pdf_table") for a in self.attachments) and not self.table:
-            raise ValueError("xlsx and pdf_table attachments need a `table:`")
+        if (
+            any(a.kind == "pdf_table" or (a.kind == "xlsx" and not a.sheets) for a in self.attachments)
+            and not self.table
+        ):
+            raise ValueError("xlsx and pdf_table attachments need a `table:` (or an xlsx its `sheets`)")
         if self.empty == "message":
             for stage in self.stages:
                 if stage.grouping != "report" or any(
