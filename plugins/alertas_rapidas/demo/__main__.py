@@ -52,6 +52,8 @@ def prepare_environment(out: Path) -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     warnings.simplefilter("ignore")
     os.environ["ALERTAS_WORK_DIR"] = str(out / "work")
+    # The key of satisfaction_surveys' signed links (an Airflow Variable; production sets its own).
+    os.environ.setdefault("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", "demo-only-survey-signing-key-0001")
 
 
 def step(text: str) -> None:
