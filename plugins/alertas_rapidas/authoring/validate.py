@@ -462,10 +462,13 @@ def check_columns(loaded: LoadedFamily, columns: Mapping[str, list[str]]) -> lis
         return []
     problems = []
     file = shown(loaded.path)
+    # A declared column may be a detail query's (its kind applies to the detail rows too).
+    in_details = {c for detail in alert.rows.details for c in columns.get(detail, [])}
     if "rows" in columns:
         have = columns["rows"]
         for name, wheres in config_columns(loaded).items():
-            if name not in have:
+            declared_only = all(where.startswith("alert.columns.") for where in wheres)
+            if name not in have and not (declared_only and name in in_details):
                 problems.append(
                     Problem(
                         file,
