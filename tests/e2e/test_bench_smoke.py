@@ -57,3 +57,9 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
         "## How it was measured",
     ]:
         assert expected in text, expected
+    # Every family's extract on the bench's data, none failing.
+    families = sorted(p.stem for p in (ROOT / "dags" / "families").glob("[a-z]*.yaml"))
+    assert [t["family"] for t in facts["family_extracts"]] == families
+    assert all("error" not in t for t in facts["family_extracts"]), facts["family_extracts"]
+    for family in families:
+        assert f"extract of `{family}`" in text, family

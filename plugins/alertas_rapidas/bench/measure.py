@@ -253,6 +253,51 @@ def dagbag_load(dags_folder: Path, env: dict[str, str]) -> dict[str, Any]:
     return best
 
 
+def family_extracts(families_dir: Path, at: Any, out: Path) -> list[dict[str, Any]]:
+    """Every family's extract on the bench's DMS, as a run at `at` would do it: seconds and rows
+    per family (an error is recorded, not raised: the report shows it)."""
+    import time
+
+    from alertas_rapidas.config import load_family_config
+    from alertas_rapidas.connections import ALERTS_CONN_ID, DMS_CONN_ID
+    from alertas_rapidas.engine.family import family_for
+    from alertas_rapidas.extract import extract_queries
+    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.timing import resolve_run_time
+
+    with ledger_connection(ALERTS_CONN_ID):  # families on the package's own tables need them
+        pass
+    timings = []
+    for path in sorted(families_dir.glob("[a-z]*.yaml")):
+        config, settings = load_family_config(path)
+        family = family_for(config)
+        run = resolve_run_time(
+            timezone=config.timezone, logical_date=at, run_after=None, interval=config.schedule.interval
+        )
+        started = time.perf_counter()
+        try:
+            results = extract_queries(
+                conn_id=DMS_CONN_ID,
+                queries=dict(family.queries),
+                params=family.sql_params(settings, run),
+                out_dir=out / "family-extracts" / config.key,
+                statement_timeout=config.statement_timeout,
+                connections=dict(family.connections),
+                parents=dict(family.parents),
+            )
+        except Exception as exc:  # a failing query is a finding of the bench, named in the report
+            timings.append({"family": config.key, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]})
+            continue
+        timings.append(
+            {
+                "family": config.key,
+                "seconds": time.perf_counter() - started,
+                "rows": sum(result.rows for result in results),
+            }
+        )
+    return timings
+
+
 def dagbag_load_scaled(dags_folder: Path, total: int, env: dict[str, str], work: Path) -> dict[str, Any]:
     """The DagBag load with `total` alert DAGs: the package's families plus configured instances
     (`family: <configured key>` files, as a dealership adds them) in a copy of the DAGs folder."""
