@@ -8,7 +8,9 @@ DAG for the logical date T = ``reference_date`` 08:00 local (11:00 UTC); interva
 the window [T - interval, T). Below, "ref" is ``reference_date`` and times are local.
 
 Data is loaded with COPY in one transaction that ``load_demo_data`` commits. It expects the
-``dms`` tables to exist (``create_schema``) and to be empty.
+``dms`` tables to exist (``create_schema``) and to be empty. The catalogue tables and columns
+(families 11-41) are filled last by ``catalogue_data`` (its own random stream; its docstring lists
+its fixed cases). USD exchange rates stop the day before ref: the day's rate is not loaded yet.
 
 Scale: ``customers`` (at least the 12 fixed ones) get ~``movements_per_month`` account movements
 (+-40%) in each of the ``months`` months before ref's month (ref 2026-11-01, months=3: August to
@@ -859,12 +861,14 @@ class DemoData:
         return [(e.id, e.branch_id, e.full_name, e.email, e.role, e.manager_id, e.active) for e in EMPLOYEES]
 
     def exchange_rates(self) -> list[Row]:
-        """Daily USD rates from the month before the window to reference_date (crawling peg)."""
+        """Daily USD rates from the month before the window to the day before reference_date
+        (crawling peg); the rate of reference_date is not loaded yet (exchange_rate_missing)."""
         rows: list[Row] = []
         micro = 1_380_000_000  # ARS 1380.000000 per USD
         day = self.older_month
         while day <= self.ref:
-            rows.append(("USD", day, f"{micro // 1_000_000}.{micro % 1_000_000:06d}"))
+            if day < self.ref:  # the day's rate is published later: exchange_rate_missing tells
+                rows.append(("USD", day, f"{micro // 1_000_000}.{micro % 1_000_000:06d}"))
             micro = int(micro * (1 + self.rng.uniform(-0.002, 0.005)))
             day += timedelta(days=1)
         return rows
@@ -1970,6 +1974,9 @@ def load_demo_data(
         copy("interfaces", demo.interfaces())
         copy("interface_runs", demo.interface_runs())
         copy("crm_contacts", demo.crm_contacts())
+        from alertas_rapidas.demo.catalogue_data import load_catalogue_data  # imports this module
+
+        load_catalogue_data(conn, out, seed=seed, reference_date=reference_date)
     conn.commit()
     return out.counts
 
