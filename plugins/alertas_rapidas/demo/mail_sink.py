@@ -53,6 +53,21 @@ class Faults:
         self.on_data = None
 
 
+# Shows only the rows of the family picked in the drop-down (remembered in the URL's #fragment).
+FILTER_SCRIPT = (
+    "<script>(function(){var pick=document.getElementById('family'),"
+    "shown=document.getElementById('shown'),"
+    "rows=document.querySelectorAll('#messages tbody tr');"
+    "function apply(){var f=pick.value,n=0;for(var i=0;i<rows.length;i++){"
+    "var on=f===''||rows[i].getAttribute('data-family')===f;rows[i].style.display=on?'':'none';"
+    "if(on){n++;}}shown.textContent=n+' shown';"
+    "if(history.replaceState){history.replaceState(null,'',f?'#'+encodeURIComponent(f):'#');}}"
+    "var start='';try{start=decodeURIComponent(location.hash.slice(1));}catch(e){}"
+    "for(var j=0;j<pick.options.length;j++){if(pick.options[j].value===start){pick.value=start;}}"
+    "pick.addEventListener('change',apply);apply();})();</script>"
+)
+
+
 @dataclass
 class MailStore:
     """What the sink received; optionally mirrored to a folder of `.eml` files."""
@@ -77,29 +92,44 @@ class MailStore:
         self.faults.reset()
 
     def write_index(self) -> None:
-        """An index.html listing every stored message: recipients, subject, attachments."""
+        """An index.html listing every stored message: family, recipients, subject, attachments,
+        with a drop-down that shows only one family's rows (inline script, works from file://)."""
         assert self.folder is not None
         self.folder.mkdir(parents=True, exist_ok=True)
         rows = []
+        families: set[str] = set()
         for number, item in enumerate(list(self.messages), start=1):
+            family = str(item.message["X-Alertas-Family"] or "(none)")  # not an alert of this package
+            families.add(family)
             names = ", ".join(name for name, _ in item.attachments())
             rows.append(
-                "<tr><td><a href='{n:05d}.eml'>{n:05d}.eml</a></td><td>{to}</td><td>{subject}</td>"
-                "<td>{files}</td></tr>".format(
+                "<tr data-family='{family}'><td><a href='{n:05d}.eml'>{n:05d}.eml</a></td><td>{family}</td>"
+                "<td>{to}</td><td>{subject}</td><td>{files}</td></tr>".format(
                     n=number,
+                    family=html.escape(family, quote=True),
                     to=html.escape(", ".join(item.rcpt_tos)),
                     subject=html.escape(item.subject),
                     files=html.escape(names),
                 )
             )
+        options = "".join(
+            f"<option value='{html.escape(name, quote=True)}'>{html.escape(name)}</option>"
+            for name in sorted(families)
+        )
         page = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Alertas Rápidas — mail</title>"
             "<style>body{font-family:sans-serif}td,th{padding:4px 8px;border-bottom:1px solid #ddd}"
-            "</style></head><body><h1>Messages received by the local SMTP sink</h1>"
-            f"<p>{len(rows)} message(s). Open a .eml file with a mail client to read it.</p>"
-            "<table><tr><th>file</th><th>envelope recipients</th><th>subject</th><th>attachments</th></tr>"
+            "th{text-align:left}</style></head><body><h1>Messages received by the local SMTP sink</h1>"
+            f"<p>{len(rows)} message(s) from {len(families)} famil{'y' if len(families) == 1 else 'ies'}. "
+            "Open a .eml file with a mail client to read it.</p>"
+            "<p><label for='family'>Family: </label><select id='family'>"
+            f"<option value=''>all families</option>{options}</select> <span id='shown'></span></p>"
+            "<table id='messages'><thead><tr><th>file</th><th>family</th><th>envelope recipients</th>"
+            "<th>subject</th><th>attachments</th></tr></thead><tbody>"
             + "".join(rows)
-            + "</table></body></html>"
+            + "</tbody></table>"
+            + FILTER_SCRIPT
+            + "</body></html>"
         )
         (self.folder / "index.html").write_text(page, encoding="utf-8")
 
