@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from alertas_rapidas.engine.settings import SettingSpec, TextByLanguage
 from alertas_rapidas.engine.templating import TemplateError, check_condition, condition_names, field_names
@@ -52,6 +52,18 @@ def _template(value: str) -> str:
     return value
 
 
+def _condition(value: str) -> str:
+    try:
+        check_condition(value)
+    except TemplateError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+# A `when:` / `require:` condition: a Jinja expression, checked to parse when the file loads.
+Condition = Annotated[str, AfterValidator(_condition)]
+
+
 class ColumnSpec(_Strict):
     """How a column of the rows is read, shown and labelled.
 
@@ -77,21 +89,11 @@ class ColumnSpec(_Strict):
         default=False,
         description="read `<name>_es` and `<name>_en`; `<name>` holds the one of the mail's language",
     )
-    when: str | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="a condition on the settings: the column is shown in tables only when it holds "
         "(e.g. `scope == 'warehouse'`)",
     )
-
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                check_condition(value)
-            except TemplateError as exc:
-                raise ValueError(str(exc)) from None
-        return value
 
     @model_validator(mode="after")
     def _totals_are_numbers(self) -> ColumnSpec:
@@ -218,21 +220,11 @@ class RecipientRule(_Strict):
     addresses: list[EmailStr] | None = Field(
         default=None, description="fixed addresses (ledger reference `address:<address>`)"
     )
-    when: str | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="a condition on the row, the settings and the run values: the rule is tried only "
         "where it holds",
     )
-
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                check_condition(value)
-            except TemplateError as exc:
-                raise ValueError(str(exc)) from None
-        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RecipientRule:
@@ -330,7 +322,7 @@ class StageSpec(_Strict):
         pattern=TEMPLATE_STEM,
         description="the stage's name, as `reached`, `missed` and `stage` show it",
     )
-    when: str | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="which rows the stage takes: a condition on the row, the settings, the run "
         "values, `reached` and `missed` (default: every row)",
@@ -383,16 +375,6 @@ class StageSpec(_Strict):
             raise ValueError("must not contain '#' (the ledger marks repeats with it)")
         return value if value is None else _template(value)
 
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                check_condition(value)
-            except TemplateError as exc:
-                raise ValueError(str(exc)) from None
-        return value
-
     @model_validator(mode="after")
     def _grouping_fits(self) -> StageSpec:
         if self.group_by and self.grouping != "report":
@@ -413,21 +395,11 @@ class TableSpec(_Strict):
 
     title: TextByLanguage = Field(description="the title, per language (sheet name, PDF heading)")
     columns: list[str] = Field(min_length=1, description="declared `columns`, in the table's order")
-    when: str | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="in `tables`: a condition on each row (its columns, the settings, the run values): "
         "the rows this table lists (default: all)",
     )
-
-    @field_validator("when")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                check_condition(value)
-            except TemplateError as exc:
-                raise ValueError(str(exc)) from None
-        return value
 
 
 class AttachmentRule(_Strict):
@@ -450,7 +422,7 @@ class AttachmentRule(_Strict):
         pattern=TEMPLATE_STEM,
         description="with `pdf`: the template's stem in the family's folder",
     )
-    when: str | None = Field(
+    when: Condition | None = Field(
         default=None,
         description="a condition on the settings, the run values and the message's (first) row: "
         "attached only when it holds",
@@ -469,11 +441,6 @@ class AttachmentRule(_Strict):
             raise ValueError("`sheets` is for `xlsx` attachments")
         for name in self.filenames():
             _template(name)
-        if self.when:
-            try:
-                check_condition(self.when)
-            except TemplateError as exc:
-                raise ValueError(str(exc)) from None
         return self
 
     def filenames(self) -> list[str]:
@@ -486,19 +453,12 @@ class CheckSpec(_Strict):
     when it does not hold, e.g. "escalate_after_days ({escalate_after_days}) must be at least
     days_overdue ({days_overdue})"."""
 
-    require: str = Field(min_length=1, description="a condition on the declared settings that must hold")
+    require: Condition = Field(
+        min_length=1, description="a condition on the declared settings that must hold"
+    )
     message: str = Field(
         min_length=1, max_length=400, description="what is wrong when it does not, a `{setting}` template"
     )
-
-    @field_validator("require")
-    @classmethod
-    def _condition(cls, value: str) -> str:
-        try:
-            check_condition(value)
-        except TemplateError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
     @field_validator("message")
     @classmethod
