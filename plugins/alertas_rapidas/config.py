@@ -152,6 +152,9 @@ class FamilyConfig(_Strict):
     sender: SenderConfig = SenderConfig()
     cc: list[EmailStr] = Field(default_factory=list)
     bcc: list[EmailStr] = Field(default_factory=list)
+    # Special-use domains (`local`, `test`, or one under them like `intranet.local`) whose addresses
+    # are delivered instead of skipped as `reserved_domain`: an internal network's own mail domain.
+    allowed_special_domains: list[str] = Field(default_factory=list)
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -174,6 +177,23 @@ class FamilyConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("must be an IANA time zone, e.g. America/Argentina/Buenos_Aires") from None
         return value
+
+    @field_validator("allowed_special_domains")
+    @classmethod
+    def _special_use_only(cls, value: list[str]) -> list[str]:
+        from alertas_rapidas.recipients import (
+            SPECIAL_USE_DOMAIN_NAMES,
+            clean_special_domains,
+            special_use_suffix,
+        )
+
+        for domain in clean_special_domains(value):
+            if special_use_suffix(domain) is None:
+                raise ValueError(
+                    f"{domain!r} is not a special-use domain (one of {', '.join(SPECIAL_USE_DOMAIN_NAMES)}, "
+                    "or a name under one); other domains need no allowing"
+                )
+        return list(clean_special_domains(value))
 
     @property
     def dag_id(self) -> str:

@@ -103,6 +103,9 @@ class SkippedCandidate:
 SKIP_REASONS: dict[str, str] = {
     "no_email": "no e-mail address on file",
     "malformed_email": "e-mail address is malformed",
+    "reserved_domain": (
+        "the address is in a reserved domain (e.g. .local); allow it with allowed_special_domains"
+    ),
     "opted_out": "recipient opted out of alerts",
     "inactive": "recipient is inactive",
     "no_activity": "no movement in the period and zero balance",

@@ -1,11 +1,87 @@
-"""Recipient addresses: validated and normalised with email-validator, with skip reasons."""
+"""Recipient addresses: validated and normalised with email-validator, with skip reasons.
+
+An address in a special-use domain (email-validator's `SPECIAL_USE_DOMAIN_NAMES`: `.local`,
+`.test`, `.invalid`, `localhost`, `.onion`, `.arpa`) is well formed but not globally deliverable:
+it is skipped as `reserved_domain`, unless the family's `allowed_special_domains` names its domain
+(an internal network's `local`, or `intranet.local`). The transform step sets that list for the
+run with `allowing_special_domains`, so the pure transforms keep their signatures.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
+_ALLOWED_SPECIAL: ContextVar[tuple[str, ...]] = ContextVar("allowed_special_domains", default=())
+
+
+def special_use_suffix(domain: str) -> str | None:
+    """The special-use name `domain` is or lies under (`local` for `proveedor.local`), or None."""
+    domain = domain.strip().rstrip(".").lower()
+    for name in SPECIAL_USE_DOMAIN_NAMES:
+        if domain == name or domain.endswith("." + name):
+            return name
+    return None
+
+
+def clean_special_domains(domains: Iterable[str]) -> tuple[str, ...]:
+    """Allowed special-use domains as compared: lower case, without surrounding dots or blanks."""
+    return tuple(d.strip().strip(".").lower() for d in domains if d and d.strip().strip("."))
+
+
+@contextmanager
+def allowing_special_domains(domains: Iterable[str]) -> Generator[None, None, None]:
+    """Within the block, addresses under these special-use domains are accepted (not skipped)."""
+    token = _ALLOWED_SPECIAL.set(clean_special_domains(domains))
+    try:
+        yield
+    finally:
+        _ALLOWED_SPECIAL.reset(token)
+
+
+def _special_use_form(text: str) -> tuple[str, str] | None:
+    """(normalised address, its ASCII domain) when `text` is well formed but for its special-use
+    domain; None when it is malformed anyway or its domain is not special-use.
+
+    email-validator refuses every special-use domain outright, so the domain's special-use name is
+    swapped for a placeholder label of the same length, the address validated, and the name put back.
+    """
+    local, at, domain = text.rpartition("@")
+    name = special_use_suffix(domain) if at else None
+    if name is None:
+        return None
+    prefix = domain.strip()[: len(domain.strip()) - len(name)]
+    probe = f"{local}@{prefix}{'x' * len(name)}"
+    try:
+        # No globally_deliverable: `root@localhost` has no dot and is still well formed here.
+        result = validate_email(probe, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        return None
+    ascii_domain = result.ascii_domain[: -len(name)] + name
+    return f"{result.local_part}@{ascii_domain}", ascii_domain
+
+
+def check_address(value: object) -> tuple[str | None, str | None]:
+    """(normalised address, None) for a usable address, else (None, skip reason): `no_email`,
+    `malformed_email` or `reserved_domain` (a special-use domain not allowed for this run)."""
+    if not isinstance(value, str) or not value.strip():
+        return None, "no_email"
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        special = _special_use_form(value.strip())
+        if special is None:
+            return None, "malformed_email"
+        address, domain = special
+        allowed = _ALLOWED_SPECIAL.get()
+        if any(domain == d or domain.endswith("." + d) for d in allowed):
+            return address, None
+        return None, "reserved_domain"
+    return result.ascii_email or result.normalized, None
 
 
 @dataclass(frozen=True)
@@ -18,19 +94,14 @@ class Addressing:
 
 
 def normalize_address(value: object) -> str | None:
-    """The normalised form of an address, or None when it is empty or malformed.
+    """The normalised form of an address, or None when it is empty, malformed or in a special-use
+    domain that is not allowed (see `check_address` for which).
 
     No DNS look-up: deliverability is the SMTP server's business, and runs must be reproducible.
     Internationalised domains are returned in their ASCII (IDNA) form, which every SMTP server
     and header accepts; a non-ASCII local part stays as it is (it needs SMTPUTF8).
     """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        result = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return None
-    return result.ascii_email or result.normalized
+    return check_address(value)[0]
 
 
 def normalize_many(values: Iterable[object] | None) -> list[str]:
@@ -50,15 +121,14 @@ def address_party(
     active: bool = True,
     opted_out: bool = False,
 ) -> Addressing:
-    """Addressing for a customer or supplier: skip when inactive, opted out, or no usable e-mail."""
+    """Addressing for a customer or supplier: skip when inactive, opted out, or no usable e-mail
+    (`no_email`, `malformed_email`, `reserved_domain`)."""
     if not active:
         return Addressing([], [], "inactive")
     if opted_out:
         return Addressing([], [], "opted_out")
-    if not isinstance(email, str) or not email.strip():
-        return Addressing([], [], "no_email")
-    to = normalize_address(email)
+    to, problem = check_address(email)
     if to is None:
-        return Addressing([], [], "malformed_email")
+        return Addressing([], [], problem)
     cc = [a for a in normalize_many(cc_emails) if a.lower() != to.lower()]
     return Addressing([to], cc)

@@ -18,6 +18,7 @@ from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.families import FamilySpec, load_transform
 from alertas_rapidas.messages import idempotency_key, message_id_for
+from alertas_rapidas.recipients import allowing_special_domains
 from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
 from alertas_rapidas.timing import RunTime
 
@@ -79,7 +80,8 @@ def transform_step(
     run = RunTime.from_dict(extracted["run"])
     frames = load_frames(extracted["results"])
     extra = {"history": sent_history(config)} if family.reads_history else {}
-    plan = load_transform(family)(frames, settings, run, **extra)
+    with allowing_special_domains(config.allowed_special_domains):
+        plan = load_transform(family)(frames, settings, run, **extra)
     info = write_plan(
         plan,
         run_folder(context) / "plan",

@@ -106,6 +106,7 @@ def preview(
     from alertas_rapidas.connections import ALERTS_CONN_ID, DMS_CONN_ID
     from alertas_rapidas.extract import extract_queries, load_frames
     from alertas_rapidas.families import load_transform
+    from alertas_rapidas.recipients import allowing_special_domains
 
     config, settings, family = _load(family_key, families_dir)
     at = at or scheduled_instant(config, day)
@@ -137,7 +138,8 @@ def preview(
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             raise PreviewError(f"extract of {family_key} failed: {first}") from None
         frames = load_frames([result.to_dict() for result in results])
-        plan = load_transform(family)(frames, settings, run)
+        with allowing_special_domains(config.allowed_special_domains):
+            plan = load_transform(family)(frames, settings, run)
 
     written = write_preview(config, family, plan, run, out)
     skipped = Counter(item.reason for item in plan.skipped)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from alertas_rapidas.families.backorders_arrived import BackordersSettings
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.recipients import normalize_address
+from alertas_rapidas.recipients import check_address, normalize_address
 from alertas_rapidas.timing import RunTime
 from alertas_rapidas.transforms.frames import clean_text
 
@@ -111,7 +111,7 @@ def staff_addresses(employees: pd.DataFrame) -> tuple[list[tuple[int, str, str]]
     """(id, name, address) of the active employees with a usable e-mail, or why there is none.
 
     `no_recipient`: nobody in the group; `inactive`: nobody active; else the address problem of
-    the first active one (`no_email` or `malformed_email`).
+    the first active one (`no_email`, `malformed_email` or `reserved_domain`).
     """
     if employees.empty:
         return [], "no_recipient"
@@ -121,10 +121,9 @@ def staff_addresses(employees: pd.DataFrame) -> tuple[list[tuple[int, str, str]]
     found: list[tuple[int, str, str]] = []
     reasons: list[str] = []
     for row in active.itertuples(index=False):
-        text = clean_text(row.email)
-        address = normalize_address(text)
+        address, problem = check_address(clean_text(row.email))
         if address is None:
-            reasons.append("malformed_email" if text else "no_email")
+            reasons.append(problem or "no_email")
         else:
             found.append((int(row.employee_id), clean_text(row.full_name), address))
     return (found, None) if found else ([], reasons[0])
