@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,7 @@ from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from alertas_rapidas import ledger
 from alertas_rapidas.messages import short_ref
-from alertas_rapidas.smtp_delivery import SendOutcome, send_message
+from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,63 @@ class DeliveryDeferred(RuntimeError):
     """Some messages hit a transient failure; the task is retried and sends only those."""
 
 
+class SmtpSetupError(RuntimeError):
+    """The connection settings do not work with the server (TLS, certificate, login): permanent.
+
+    Retrying cannot help until someone fixes the connection, so delivery stops at once.
+    """
+
+
 class SmtpSession(SmtpHook):
     """The provider's hook for the connection settings (host, TLS, login, timeout).
 
     Sending is done step by step by `send_message`; the hook's own `send_email_smtp` re-sends
     after a disconnect and drops refused recipients, which the ledger cannot allow.
+
+    TLS is the provider's: `disable_ssl: false` is TLS from the first byte (implicit TLS, usually
+    port 465), `disable_tls: false` is STARTTLS on a plain connection (usually port 587), required:
+    a server that does not offer it is an error, never a fallback to plain text. The certificate is
+    verified against the system's CAs (the provider's `ssl_context` extra, "default"); the
+    `ca_bundle` extra adds a PEM file of CAs to trust. A password is never sent unencrypted.
     """
 
     _sender: str | None = None  # the connection's from_email, once read
+
+    @property
+    def smtp_starttls(self) -> bool:
+        # STARTTLS upgrades a plain connection; on an implicit-TLS one the server does not offer it.
+        return super().smtp_starttls and not self.use_ssl
+
+    def _build_ssl_context(self) -> ssl.SSLContext | None:
+        try:
+            context = super()._build_ssl_context()
+        except RuntimeError as exc:  # the provider's check of the `ssl_context` extra
+            raise SmtpSetupError(str(exc)) from exc
+        bundle = self.conn.extra_dejson.get("ca_bundle")
+        if context is None:
+            if bundle:
+                raise SmtpSetupError("the connection names a ca_bundle but turns verification off")
+            log.warning("SMTP connection %r: TLS certificate verification is off", self.smtp_conn_id)
+            return None
+        if bundle:
+            try:
+                context.load_verify_locations(cafile=str(bundle))
+            except (OSError, ssl.SSLError) as exc:
+                raise SmtpSetupError(
+                    f"ca_bundle {bundle!r} cannot be read as PEM certificates: {exc}"
+                ) from exc
+        return context
+
+    def get_conn(self) -> SmtpSession:
+        if not self._smtp_client:
+            self.smtp_connection = self.get_connection(self.smtp_conn_id)
+            if self.smtp_password and not (self.use_ssl or self.smtp_starttls):
+                raise SmtpSetupError(
+                    "the connection has a password but no TLS: set disable_tls: false (STARTTLS) "
+                    "or disable_ssl: false (implicit TLS); a password is never sent in plain text"
+                )
+        super().get_conn()
+        return self
 
     def client(self) -> Any:
         return self.get_conn()._smtp_client
@@ -66,16 +116,41 @@ class SmtpSession(SmtpHook):
             finally:
                 self._smtp_client = None
 
-    def send(self, recipients: list[str], payload: bytes) -> SendOutcome:
-        """One transaction; a refused or lost connection is a transient (`deferred`) outcome."""
+    def open(self) -> SendOutcome | None:
+        """Connect (TLS and login included); None when ready, else why not, classified."""
         try:
-            client = self.client()
+            self.client()
+        except SmtpSetupError as exc:  # settings checked before connecting
+            self.reset()
+            return SendOutcome("failed", str(exc), setup_error=True)
         except Exception as exc:  # refused, unreachable, TLS or login failure
             self.reset()
-            return SendOutcome("deferred", f"cannot connect to the SMTP server: {type(exc).__name__}")
-        outcome = send_message(client, sender=self.sender(), recipients=recipients, payload=payload)
+            return connect_outcome(exc)
+        return None
+
+    def check(self) -> None:
+        """Connect before anything is claimed: raise `SmtpSetupError` when the settings cannot work.
+
+        A transient problem (server down) is left to `send`, which defers each message.
+        """
+        problem = self.open()
+        if problem is not None and problem.setup_error:
+            raise SmtpSetupError(problem.reason)
+
+    def send(self, recipients: list[str], payload: bytes) -> SendOutcome:
+        """One transaction. A refused or lost connection is transient (`deferred`); a TLS,
+        certificate or login problem is permanent (`failed`, with `setup_error` set)."""
+        problem = self.open()
+        if problem is not None:
+            return problem
+        outcome = send_message(
+            self._smtp_client, sender=self.sender(), recipients=recipients, payload=payload
+        )
         if outcome.connection_lost:
             self.reset()
+        if outcome.status == "failed" and (outcome.response or "").startswith("530"):
+            outcome.setup_error = True  # the server wants STARTTLS or a login the connection lacks
+            outcome.reason = f"the SMTP server requires TLS or a login first: {outcome.response}"
         return outcome
 
 
@@ -130,6 +205,8 @@ def deliver_with_ledger(
 ) -> dict[str, int]:
     counts: Counter[str] = Counter()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
+    if entries:
+        session.check()  # wrong TLS/login settings: stop before claiming anything
     with ledger.ledger_connection(alerts_conn_id) as conn:
         orphaned = ledger.mark_interrupted(conn, claim_token=claimant.token, try_number=claimant.try_number)
         if orphaned:
@@ -186,6 +263,8 @@ def deliver_with_ledger(
                         outcome.reason or "accepted",
                         len(outcome.refused),
                     )
+                if outcome.setup_error:  # the next messages would fail the same way
+                    raise SmtpSetupError(outcome.reason)
         finally:
             session.reset()
     return dict(counts)
@@ -198,9 +277,13 @@ def deliver_redirected(
     counts: Counter[str] = Counter()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
     try:
+        if entries:
+            session.check()
         for entry in entries:
             outcome = session.send([redirect_to], load_payload(entry["eml"], session.sender(), redirect_to))
             counts["redirected" if outcome.status == "sent" else outcome.status] += 1
+            if outcome.setup_error:
+                raise SmtpSetupError(outcome.reason)
     finally:
         session.reset()
     return dict(counts)

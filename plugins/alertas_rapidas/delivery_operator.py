@@ -20,7 +20,9 @@ class AlertEmailOperator(BaseOperator):
 
     `batch` is what the render task returns: the manifest path, message count and run date.
     Transient failures leave messages `deferred` and fail the task, so that Airflow retries it
-    with backoff; the retry sends only what is still deferred.
+    with backoff; the retry sends only what is still deferred. Connection settings that cannot
+    work (TLS not offered, certificate not trusted, login refused) fail the task without retries:
+    nothing more is sent until the connection is fixed and the task cleared.
     """
 
     # `batch` is the render task's output (an XComArg, resolved when the task runs): a manifest
@@ -44,6 +46,18 @@ class AlertEmailOperator(BaseOperator):
         self.alerts_conn_id = alerts_conn_id
 
     def execute(self, context: Any) -> dict[str, int]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from alertas_rapidas import delivery
+
+        try:
+            return self._deliver(context)
+        except delivery.SmtpSetupError as exc:
+            raise AirflowFailException(
+                f"SMTP connection {self.smtp_conn_id!r} does not work with the server, not retried: {exc}"
+            ) from None
+
+    def _deliver(self, context: Any) -> dict[str, int]:
         from alertas_rapidas import delivery, ledger
 
         options = RunOptions.from_params(context.get("params"))

@@ -10,6 +10,7 @@ accepted the message, so it is never re-sent automatically.
 from __future__ import annotations
 
 import smtplib
+import ssl
 from dataclasses import dataclass, field
 
 
@@ -20,6 +21,7 @@ class SendOutcome:
     response: str | None = None
     refused: dict[str, str] = field(default_factory=dict)
     connection_lost: bool = False
+    setup_error: bool = False  # the connection settings do not work with the server: permanent
 
 
 def _reply(code: int, message: bytes | str) -> str:
@@ -29,6 +31,36 @@ def _reply(code: int, message: bytes | str) -> str:
 
 def _classify(code: int) -> str:
     return "deferred" if 400 <= code < 500 else "failed"
+
+
+def _setup_error(reason: str) -> SendOutcome:
+    return SendOutcome("failed", reason, setup_error=True)
+
+
+def connect_outcome(exc: BaseException) -> SendOutcome:
+    """Classify a failure to connect, secure or log in: a TLS, certificate or login problem is a
+    permanent configuration error (`failed`, `setup_error`); anything else (refused, timeout,
+    dropped, a 4xx reply) is transient (`deferred`). Reasons are one line, with no secret in them."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return _setup_error(
+            f"TLS certificate of the SMTP server not trusted ({exc.verify_message}): "
+            "name its CA in the connection's ca_bundle extra"
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # STARTTLS or AUTH not offered
+        what = "STARTTLS" if "STARTTLS" in str(exc) else "AUTH"
+        return _setup_error(f"the SMTP server does not offer {what}, which the connection requires")
+    if isinstance(exc, smtplib.SMTPAuthenticationError) or type(exc) is smtplib.SMTPResponseException:
+        # login refused, or STARTTLS answered with something else than 220
+        step = "login" if isinstance(exc, smtplib.SMTPAuthenticationError) else "STARTTLS"
+        reply = _reply(exc.smtp_code, exc.smtp_error).splitlines()[0]
+        if 400 <= exc.smtp_code < 500:
+            return SendOutcome("deferred", f"SMTP {step} temporarily refused: {reply}")
+        return _setup_error(f"SMTP {step} refused: {reply}")
+    if isinstance(exc, ssl.SSLError) and not isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return _setup_error(f"TLS handshake with the SMTP server failed: {exc.reason or exc}")
+    if type(exc) is smtplib.SMTPException:  # e.g. no AUTH mechanism in common with the server
+        return _setup_error(f"SMTP login not possible: {exc}")
+    return SendOutcome("deferred", f"cannot connect to the SMTP server: {type(exc).__name__}")
 
 
 def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], payload: bytes) -> SendOutcome:

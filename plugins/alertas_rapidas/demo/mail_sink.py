@@ -2,6 +2,10 @@
 
 Used by the demo (messages written as `.eml` files to a folder with an `index.html` listing
 them) and by the tests (messages kept in memory, to assert who got what).
+
+Plain text by default. For the TLS tests it can also offer STARTTLS (`tls="starttls"`, required
+before MAIL) or speak TLS from the first byte (`tls="implicit"`), with a certificate and key the
+caller provides, and require a fixed login/password (AUTH PLAIN/LOGIN, only over TLS).
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import html
 import logging
 import socket
+import ssl
 import threading
+import warnings
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -24,6 +31,8 @@ class ReceivedMessage:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    tls_version: str | None = None  # e.g. "TLSv1.3" when the session was encrypted, else None
+    login: str | None = None  # the authenticated login, when the session authenticated
 
     @property
     def message(self) -> EmailMessage:
@@ -75,6 +84,7 @@ class MailStore:
     folder: Path | None = None
     messages: list[ReceivedMessage] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    logins: list[tuple[str, bool]] = field(default_factory=list)  # (login, accepted), every AUTH
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, item: ReceivedMessage) -> None:
@@ -89,6 +99,7 @@ class MailStore:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.logins.clear()
         self.faults.reset()
 
     def write_index(self) -> None:
@@ -151,11 +162,14 @@ class _Handler:
         faults = self.store.faults
         if faults.data_reply:
             return faults.data_reply
+        tls = server.transport.get_extra_info("ssl_object") if server.transport else None
         self.store.add(
             ReceivedMessage(
                 mail_from=envelope.mail_from,
                 rcpt_tos=list(envelope.rcpt_tos),
                 data=bytes(envelope.original_content or envelope.content),
+                tls_version=tls.version() if tls is not None else None,
+                login=session.auth_data if session.authenticated else None,
             )
         )
         if faults.on_data is not None:
@@ -171,40 +185,134 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class MailSink:
-    """Start/stop an aiosmtpd server on loopback; `store` holds what it received."""
+class _Authenticator:
+    """Accepts one fixed login/password; records every attempt in the store."""
 
-    def __init__(self, folder: Path | None = None, port: int | None = None, handler: Any = None) -> None:
+    def __init__(self, store: MailStore, login: str, password: str) -> None:
+        self.store, self.login, self.password = store, login, password
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = auth_data.login.decode("utf-8", "replace")
+        ok = login == self.login and auth_data.password.decode("utf-8", "replace") == self.password
+        with self.store._lock:
+            self.store.logins.append((login, ok))
+        return AuthResult(success=True, auth_data=login) if ok else AuthResult(success=False, handled=False)
+
+
+def server_tls_context(certfile: Path | str, keyfile: Path | str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(str(certfile), str(keyfile))
+    return context
+
+
+class _Controller(Controller):
+    def factory(self) -> Any:
+        # An implicit-TLS server with AUTH makes aiosmtpd warn "Requiring AUTH while not requiring
+        # TLS" on every connection: it counts only STARTTLS as TLS. The session is encrypted.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+            return super().factory()
+
+
+def _not_deprecation_noise(record: logging.LogRecord) -> bool:
+    return "login_data is deprecated" not in record.getMessage()  # aiosmtpd, on every AUTH
+
+
+class MailSink:
+    """Start/stop an aiosmtpd server on loopback; `store` holds what it received.
+
+    `tls`: "none" (plain text, the default), "starttls" (STARTTLS offered and required before
+    MAIL and AUTH) or "implicit" (TLS from the first byte); `certfile`/`keyfile` are needed for
+    both. `login`/`password`: AUTH required, with that pair only, and only over TLS.
+    """
+
+    def __init__(
+        self,
+        folder: Path | None = None,
+        port: int | None = None,
+        handler: Any = None,
+        *,
+        tls: str = "none",
+        certfile: Path | str | None = None,
+        keyfile: Path | str | None = None,
+        login: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        if tls not in ("none", "starttls", "implicit"):
+            raise ValueError(f"tls must be 'none', 'starttls' or 'implicit', not {tls!r}")
         self.store = MailStore(folder=folder)
         self.port = port or free_port()
-        self.controller = Controller(
-            handler or _Handler(self.store), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+        self.tls = tls
+        options: dict[str, Any] = {}
+        if tls != "none":
+            if certfile is None or keyfile is None:
+                raise ValueError(f"tls={tls!r} needs a certfile and a keyfile")
+            context = server_tls_context(certfile, keyfile)
+            if tls == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
+        if login is not None:
+            options.update(
+                authenticator=_Authenticator(self.store, login, password or ""),
+                auth_required=True,
+                # AUTH only after STARTTLS; aiosmtpd counts only STARTTLS as TLS, so an implicit-TLS
+                # server (encrypted from the first byte) must not ask for it or it never offers AUTH.
+                auth_require_tls=tls != "implicit",
+            )
+        self.controller = _Controller(
+            handler or _Handler(self.store),
+            hostname="127.0.0.1",
+            port=self.port,
+            enable_SMTPUTF8=True,
+            **options,
         )
 
     def __enter__(self) -> MailSink:
         # aiosmtpd logs every SMTP command at INFO, addresses included: costly and personal.
         logging.getLogger("mail.log").setLevel(logging.WARNING)
+        if _not_deprecation_noise not in logging.getLogger("mail.log").filters:
+            logging.getLogger("mail.log").addFilter(_not_deprecation_noise)
         self.controller.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
-    def connection_json(self, from_email: str = "alertas@autosur.example.com") -> str:
-        """The `smtp_default` connection for this sink, in JSON form (extras typed)."""
+    def connection_json(
+        self,
+        from_email: str = "alertas@autosur.example.com",
+        *,
+        login: str | None = None,
+        password: str | None = None,
+        ca_bundle: Path | str | None = None,
+    ) -> str:
+        """The `smtp_default` connection for this sink, in JSON form (extras typed).
+
+        The TLS extras follow the sink's mode: plain text has both TLS settings disabled,
+        STARTTLS has `disable_tls: false`, implicit TLS `disable_ssl: false`.
+        """
         import json
 
-        return json.dumps(
-            {
-                "conn_type": "smtp",
-                "host": "127.0.0.1",
-                "port": self.port,
-                "extra": {
-                    "disable_ssl": True,
-                    "disable_tls": True,
-                    "from_email": from_email,
-                    "timeout": 10,
-                    "retry_limit": 0,
-                },
-            }
-        )
+        connection: dict[str, Any] = {
+            "conn_type": "smtp",
+            "host": "127.0.0.1",
+            "port": self.port,
+            "extra": {
+                "disable_ssl": self.tls != "implicit",
+                "disable_tls": self.tls != "starttls",
+                "from_email": from_email,
+                "timeout": 10,
+                "retry_limit": 0,
+            },
+        }
+        if login is not None:
+            connection.update(login=login, password=password)
+        if ca_bundle is not None:
+            connection["extra"]["ca_bundle"] = str(ca_bundle)
+        return json.dumps(connection)
