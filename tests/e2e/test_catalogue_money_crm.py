@@ -4,13 +4,12 @@ what it says, who is skipped and why, and what a later or repeated run does."""
 
 from __future__ import annotations
 
-import io
 from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -68,13 +67,6 @@ def skips(ledger, key: str) -> set[tuple[str, str, str]]:
         for r in ledger_rows(ledger, key)
         if r["status"] == "skipped"
     }
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
 
 
 # --- 31 overdue_invoices_dunning -------------------------------------------------------------------

@@ -4,13 +4,12 @@ to audit, cheques to deposit and rejected cheques, on tests/fixtures/catalogue_p
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +44,6 @@ def received(mail_sink) -> dict[str, object]:
 
 def text_of(message) -> str:
     return message.message.get_body(("plain",)).get_content()
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def keys(ledger_conn, family: str) -> set[tuple]:

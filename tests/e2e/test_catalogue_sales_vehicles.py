@@ -4,12 +4,11 @@ aged_vehicle_stock on the fixture catalogue_sales_vehicles.sql."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -59,13 +58,6 @@ def sent_keys(ledger, family: str) -> set[tuple[str, str]]:
     return {
         (r["recipient_ref"], r["business_key"]) for r in ledger_rows(ledger, family) if r["status"] == "sent"
     }
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
 
 
 def test_vehicle_arrived_tells_the_salesperson_else_the_sales_manager(sales_dms, dagbag, mail_sink, ledger):

@@ -3,13 +3,12 @@ runs over tests/fixtures/catalogue_workshop.sql (see its header for the runs it 
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -218,13 +217,6 @@ def test_vehicle_ready_for_pickup_hourly_once_per_work_order(workshop_dms, dagba
 
 
 # --- 22 work_orders_open_too_long -------------------------------------------------------------
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
 
 
 def test_work_orders_open_too_long_report_per_branch_with_xlsx(workshop_dms, dagbag, mail_sink, ledger):

@@ -5,14 +5,13 @@ an extra date from the config)."""
 
 from __future__ import annotations
 
-import io
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -220,13 +219,6 @@ def received(mail_sink):
         (address,) = message.rcpt_tos
         by_address[address] = message
     return by_address
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(cell.value for cell in row) for row in sheet.iter_rows()]
 
 
 def test_business_days_schedule_skips_holidays_and_the_configured_extra_date(project_dagbag):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +24,6 @@ def issues_dms(dms):
     dms.execute((FIXTURES / "organisation.sql").read_text())
     dms.execute((FIXTURES / "parts_issued_not_invoiced.sql").read_text())
     return dms
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagbag, mail_sink, ledger):

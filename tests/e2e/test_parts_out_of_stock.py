@@ -6,13 +6,12 @@ The DAG runs once at the default branch scope (plus a re-run); the other scopes 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
 from alertas_rapidas.extract import read_sql
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +25,6 @@ def stock_dms(dms):
     dms.execute((FIXTURES / "organisation.sql").read_text())
     dms.execute((FIXTURES / "parts_out_of_stock.sql").read_text())
     return dms
-
-
-def xlsx_rows(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_sink, ledger):

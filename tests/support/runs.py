@@ -57,3 +57,13 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def xlsx_rows(data: bytes) -> list[tuple]:
+    """The cell values of an XLSX attachment's first sheet, row by row."""
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
