@@ -7,20 +7,23 @@ PYTEST_ARGS ?=
 
 .PHONY: install demo bench test lint format clean validate preview reference
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# the demo and the benchmark (tools/alertas_dev) are dev tools: importable in this venv through a
+	@# .pth file, never part of the installed package (`pip install .` ships alertas_rapidas only)
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "alertas_dev_tools.pth").write_text(str(pathlib.Path("tools").resolve()) + "\n")'
 	touch $@
 
 install: $(VENV)/.installed
 
 demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run every alert DAG for DATE
-	$(PY) -m alertas_rapidas.demo --date $(DATE)
+	$(PY) -m alertas_dev.demo --date $(DATE)
 
 bench: install  ## statements at scale (10,000 customers) into a local SMTP sink; writes docs/benchmarks.md
-	$(PY) -m alertas_rapidas.bench $(BENCH_ARGS)
+	$(PY) -m alertas_dev.bench $(BENCH_ARGS)
 
 test: install  ## lint, validate every family, then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,8 @@
 #
 # Environment (set by docker-compose.yaml): DMS_INIT_DSN (the server's owner, who owns schema dms),
 # DMS_READER_USER (the read-only role of `dms_postgres`), DEMO_SEED, DEMO_CUSTOMERS,
-# DEMO_REFERENCE_DATE; PYTHONPATH holds /opt/airflow/plugins, so alertas_rapidas imports.
+# DEMO_REFERENCE_DATE; PYTHONPATH holds /opt/airflow/plugins and /opt/alertas/tools, so alertas_rapidas and
+# alertas_dev (the demo data generator, mounted into this one-shot service only) import.
 set -euo pipefail
 
 state=$(python - <<'PY'
@@ -40,7 +41,7 @@ import os
 
 import psycopg
 
-from alertas_rapidas.demo.dms_data import create_schema
+from alertas_dev.demo.dms_data import create_schema
 
 with psycopg.connect(os.environ["DMS_INIT_DSN"]) as conn:
     create_schema(conn)
@@ -48,7 +49,7 @@ print("dms-init: sql/dms/schema.sql applied again (schema dms up to date)")
 PY
 else
     echo "dms-init: creating schema dms and loading the demo data"
-    python -m alertas_rapidas.demo.dms_data \
+    python -m alertas_dev.demo.dms_data \
         --dsn "$DMS_INIT_DSN" \
         --seed "${DEMO_SEED:-7}" \
         --customers "${DEMO_CUSTOMERS:-60}" \

@@ -48,7 +48,7 @@ def airflow_db() -> None:
 
 @pytest.fixture(scope="session")
 def postgres():
-    from alertas_rapidas.demo.local_postgres import LocalPostgres
+    from alertas_dev.demo.local_postgres import LocalPostgres
 
     server = LocalPostgres(SESSION_DIR / "pg").start()
     server.create_database("dms")
@@ -61,7 +61,7 @@ def postgres():
 
 @pytest.fixture(scope="session")
 def mail_sink():
-    from alertas_rapidas.demo.mail_sink import MailSink
+    from alertas_dev.demo.mail_sink import MailSink
 
     with MailSink() as sink:
         os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()

@@ -359,7 +359,7 @@ def test_one_shot_services(services):
     assert dms_init["depends_on"]["dms-postgres"]["condition"] == "service_healthy"
     assert mounts(dms_init)["/opt/airflow/plugins"] == "./plugins"
     assert mounts(dms_init)["/opt/airflow/sql"] == "./sql"
-    assert "alertas_rapidas.demo.dms_data" in (DOCKER_DIR / "dms-init.sh").read_text()
+    assert "alertas_dev.demo.dms_data" in (DOCKER_DIR / "dms-init.sh").read_text()
     assert mounts(services["dms-postgres"])["/docker-entrypoint-initdb.d"] == "./docker/dms-postgres"
     for script in DOCKER_DIR.rglob("*.sh"):
         result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)

@@ -1,4 +1,4 @@
-"""`python -m alertas_rapidas.bench` at a tiny scale: it runs end to end and writes its report."""
+"""`python -m alertas_dev.bench` at a tiny scale: it runs end to end and writes its report."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
     # The benchmark sets up its own Airflow home, PostgreSQL and SMTP sink: none of the session's.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ALERTAS_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "alertas_rapidas.bench", "--customers", "20", "--months", "1"]
+        [sys.executable, "-m", "alertas_dev.bench", "--customers", "20", "--months", "1"]
         + ["--workers", "0", "--skip-dagbag", "--out", str(tmp_path / "bench"), "--docs", str(report)],
         cwd=ROOT,
         env=env,

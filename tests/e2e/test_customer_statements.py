@@ -145,9 +145,9 @@ def test_many_batches_are_each_rendered_delivered_once_and_summarized(dms, mail_
     from datetime import date
     from types import SimpleNamespace
 
+    from alertas_dev.demo import dms_data
     from alertas_rapidas.config import load_family_config
     from alertas_rapidas.dag_factory import assemble_dag
-    from alertas_rapidas.demo import dms_data
     from alertas_rapidas.families import get_family
 
     dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)
@@ -180,10 +180,10 @@ def test_a_batch_that_fails_to_render_holds_back_only_its_own_mail(
     from datetime import date
     from types import SimpleNamespace
 
+    from alertas_dev.demo import dms_data
     from alertas_rapidas import steps
     from alertas_rapidas.config import load_family_config
     from alertas_rapidas.dag_factory import assemble_dag
-    from alertas_rapidas.demo import dms_data
     from alertas_rapidas.families import get_family
 
     dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)

@@ -95,7 +95,7 @@ def test_all_recipients_refused_is_failed_and_never_resent(statements_dms, dagba
 def test_smtp_refusing_connections_defers_and_a_later_run_sends_each_once(
     statements_dms, dagbag, mail_sink, ledger, monkeypatch
 ):
-    from alertas_rapidas.demo.mail_sink import free_port
+    from alertas_dev.demo.mail_sink import free_port
 
     good = os.environ["AIRFLOW_CONN_SMTP_DEFAULT"]
     closed = json.loads(good)

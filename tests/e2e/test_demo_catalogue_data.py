@@ -1,4 +1,4 @@
-"""The demo's catalogue data (plugins/alertas_rapidas/demo/catalogue_data.py) on a real PostgreSQL:
+"""The demo's catalogue data (tools/alertas_dev/demo/catalogue_data.py) on a real PostgreSQL:
 the rows the rest of the generator writes stay as they were (its own random stream, new rows with
 new ids; only the catalogue columns and the birthdays it sets change), the same seed gives the same
 rows, and its fixed cases sit where the catalogue families look for them on the demo's date."""
@@ -29,7 +29,7 @@ CATALOGUE_TABLES = (
 
 
 def load(postgres, name: str, *, seed: int = 7, customers: int = 80) -> psycopg.Connection:
-    from alertas_rapidas.demo import dms_data
+    from alertas_dev.demo import dms_data
 
     conn = psycopg.connect(postgres.create_database(name, drop=True), autocommit=True)
     dms_data.create_schema(conn)
@@ -54,7 +54,7 @@ def rows(conn: psycopg.Connection, table: str, columns: list[str]) -> set[str]:
 
 
 def test_the_other_tables_keep_their_rows_and_new_rows_get_new_ids(postgres, monkeypatch):
-    from alertas_rapidas.demo import catalogue_data, dms_data
+    from alertas_dev.demo import catalogue_data, dms_data
 
     full = load(postgres, "demo_full")
     monkeypatch.setattr(catalogue_data, "load_catalogue_data", lambda *args, **kwargs: None)

@@ -22,7 +22,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from alertas_rapidas.demo.mail_sink import MailSink
+from alertas_dev.demo.mail_sink import MailSink
 from alertas_rapidas.ui.app import create_app
 from tests.support.certs import make_server_pki
 from tests.support.runs import last_summary, ledger_rows, run_dag

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from alertas_dev.demo.mail_sink import MailSink
 from alertas_rapidas.delivery import SmtpSession, SmtpSetupError
-from alertas_rapidas.demo.mail_sink import MailSink
 from tests.support.certs import make_server_pki
 from tests.support.runs import last_summary, ledger_rows, run_dag
 

@@ -82,7 +82,7 @@ def require_browser() -> None:
 @pytest.fixture(scope="module")
 def demo_databases(postgres, mail_sink):
     """The demo DMS in `dms`, an empty ledger in `alerts`, an empty mailbox."""
-    from alertas_rapidas.demo.dms_data import create_schema, load_demo_data
+    from alertas_dev.demo.dms_data import create_schema, load_demo_data
 
     with psycopg.connect(postgres.dsn("dms")) as conn:
         conn.execute("drop schema if exists dms cascade")

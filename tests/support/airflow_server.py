@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alertas_rapidas.demo.mail_sink import free_port
+from alertas_dev.demo.mail_sink import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 150

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from alertas_rapidas.demo.mail_sink import MailSink
+from alertas_dev.demo.mail_sink import MailSink
 from alertas_rapidas.smtp_delivery import send_message
 
 SENDER = "alertas@autosur.example.com"

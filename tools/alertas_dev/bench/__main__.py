@@ -1,4 +1,4 @@
-"""`python -m alertas_rapidas.bench`: measure the statements family at scale (see the package doc).
+"""`python -m alertas_dev.bench`: measure the statements family at scale (see the package doc).
 
 Everything runs on this machine: an embedded PostgreSQL (pgserver) holds the DMS, the ledger and
 Airflow's metadata database; the package's `MailSink` receives the mail. Options make a quick
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alertas_rapidas.bench import measure
+from alertas_dev.bench import measure
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 FAMILY = "customer_statements"
@@ -43,7 +43,7 @@ TARGETS = {
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m alertas_rapidas.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m alertas_dev.bench", description=__doc__)
     parser.add_argument("--customers", type=int, default=10_000, help="DMS customers (10000)")
     parser.add_argument("--months", type=int, default=7, help="months of movements before the run date (7)")
     parser.add_argument("--movements-per-month", type=int, default=15, help="per customer, +-40%% (15)")
@@ -144,7 +144,7 @@ def prepare_environment(out: Path, dags: Path, log_level: str) -> None:
 
 
 def start_postgres(out: Path) -> Any:
-    from alertas_rapidas.demo.local_postgres import LocalPostgres
+    from alertas_dev.demo.local_postgres import LocalPostgres
 
     server = LocalPostgres(out / "pg").start()
     for database in ("dms", "alerts", "airflow"):
@@ -161,7 +161,7 @@ def start_postgres(out: Path) -> Any:
 def load_dms(server: Any, args: argparse.Namespace) -> dict[str, Any]:
     import psycopg
 
-    from alertas_rapidas.demo import dms_data
+    from alertas_dev.demo import dms_data
 
     started = time.perf_counter()
     with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:
@@ -186,7 +186,7 @@ def migrate_airflow_db() -> float:
 
 def start_api_server(out: Path) -> subprocess.Popen[bytes]:
     """The execution API the LocalExecutor's task processes talk to (nothing else served)."""
-    from alertas_rapidas.demo.mail_sink import free_port
+    from alertas_dev.demo.mail_sink import free_port
 
     port = free_port()
     os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
@@ -279,7 +279,7 @@ def dagrun_command(
     return [
         sys.executable,
         "-m",
-        "alertas_rapidas.bench.dagrun",
+        "alertas_dev.bench.dagrun",
         "--dags",
         str(dags),
         "--dag-id",
@@ -621,7 +621,7 @@ def _per_task_second(run: dict[str, Any], task: str) -> float:
 METHOD = """\
 ## How it was measured
 
-- The DMS is the demo generator's (`alertas_rapidas.demo.dms_data`) in an embedded PostgreSQL
+- The DMS is the demo generator's (`alertas_dev.demo.dms_data`) in an embedded PostgreSQL
   (pgserver), which also holds the ledger and Airflow's metadata database. Mail goes to the package's
   `MailSink` (aiosmtpd), in the benchmark process, over one SMTP connection per deliver task.
 - Workers: the statements DAG runs with `dag.test(use_executor=True)` on Airflow's LocalExecutor with
@@ -697,7 +697,7 @@ METHOD = """\
 
 
 def write_docs(path: Path, lines: list[str], command: str | None = None) -> None:
-    command = command or " ".join(["python -m alertas_rapidas.bench", *sys.argv[1:]])
+    command = command or " ".join(["python -m alertas_dev.bench", *sys.argv[1:]])
     text = "\n".join(
         [
             "# Benchmarks: account statements at scale",
@@ -726,7 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     dags = write_bench_dags(out, args.batch_size, args.pdf_engine)
     prepare_environment(out, dags, args.log_level)
     facts: dict[str, Any] = {
-        "command": " ".join(["python -m alertas_rapidas.bench", *sys.argv[1:]]),
+        "command": " ".join(["python -m alertas_dev.bench", *sys.argv[1:]]),
         "machine": measure.machine(),
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "load_before": measure.load_average(),
@@ -746,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
 
         import airflow
 
-        from alertas_rapidas.demo.mail_sink import MailSink
+        from alertas_dev.demo.mail_sink import MailSink
 
         facts["airflow_version"] = airflow.__version__
         config, settings = family_parts()[:2]

@@ -1974,7 +1974,7 @@ def load_demo_data(
         copy("interfaces", demo.interfaces())
         copy("interface_runs", demo.interface_runs())
         copy("crm_contacts", demo.crm_contacts())
-        from alertas_rapidas.demo.catalogue_data import load_catalogue_data  # imports this module
+        from alertas_dev.demo.catalogue_data import load_catalogue_data  # imports this module
 
         load_catalogue_data(conn, out, seed=seed, reference_date=reference_date)
     conn.commit()
@@ -1988,7 +1988,7 @@ def load_demo_data(
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m alertas_rapidas.demo.dms_data",
+        prog="python -m alertas_dev.demo.dms_data",
         description="Create the dms schema and fill it with deterministic demo data.",
     )
     parser.add_argument("--dsn", required=True, help="PostgreSQL connection string")

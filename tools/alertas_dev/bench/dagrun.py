@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m alertas_rapidas.bench.dagrun")
+    parser = argparse.ArgumentParser(prog="python -m alertas_dev.bench.dagrun")
     parser.add_argument("--dags", required=True)
     parser.add_argument("--dag-id", required=True)
     parser.add_argument("--logical-date", required=True)

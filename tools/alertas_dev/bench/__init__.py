@@ -1,4 +1,4 @@
-"""`python -m alertas_rapidas.bench` (`make bench`): the statements family at scale, measured.
+"""`python -m alertas_dev.bench` (`make bench`): the statements family at scale, measured.
 
 One run generates a DMS (default 10,000 customers x 7 months x ~15 movements a month, both
 currencies), then measures: the statement extract over all those movements; the DagBag load of

@@ -206,7 +206,7 @@ def _role_of(pid: str, comm: str, ppid: int, seen: dict[str, list[Any]]) -> str 
         return CPU_ROLES[0]
     if title.startswith("airflow worker -- LocalExecutor"):
         return CPU_ROLES[1]
-    if "alertas_rapidas.bench.dagrun" in title:
+    if "alertas_dev.bench.dagrun" in title:
         return CPU_ROLES[2]
     parent = seen.get(str(ppid))
     if (

@@ -1,4 +1,4 @@
-"""`python -m alertas_rapidas.demo`: the whole package on embedded defaults, for a newcomer.
+"""`python -m alertas_dev.demo`: the whole package on embedded defaults, for a newcomer.
 
 Starts (or uses) a PostgreSQL, creates and fills the demo DMS, starts a local SMTP sink that keeps
 every message as `.eml` with an `index.html`, runs every alert DAG for one date with
@@ -24,7 +24,7 @@ DEALERSHIP_TZ = "America/Argentina/Buenos_Aires"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m alertas_rapidas.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m alertas_dev.demo", description=__doc__)
     parser.add_argument("--date", default="2026-11-01", help="run date, dealership time (default 2026-11-01)")
     parser.add_argument("--at", default="08:00", help="time of day of the runs, dealership time (08:00)")
     parser.add_argument("--out", default=str(PROJECT_ROOT / ".demo"), help="demo folder (.demo)")
@@ -74,8 +74,8 @@ def setup_database(args: argparse.Namespace, out: Path) -> object | None:
 
     import psycopg
 
-    from alertas_rapidas.demo import dms_data
-    from alertas_rapidas.demo.local_postgres import LocalPostgres
+    from alertas_dev.demo import dms_data
+    from alertas_dev.demo.local_postgres import LocalPostgres
 
     server = None
     if args.dms_dsn:
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(stale, ignore_errors=True)
     prepare_environment(out)
 
-    from alertas_rapidas.demo.mail_sink import MailSink
+    from alertas_dev.demo.mail_sink import MailSink
 
     step(f"Preparing Airflow's metadata database in {out / 'airflow'}")
     migrate_airflow_db()

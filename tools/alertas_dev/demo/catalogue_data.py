@@ -93,7 +93,7 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 
-from alertas_rapidas.demo.dms_data import (
+from alertas_dev.demo.dms_data import (
     CENTRAL,
     CORDOBA,
     DEP_CBA_1,
