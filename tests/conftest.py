@@ -28,6 +28,8 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["ALERTAS_WORK_DIR"] = str(SESSION_DIR / "work")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+# The List-Unsubscribe token secret of recurring families (tests of its absence unset it).
+os.environ.setdefault("AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET", "tests-only-unsubscribe-key-0001")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +68,23 @@ def mail_sink():
     with MailSink() as sink:
         os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
         yield sink
+
+
+@pytest.fixture(autouse=True)
+def _sent_messages_are_well_formed(request):
+    """After every test that used the session's SMTP sink: each message it received passes the
+    strict checks of tests/support/mail_checks.py (Date, Message-ID, MIME structure...)."""
+    yield
+    if "mail_sink" not in request.fixturenames:
+        return
+    from tests.support.mail_checks import message_problems
+
+    store = request.getfixturevalue("mail_sink").store
+    found = []
+    for number, item in enumerate(list(store.messages), start=1):
+        found += [f"message {number}: {problem}" for problem in message_problems(item.data)]
+    if found:
+        pytest.fail("sent messages fail the strict checks:\n" + "\n".join(found[:20]), pytrace=False)
 
 
 @pytest.fixture

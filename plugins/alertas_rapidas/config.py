@@ -108,6 +108,43 @@ class SenderConfig(_Strict):
     reply_to: EmailStr | None = None
 
 
+class UnsubscribeConfig(_Strict):
+    """Where the `List-Unsubscribe` header of a `recurring` alert points (RFC 2369, RFC 8058).
+
+    Each message gets its own token: the family, the recipient's DMS reference and language,
+    signed with HMAC-SHA256 under the Airflow Variable `alertas_unsubscribe_secret` (never the
+    address). With `url` the header also carries `List-Unsubscribe-Post` (one-click).
+    """
+
+    url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="an https URL holding `{token}` once, e.g. the plugin's endpoint "
+        "`https://airflow.example.com/alertas-unsubscribe/{token}`; mailbox providers POST to it",
+    )
+    mailto: EmailStr | None = Field(
+        default=None,
+        description="a mailbox that takes unsubscribe requests by mail (subject `unsubscribe <token>`); "
+        "record them with `ops unsubscribes --add TOKEN`",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _https_with_token(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "must be an https URL (RFC 8058 one-click needs https), e.g. https://host/path/{token}"
+            )
+        if value.count("{token}") != 1 or any(c in value for c in ' <>,"\r\n'):
+            raise ValueError("must hold {token} exactly once and no blanks, commas or angle brackets")
+        return value
+
+
 class FreshnessRequirement(_Strict):
     """An interface whose last successful run must be younger than `max_age` before the run."""
 
@@ -150,11 +187,20 @@ class FamilyConfig(_Strict):
     worker_slots: int = Field(default=2, ge=1, le=256)
     statement_timeout: timedelta = timedelta(minutes=2)
     sender: SenderConfig = SenderConfig()
+    # The dealership's logo and letterhead lines on every PDF and in the HTML mail header.
     cc: list[EmailStr] = Field(default_factory=list)
     bcc: list[EmailStr] = Field(default_factory=list)
     # Special-use domains (`local`, `test`, or one under them like `intranet.local`) whose addresses
     # are delivered instead of skipped as `reserved_domain`: an internal network's own mail domain.
     allowed_special_domains: list[str] = Field(default_factory=list)
+    # A recurring customer alert (statements, reminders, greetings; not a legal document): its
+    # messages carry List-Unsubscribe headers and skip recipients who unsubscribed (`unsubscribed`).
+    recurring: bool = Field(
+        default=False,
+        description="a recurring customer alert (statements, reminders, greetings; not a legal "
+        "document): `List-Unsubscribe` headers, and recipients who unsubscribed are skipped (`unsubscribed`)",
+    )
+    unsubscribe: UnsubscribeConfig = UnsubscribeConfig()
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -194,6 +240,18 @@ class FamilyConfig(_Strict):
                     "or a name under one); other domains need no allowing"
                 )
         return list(clean_special_domains(value))
+
+    @model_validator(mode="after")
+    def _recurring_can_unsubscribe(self) -> FamilyConfig:
+        if self.recurring and self.audience not in ("customers", "suppliers"):
+            raise ValueError(
+                f"recurring: applies to customer and supplier alerts, not to audience {self.audience!r}"
+            )
+        if self.recurring and not (self.unsubscribe.url or self.unsubscribe.mailto):
+            raise ValueError(
+                "recurring: true needs unsubscribe.url or unsubscribe.mailto (set them in _defaults.yaml)"
+            )
+        return self
 
     @property
     def dag_id(self) -> str:

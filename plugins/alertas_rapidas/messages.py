@@ -68,7 +68,7 @@ class OutgoingMessage:
     business_key: str  # what it is about, e.g. "statement:2026-10"
     to: list[str]
     language: str = "es"
-    display_name: str | None = None
+    display_name: str | None = None  # the name of the one To address
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
@@ -76,12 +76,15 @@ class OutgoingMessage:
     # Business keys of the rows a digest carries: recorded as sent to this recipient when the
     # message is, so a later digest lists only rows not yet sent (CATALOGUE.md, "Once per").
     covers: list[str] = field(default_factory=list)
+    # Display names of To and Cc addresses, by address (staff digests to several people).
+    names: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The message as JSON-ready data. The context is plain data already: it is shared, not
         deep-copied as `asdict` would (at 10,000 statements that copy was most of the transform)."""
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data.update(to=list(self.to), cc=list(self.cc), bcc=list(self.bcc), covers=list(self.covers))
+        data["names"] = dict(self.names)
         data["attachments"] = [asdict(attachment) for attachment in self.attachments]
         return data
 
@@ -107,6 +110,10 @@ SKIP_REASONS: dict[str, str] = {
         "the address is in a reserved domain (e.g. .local); allow it with allowed_special_domains"
     ),
     "opted_out": "recipient opted out of alerts",
+    "unsubscribed": (
+        "recipient unsubscribed from this recurring alert, or from all of them (List-Unsubscribe; "
+        "`ops unsubscribes` lists them)"
+    ),
     "inactive": "recipient is inactive",
     "no_activity": "no movement in the period and zero balance",
     "no_recipient": "nobody who should receive it has a usable address",

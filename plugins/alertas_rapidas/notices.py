@@ -7,9 +7,12 @@ id>`), so retries of the summary task never send it twice. It carries counts and
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
+from email.utils import format_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alertas_rapidas import ledger
 from alertas_rapidas.config import FamilyConfig
@@ -25,6 +28,9 @@ def failure_notice(
     mail = EmailMessage(policy=SMTP)
     mail["To"] = ", ".join(config.owners_email)
     mail["Subject"] = f"[Alertas Rápidas] {config.dag_id} failed for {summary['run_date']}"
+    mail["Date"] = format_datetime(datetime.now(ZoneInfo(config.timezone)).replace(microsecond=0))
+    mail["Message-ID"] = message_id_for(idempotency_key(config.key, "owners", f"run_failed:{run_id}"))
+    mail["Auto-Submitted"] = "auto-generated"
     counts = ", ".join(
         f"{name} {summary.get(name, 0)}" for name in ("candidates", "sent", "failed", "deferred", "unknown")
     )

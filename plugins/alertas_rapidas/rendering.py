@@ -6,6 +6,10 @@ builder function named by the attachment, see `AttachmentSpec.builder`). A templ
 language (`body.html`) serves both languages: its words come from the folder's `labels.yaml`
 (`es:` and `en:` mappings, the same keys in both), seen by the template as `t`. HTML is autoescaped;
 header values are folded to one line, so data can never add a header.
+
+Every message carries `Date` (the render time in the family's time zone, RFC 5322), `Message-ID`
+(stable per ledger key), `Auto-Submitted: auto-generated` (RFC 3834: no auto-replies) and, for a
+`recurring` family, `List-Unsubscribe` and `List-Unsubscribe-Post` (see alertas_rapidas.unsubscribes).
 """
 
 from __future__ import annotations
@@ -16,19 +20,24 @@ import importlib
 import io
 import re
 from collections.abc import Callable
+from datetime import datetime
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8, EmailPolicy
-from email.utils import formataddr
+from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alertas_rapidas import formatting
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
 from alertas_rapidas.paths import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from alertas_rapidas.unsubscribes import UnsubscribeLinks
 
 _BLANKS = re.compile(r"\s+")
 
@@ -53,6 +62,8 @@ class _HeaderClasses(HeaderRegistry):
             "content-transfer-encoding",
             "content-language",
             "x-alertas-family",
+            "auto-submitted",
+            "list-unsubscribe-post",
         }
     )
     MAX_SHARED = 1024  # distinct shared values kept; the table starts over when full
@@ -242,8 +253,14 @@ class MessageRenderer:
         bcc: list[str] | None = None,
         templates_roots: tuple[Path, ...] = (TEMPLATES_DIR,),
         pdf_renderer: PdfRenderer = html_to_pdf,
+        timezone: str = "America/Argentina/Buenos_Aires",
+        unsubscribe: UnsubscribeLinks | None = None,
+        clock: Callable[[ZoneInfo], datetime] = datetime.now,
     ) -> None:
         self.family = family
+        self.zone = ZoneInfo(timezone)
+        self.unsubscribe = unsubscribe
+        self.clock = clock
         self.template_dir = template_dir
         self.sender = sender
         self.reply_to = reply_to
@@ -278,14 +295,20 @@ class MessageRenderer:
         mail = EmailMessage(policy=_POLICY if ascii_only else _POLICY_UTF8)
         if self.sender:
             mail["From"] = self.sender
-        mail["To"] = [self._address(address, message.display_name) for address in message.to]
+        names = _display_names(message)
+        mail["To"] = [self._address(address, names.get(address.lower())) for address in message.to]
         cc = [*message.cc, *self.extra_cc]
         if cc:
-            mail["Cc"] = cc
+            mail["Cc"] = [self._address(address, names.get(address.lower())) for address in cc]
         if self.reply_to:
             mail["Reply-To"] = self.reply_to
         mail["Subject"] = subject
+        mail["Date"] = format_datetime(self.clock(self.zone).replace(microsecond=0))
         mail["Message-ID"] = message_id
+        mail["Auto-Submitted"] = "auto-generated"
+        if self.unsubscribe is not None:
+            for name, value in self.unsubscribe.headers(message.recipient_ref, lang).items():
+                mail[name] = value
         mail["X-Alertas-Family"] = self.family
 
         text_name = self._name("body", lang, "txt")
@@ -343,6 +366,15 @@ class MessageRenderer:
     def _address(address: str, display_name: str | None) -> Address:
         username, _, domain = address.rpartition("@")
         return Address(display_name=one_line(display_name or ""), username=username, domain=domain)
+
+
+def _display_names(message: OutgoingMessage) -> dict[str, str]:
+    """Address (lower case) -> display name: the message's `names`, and `display_name` for its one
+    To address (a customer's legal name, an employee's full name)."""
+    names = {address.lower(): name for address, name in message.names.items() if name}
+    if message.display_name and len(message.to) == 1:
+        names.setdefault(message.to[0].lower(), message.display_name)
+    return names
 
 
 def _boundary(kind: str, data: list[str]) -> str | None:

@@ -76,12 +76,14 @@ def transform_step(
     """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
     from alertas_rapidas.extract import load_frames
     from alertas_rapidas.plan_io import write_plan
+    from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
     run = RunTime.from_dict(extracted["run"])
     frames = load_frames(extracted["results"])
     extra = {"history": sent_history(config)} if family.reads_history else {}
     with allowing_special_domains(config.allowed_special_domains):
         plan = load_transform(family)(frames, settings, run, **extra)
+    skip_unsubscribed(plan, unsubscribed_for(config))  # a recurring family skips who unsubscribed
     info = write_plan(
         plan,
         run_folder(context) / "plan",
@@ -116,6 +118,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     from alertas_rapidas.paths import TEMPLATES_DIR
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer, format_sender
+    from alertas_rapidas.unsubscribes import links_for
 
     # The .eml files are final (From included): delivery sends their bytes as they are.
     sender_address = config.sender.address or SmtpSession(smtp_conn_id=SMTP_CONN_ID).sender()
@@ -127,6 +130,8 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
         cc=list(config.cc),
         bcc=list(config.bcc),
         templates_roots=(*(Path(root) for root in family.template_roots), TEMPLATES_DIR),
+        timezone=config.timezone,
+        unsubscribe=links_for(config),
     )
     batch = Path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"

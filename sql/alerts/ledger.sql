@@ -50,3 +50,14 @@ create table if not exists alerts.runs (
 );
 
 create index if not exists runs_family_run_date on alerts.runs (family, run_date);
+
+-- Recipients who unsubscribed from a recurring family (List-Unsubscribe), or from every recurring
+-- family (family '*'); honoured like the DMS's alerts_opt_out (skip reason `unsubscribed`).
+-- recipient_ref is the DMS reference (customer:42), never an address.
+create table if not exists alerts.unsubscribes (
+    family text not null,
+    recipient_ref text not null,
+    source text not null check (source in ('one-click', 'page', 'mailto', 'ops')),
+    unsubscribed_at timestamptz not null default now(),
+    primary key (family, recipient_ref)
+);

@@ -329,6 +329,7 @@ class _Builder:
             to=to,
             language=language,
             display_name=display,
+            names={person.address: person.name for person in people if person.name},
             cc=cc,
             bcc=bcc,
             attachments=self._attachments(language, first),

@@ -91,6 +91,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: PaymentsPendingSetting
                 to=[person.address for person in recipients],
                 language=settings.language,
                 display_name=recipients[0].name if len(recipients) == 1 else None,
+                names={person.address: person.name for person in recipients if person.name},
                 context=context,
                 attachments=[_attachment(clean_text(row.number), order_id, settings.language)],
             )

@@ -54,6 +54,7 @@ def prepare_environment(out: Path) -> None:
     os.environ["ALERTAS_WORK_DIR"] = str(out / "work")
     # The key of satisfaction_surveys' signed links (an Airflow Variable; production sets its own).
     os.environ.setdefault("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", "demo-only-survey-signing-key-0001")
+    os.environ.setdefault("AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET", "demo-only-unsubscribe-key-0001")
 
 
 def step(text: str) -> None:
