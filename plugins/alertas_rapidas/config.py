@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from alertas_rapidas.branding import BrandingConfig
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
 
@@ -188,6 +189,7 @@ class FamilyConfig(_Strict):
     statement_timeout: timedelta = timedelta(minutes=2)
     sender: SenderConfig = SenderConfig()
     # The dealership's logo and letterhead lines on every PDF and in the HTML mail header.
+    branding: BrandingConfig = BrandingConfig()
     cc: list[EmailStr] = Field(default_factory=list)
     bcc: list[EmailStr] = Field(default_factory=list)
     # Special-use domains (`local`, `test`, or one under them like `intranet.local`) whose addresses

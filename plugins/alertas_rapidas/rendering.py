@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from alertas_rapidas import formatting
+from alertas_rapidas.branding import BrandingConfig, brand_context
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
 from alertas_rapidas.paths import TEMPLATES_DIR
 
@@ -146,7 +147,12 @@ def template_environment(*templates_dirs: str) -> Environment:
         month_label=formatting.month_label,
         hour_minute=formatting.hour_minute,
         signed_ref=signed_ref,
+        document_type=formatting.document_type_name,
+        movement_description=formatting.movement_description,
     )
+    from alertas_rapidas.pdf.table_layout import report_layout
+
+    env.globals["report_layout"] = report_layout  # column widths of `_reports/table` PDFs
     return env
 
 
@@ -256,8 +262,10 @@ class MessageRenderer:
         timezone: str = "America/Argentina/Buenos_Aires",
         unsubscribe: UnsubscribeLinks | None = None,
         clock: Callable[[ZoneInfo], datetime] = datetime.now,
+        branding: BrandingConfig | None = None,
     ) -> None:
         self.family = family
+        self.brand = brand_context(branding)  # logo and letterhead of every PDF and the mail header
         self.zone = ZoneInfo(timezone)
         self.unsubscribe = unsubscribe
         self.clock = clock
@@ -284,7 +292,7 @@ class MessageRenderer:
 
     def render(self, message: OutgoingMessage, *, message_id: str) -> EmailMessage:
         lang = message.language
-        context = {**message.context, "lang": lang, "t": self.labels.get(lang, {})}
+        context = {**message.context, "lang": lang, "t": self.labels.get(lang, {}), "brand": self.brand}
         subject = one_line(render_template(self.env, self._name("subject", lang, "txt"), context))
         html = render_template(self.env, self._name("body", lang, "html"), context)
 
@@ -334,7 +342,7 @@ class MessageRenderer:
         self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
     ) -> None:
         own = attachment.context
-        data = context if own is None else {**own, "lang": lang, "t": context["t"]}
+        data = context if own is None else {**own, "lang": lang, "t": context["t"], "brand": self.brand}
         filename = one_line(attachment.filename)
         if attachment.kind == "xlsx":
             from alertas_rapidas.xlsx import tables_to_xlsx

@@ -132,6 +132,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
         templates_roots=(*(Path(root) for root in family.template_roots), TEMPLATES_DIR),
         timezone=config.timezone,
         unsubscribe=links_for(config),
+        branding=config.branding,
     )
     batch = Path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"

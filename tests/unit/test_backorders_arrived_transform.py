@@ -213,7 +213,7 @@ def test_the_message_renders_in_both_languages(language):
     text = mail.get_body(("plain",)).get_content()
     assert "Ana &lt;M&gt; &amp; Hijos" in html
     if language == "en":
-        assert mail["Subject"] == "Back-ordered parts arrived: 1 order line - 11/01/2026 08:00"
+        assert mail["Subject"] == "Back-ordered parts arrived: 1 order line - 1 Nov 2026 08:00"
         assert "(salesperson: Javier, inactive)" in text and "1.5 pending at DEP-1" in text
     else:
         assert mail["Subject"] == "Ingresaron repuestos pendientes: 1 línea de pedido - 01/11/2026 08:00"

@@ -38,9 +38,9 @@ def test_money(cents, language, expected):
 
 
 def test_money_with_currency_and_missing_amounts():
-    assert formatting.money_with_currency(123456, "ARS") == "$ 1.234,56"
-    assert formatting.money_with_currency(123456, "USD") == "US$ 1.234,56"
-    assert formatting.money_with_currency(123456, "USD", "en") == "US$ 1,234.56"
+    assert formatting.money_with_currency(123456, "ARS") == "$\u00a01.234,56"
+    assert formatting.money_with_currency(123456, "USD") == "US$\u00a01.234,56"
+    assert formatting.money_with_currency(123456, "USD", "en") == "US$\u00a01,234.56"
     assert formatting.money(None) == ""
     assert formatting.money_with_currency(None, "ARS") == ""
 
@@ -48,7 +48,7 @@ def test_money_with_currency_and_missing_amounts():
 @pytest.mark.parametrize("value", [date(2026, 10, 5), datetime(2026, 10, 5, 23, 59), "2026-10-05"])
 def test_short_date(value):
     assert formatting.short_date(value) == "05/10/2026"
-    assert formatting.short_date(value, "en") == "10/05/2026"
+    assert formatting.short_date(value, "en") == "5 Oct 2026"  # day first, month by name
 
 
 def test_month_label():
@@ -169,18 +169,18 @@ def test_spanish_mail_uses_es_ar_formats(renderer):
     for body in (html_body(mail), text_body(mail)):
         assert "octubre de 2026" in body
         assert "del 01/10/2026 al 31/10/2026" in body
-        assert "$ 749.999,50" in body
-        assert "$ 251.234,06" in body
-        assert "US$ 15.000,00" in body
+        assert "$\u00a0749.999,50" in body
+        assert "$\u00a0251.234,06" in body
+        assert "US$\u00a015.000,00" in body
 
 
 def test_english_mail_uses_english_formats(renderer):
     _, mail = sent_form(renderer.render(outgoing(language="en"), message_id="<m1@alertas-rapidas>"))
     assert mail["Subject"] == "Account statement October 2026 - Autosur S.A."
     body = html_body(mail)
-    assert "10/01/2026 to 10/31/2026" in body
-    assert "$ 749,999.50" in body
-    assert "US$ 15,000.00" in body
+    assert "1 Oct 2026 to 31 Oct 2026" in body
+    assert "$\u00a0749,999.50" in body
+    assert "US$\u00a015,000.00" in body
     assert "Dear Transportes del Sur S.R.L.," in text_body(mail)
 
 
@@ -369,10 +369,11 @@ def test_english_pdf_statement_reads_back_in_english_formats(renderer):
     text = pdf_text(attachment.get_content())
     for expected in [
         "Account statement",
-        "Period: 10/01/2026 to 10/31/2026",
+        "Period: 1 Oct 2026 to 31 Oct 2026",
         "Opening balance",
         "749,999.50",
-        "10/05/2026",
+        "5 Oct 2026",
+        "Invoice A 0001-00001234",
         "1,234.56",
         "751,234.06",
         "Closing balance",

@@ -120,7 +120,7 @@ def test_a_bad_value_names_the_file_the_field_and_what_is_allowed(old, new, expe
 
 
 def test_missing_text_and_missing_file_and_broken_yaml_are_named(tmp_path):
-    assert "texts.en.page: Field required" in error_of(edited("    page: Page {page}\n", ""))
+    assert "texts.en.page: Field required" in error_of(edited("    page: Page {page} of {pages}\n", ""))
     assert "is not valid YAML at line" in error_of("colours: [unclosed\n")
     with pytest.raises(StatementLayoutError, match="does not exist"):
         load_layout(tmp_path / "missing.yaml")

@@ -90,7 +90,7 @@ def test_english_statement_reads_back_in_english_formats():
     for expected in [
         "Account statement",
         "Tax ID (CUIT) 30-71234567-8",
-        "Period: 10/01/2026 to 10/31/2026",
+        "Period: 1 Oct 2026 to 31 Oct 2026",
         "Customer: Transportes del Sur S.R.L.",
         "Current account in ARS (local currency)",
         "Date",
@@ -100,7 +100,8 @@ def test_english_statement_reads_back_in_english_formats():
         "Balance",
         "Opening balance",
         "749,999.50",
-        "10/05/2026",
+        "5 Oct 2026",
+        "Invoice A 0001-00001234",
         "1,234.56",
         "751,234.06",
         "Period total",
@@ -109,10 +110,11 @@ def test_english_statement_reads_back_in_english_formats():
         "Current account in USD (foreign currency)",
         "US$ 15,000.00",
         "Statement of Transportes del Sur S.R.L. - October 2026",
-        "Page 1",
+        "Page 1 of 1",
     ]:
         assert expected in text, expected
     assert "Saldo" not in text and "749.999,50" not in text
+    assert "Factura" not in text and "Recibo" not in text  # document types in English
 
 
 @pytest.mark.parametrize("name", [SCRIPT_NAME, "Pedro Ruiz & Hijos <S.A.>", "<b>bold</b> &amp; <br/>"])
@@ -133,7 +135,7 @@ def test_long_statement_breaks_pages_and_repeats_the_table_header():
     assert len(text_pages) >= 3
     for number, page in enumerate(text_pages, start=1):
         assert "Descripción" in page and "Saldo" in page, number  # the header on every page
-        assert f"Página {number}" in page
+        assert f"Página {number} de {len(text_pages)}" in page
     assert "Saldo final" in text_pages[-1]
 
 

@@ -167,6 +167,7 @@ def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, ou
         reply_to=config.sender.reply_to,
         cc=list(config.cc),
         bcc=list(config.bcc),
+        branding=config.branding,
         # A family kept in a project of its own: its templates first, as the render task does.
         **({"templates_roots": (*own_roots, TEMPLATES_DIR)} if own_roots else {}),
     )

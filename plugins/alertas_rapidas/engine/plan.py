@@ -405,6 +405,8 @@ class _Builder:
         keys = [column.key for column in columns]
         report = table(columns, [{k: row.get(k) for k in keys} for row in rows], spec.title.es, spec.title.en)
         report["totals"] = {k: v for k, v in totals.items() if k in keys}
+        if spec.sheet:
+            report["sheet_es"], report["sheet_en"] = spec.sheet.es, spec.sheet.en
         return report
 
     def _attachments(self, language: str, first: dict[str, Any]) -> list[AttachmentSpec]:

@@ -394,12 +394,26 @@ class TableSpec(_Strict):
     """The report table of digests and reports (mail body, XLSX, PDF): title and columns."""
 
     title: TextByLanguage = Field(description="the title, per language (sheet name, PDF heading)")
+    sheet: TextByLanguage | None = Field(
+        default=None,
+        description="the XLSX sheet's name, per language, at most 31 characters (default: the title, "
+        "shortened to the whole words that fit)",
+    )
     columns: list[str] = Field(min_length=1, description="declared `columns`, in the table's order")
     when: Condition | None = Field(
         default=None,
         description="in `tables`: a condition on each row (its columns, the settings, the run values): "
         "the rows this table lists (default: all)",
     )
+
+    @field_validator("sheet")
+    @classmethod
+    def _sheet_fits(cls, value: TextByLanguage | None) -> TextByLanguage | None:
+        for language in ("es", "en"):
+            text = getattr(value, language) if value else ""
+            if len(text) > 31:
+                raise ValueError(f"sheet.{language} is {len(text)} characters; a sheet name has at most 31")
+        return value
 
 
 class AttachmentRule(_Strict):

@@ -3,8 +3,9 @@
 Same content and texts as `include/templates/customer_statements/statement.<lang>.html` (the
 xhtml2pdf engine, `pdf_engine: html`), built for speed: fixed column widths, plain-string cells
 (a description becomes a wrapping Paragraph only when it does not fit its column), one style per
-table, the table header repeated on every page and a footer drawn on each page (no page-count
-pass). Data goes into Paragraph markup only through `escape`, so a name like `<b>` or `A & B`
+table, the table header repeated on every page and a footer drawn on each page (the page count is
+written when the document is saved: no second layout pass). Data goes into Paragraph markup
+only through `escape`, so a name like `<b>` or `A & B`
 is shown as it is. Its wording, colours and column widths are read from the editable
 `statement.layout.yaml` beside the templates (see `statement_layout`).
 """
@@ -21,11 +22,14 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
     Frame,
+    Image,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -33,7 +37,13 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from alertas_rapidas.formatting import money, money_with_currency, month_label, short_date
+from alertas_rapidas.formatting import (
+    money,
+    money_with_currency,
+    month_label,
+    movement_description,
+    short_date,
+)
 from alertas_rapidas.pdf.statement_layout import StatementLayout, StatementTexts, load_layout
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
@@ -157,9 +167,11 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
             [
                 [
                     [
+                        *_logo(context.get("brand")),
                         Paragraph(escape(dealership["name"]), look.h1),
                         Paragraph(escape(texts.dealer_tax_id.format(tax_id=dealership["tax_id"])), look.body),
                         Paragraph(escape(dealership["branch"]), look.muted),
+                        *_letterhead(context.get("brand"), look),
                     ],
                     [
                         Paragraph(escape(texts.title), look.h1_right),
@@ -210,11 +222,60 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
         rightPadding=0,
         id="body",
     )
-    document.addPageTemplates(
-        PageTemplate("page", [frame], onPageEnd=_footer(footer, texts.page, look.muted_colour))
-    )
-    document.build(story)
+    document.addPageTemplates(PageTemplate("page", [frame], onPageEnd=_footer(footer, look.muted_colour)))
+    document.build(story, canvasmaker=_counting_canvas(texts.page, look.muted_colour))
     return buffer.getvalue()
+
+
+LOGO_HEIGHT = 1.3 * cm
+_LOGO_SIZES: dict[str, tuple[int, int]] = {}
+
+
+def _logo(brand: dict[str, Any] | None) -> list[Any]:
+    """The dealership's logo (the `branding.logo` file), 1.3 cm tall, or nothing."""
+    path = (brand or {}).get("logo")
+    if not path:
+        return []
+    size = _LOGO_SIZES.get(path)
+    if size is None:
+        size = _LOGO_SIZES[path] = ImageReader(path).getSize()
+    width = LOGO_HEIGHT * size[0] / size[1]
+    return [Image(path, width=width, height=LOGO_HEIGHT, hAlign="LEFT"), Spacer(1, 4)]
+
+
+def _letterhead(brand: dict[str, Any] | None, look: _Look) -> list[Any]:
+    """The `branding.letterhead` lines (address, phone, web) on one muted line."""
+    lines = (brand or {}).get("letterhead") or []
+    return [Paragraph(escape(" · ".join(lines)), look.muted)] if lines else []
+
+
+def _counting_canvas(page_label: str, colour: Any) -> type[Canvas]:
+    """A canvas that holds its pages until the end, then writes "Página N de M" on each: the
+    number of pages is known only when the story has been laid out (no second layout pass)."""
+
+    class CountingCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(FONT, 8)
+                self.setFillColor(colour)
+                label = page_label.format(page=number, pages=total)
+                self.drawRightString(A4[0] - MARGINS["rightMargin"], 1.0 * cm, label)
+                self.restoreState()
+                super().showPage()
+            super().save()
+
+    return CountingCanvas
 
 
 def _section_table(section: dict[str, Any], look: _Look, texts: StatementTexts, lang: str, end: str) -> Table:
@@ -227,7 +288,7 @@ def _section_table(section: dict[str, Any], look: _Look, texts: StatementTexts, 
         rows.append(
             [
                 short_date(movement["date"], lang),
-                _description(movement["description"], look),
+                _description(movement_description(movement["description"], lang), look),
                 money(movement["debit"], lang) if movement["debit"] else "",
                 money(movement["credit"], lang) if movement["credit"] else "",
                 money(movement["balance"], lang),
@@ -247,8 +308,8 @@ def _description(text: str, look: _Look) -> Any:
     return Paragraph(escape(text), look.cell)
 
 
-def _footer(text: str, page_label: str, colour: Any) -> Any:
-    room = WIDTH - 60  # leave the right end for the page number
+def _footer(text: str, colour: Any) -> Any:
+    room = WIDTH - 80  # leave the right end for "Página N de M" (drawn by the canvas at the end)
 
     def draw(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -256,7 +317,6 @@ def _footer(text: str, page_label: str, colour: Any) -> Any:
         canvas.setFillColor(colour)
         y = 1.0 * cm
         canvas.drawString(MARGINS["leftMargin"], y, _fit(text, room, 8))
-        canvas.drawRightString(A4[0] - MARGINS["rightMargin"], y, page_label.format(page=document.page))
         canvas.restoreState()
 
     return draw

@@ -38,7 +38,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "period": frozenset({"start", "end"}),
     "section": frozenset({"currency"}),
     "footer": frozenset({"dealership", "customer", "month"}),
-    "page": frozenset({"page"}),
+    "page": frozenset({"page", "pages"}),
 }
 
 
@@ -63,7 +63,7 @@ class StatementTexts(_Strict):
     total: str = Field(min_length=1, max_length=60)
     closing: str = Field(min_length=1, max_length=60)
     footer: str = Field(max_length=200, description="{dealership}, {customer} and {month}")
-    page: str = Field(max_length=40, description="{page}: the page number")
+    page: str = Field(max_length=40, description="{page}: the page number; {pages}: the number of pages")
 
     @model_validator(mode="after")
     def _known_placeholders(self) -> StatementTexts:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings
+from alertas_rapidas.formatting import DOCUMENT_TYPES
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.timing import RunTime
 from alertas_rapidas.transforms.frames import address_customer, clean_text, to_cents, to_iso_date
@@ -21,12 +22,16 @@ from alertas_rapidas.transforms.frames import address_customer, clean_text, to_c
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
 
-# doc_type -> (Spanish name, English name, Spanish file stem, English file stem)
+# doc_type -> (Spanish name, English name, Spanish file stem, English file stem); the names are
+# formatting.DOCUMENT_TYPES' (the one place that translates document types).
+_STEMS = {
+    "invoice": ("factura", "invoice"),
+    "credit_note": ("nota-de-credito", "credit-note"),
+    "debit_note": ("nota-de-debito", "debit-note"),
+    "receipt": ("recibo", "receipt"),
+}
 DOC_NAMES: dict[str, tuple[str, str, str, str]] = {
-    "invoice": ("Factura", "Invoice", "factura", "invoice"),
-    "credit_note": ("Nota de crédito", "Credit note", "nota-de-credito", "credit-note"),
-    "debit_note": ("Nota de débito", "Debit note", "nota-de-debito", "debit-note"),
-    "receipt": ("Recibo", "Receipt", "recibo", "receipt"),
+    code: (DOCUMENT_TYPES[code]["es"], DOCUMENT_TYPES[code]["en"], *stems) for code, stems in _STEMS.items()
 }
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _MONEY = ("subtotal", "tax", "total", "open_amount")

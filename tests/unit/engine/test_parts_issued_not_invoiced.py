@@ -159,7 +159,7 @@ def test_dealership_scope_is_one_report_to_the_dealership_audit_manager():
         "repuestos-sin-facturar-AUTOSUR-2026-11-01.pdf",
     ]
     html = render(message).get_body(("html",)).get_content()
-    assert "$ 102.345,67" in html and "La más antigua tiene 30 días" in html
+    assert "$\u00a0102.345,67" in html and "La más antigua tiene 30 días" in html
     assert "con fecha 25/10/2026 o anterior (7 o más días al 01/11/2026)" in html
 
 
@@ -245,11 +245,11 @@ def test_the_message_renders_in_both_languages(language):
     text = mail.get_body(("plain",)).get_content()
     assert "Kit &lt;junta&gt; &amp; tapa" in html
     if language == "en":
-        assert mail["Subject"] == "Parts not invoiced: 2 issued 7+ days ago - 11/01/2026"
-        assert "$ 1,334.50" in text and "work order 1" in text
+        assert mail["Subject"] == "Parts not invoiced: 2 issued 7+ days ago - 1 Nov 2026"
+        assert "$\u00a01,334.50" in text and "work order 1" in text
     else:
         assert mail["Subject"] == "Repuestos sin facturar: 2 con 7 o más días - 01/11/2026"
-        assert "$ 1.334,50" in text and "OR 1" in text
+        assert "$\u00a01.334,50" in text and "OR 1" in text
     assert len(list(mail.iter_attachments())) == 2
 
 

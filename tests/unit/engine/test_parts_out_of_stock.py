@@ -314,7 +314,7 @@ def test_the_message_renders_in_both_languages(language):
     text = mail.get_body(("plain",)).get_content()
     assert "Junta &lt;tapa&gt; &amp; retén" in html
     if language == "en":
-        assert mail["Subject"] == "Parts out of stock at B1: 2 - 11/01/2026"
+        assert mail["Subject"] == "Parts out of stock at B1: 2 - 1 Nov 2026"
         assert "-1.5" in text and "... and 1 more part." in text and "(XLSX and PDF)" in text
     else:
         assert mail["Subject"] == "Repuestos sin stock en B1: 2 - 01/11/2026"
