@@ -1,7 +1,9 @@
 """Airflow UI plugin: the "Alertas Rápidas" page (ledger counts per family and day, last runs).
 
 Adds to the API server a FastAPI app under `/alertas` (page code in `alertas_rapidas.ui`), a
-"Alertas Rápidas" entry in the UI's Browse menu, and an "Alertas summary" tab on every DAG run.
+"Alertas Rápidas" entry in the UI's Browse menu, and an "Alertas summary" tab on every DAG run;
+and the unsubscribe endpoint of recurring alerts under `/alertas-unsubscribe` (no login: the
+signed token is the authorisation; `alertas_rapidas.ui.unsubscribe`).
 
 Every Airflow component loads the plugins folder, so this module stays light: the page's app
 (FastAPI, Jinja2, the ledger queries) is imported on its first request, in the API server only.
@@ -17,6 +19,7 @@ from airflow.plugins_manager import AirflowPlugin
 from alertas_rapidas.business_days import BusinessDaysTimetable
 
 URL_PREFIX = "/alertas"
+UNSUBSCRIBE_PREFIX = "/alertas-unsubscribe"
 
 
 class LazyApp:
@@ -42,7 +45,12 @@ class AlertasRapidasUIPlugin(AirflowPlugin):
             "app": LazyApp("alertas_rapidas.ui.app:create_app"),
             "url_prefix": URL_PREFIX,
             "name": "Alertas Rápidas",
-        }
+        },
+        {
+            "app": LazyApp("alertas_rapidas.ui.unsubscribe:create_app"),
+            "url_prefix": UNSUBSCRIBE_PREFIX,
+            "name": "Alertas Rápidas unsubscribe",
+        },
     ]
     # `href` is relative to the UI's base URL (no leading slash), so a base path keeps working.
     external_views = [

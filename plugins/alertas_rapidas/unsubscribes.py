@@ -115,6 +115,14 @@ def links_for(config: Any) -> UnsubscribeLinks | None:
     return UnsubscribeLinks(config.key, _secret(SECRET_VARIABLE), config.unsubscribe.url, mailto)
 
 
+def read_secret() -> str:
+    """The token secret outside a task (API server, ops CLI): the Airflow Variable, or the
+    environment variable `AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET`."""
+    from airflow.models.variable import Variable
+
+    return Variable.get(SECRET_VARIABLE)
+
+
 # -- the stored choices ---------------------------------------------------------------------------
 
 

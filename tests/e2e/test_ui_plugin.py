@@ -291,7 +291,8 @@ def test_the_page_needs_a_logged_in_user(empty_ledger):
     """The plugin's app (built lazily on the first request) uses the API server's auth."""
     import alertas_ui_plugin
 
-    [entry] = alertas_ui_plugin.AlertasRapidasUIPlugin.fastapi_apps
+    apps = alertas_ui_plugin.AlertasRapidasUIPlugin.fastapi_apps
+    [entry] = [app for app in apps if app["url_prefix"] == alertas_ui_plugin.URL_PREFIX]
     server = FastAPI()
     server.mount(entry["url_prefix"], alertas_ui_plugin.LazyApp(entry["app"].target))
     response = TestClient(server).get("/alertas/")

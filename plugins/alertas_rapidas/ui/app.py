@@ -79,6 +79,7 @@ def create_app(authorize: Any = None) -> FastAPI:
                     values["families"] = queries.known_families(conn)
                     values["days"] = queries.day_counts(conn, filters)
                     values["runs"] = queries.last_runs(conn, filters)
+                    values["unsubscribes"] = queries.unsubscribe_counts(conn, filters)
                 else:
                     values["ledger"] = False
         except Exception as exc:

@@ -246,3 +246,32 @@ def run_of(conn: Any, dag_id: str, run_id: str) -> RunRow | None:
         (dag_id, run_id),
     ).fetchone()
     return RunRow(*row) if row else None
+
+
+@dataclass(frozen=True)
+class UnsubscribeCount:
+    """How many recipients unsubscribed from a family (`*`: from every recurring family)."""
+
+    family: str
+    recipients: int
+    latest: datetime
+
+
+def unsubscribe_counts(conn: Any, filters: Filters | None = None) -> list[UnsubscribeCount]:
+    """Unsubscribes per family (counts and the latest date, no recipient), the filter's family and
+    `*` only when it names one; [] before the table exists."""
+    row = conn.execute("select to_regclass('alerts.unsubscribes') is not null").fetchone()
+    if not (row and row[0]):
+        return []
+    family = filters.family if filters else None
+    rows = conn.execute(
+        """
+        select family, count(*), max(unsubscribed_at)
+          from alerts.unsubscribes
+         where %(family)s::text is null or family in (%(family)s::text, '*')
+         group by family
+         order by family = '*' desc, family
+        """,
+        {"family": family},
+    ).fetchall()
+    return [UnsubscribeCount(name, int(count), latest) for name, count, latest in rows]

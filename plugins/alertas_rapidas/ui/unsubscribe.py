@@ -1,0 +1,140 @@
+"""The unsubscribe endpoint of recurring alerts (RFC 8058 one-click), served by the Airflow plugin.
+
+Routes (under the plugin's `url_prefix`, `/alertas-unsubscribe`), with no Airflow login: mailbox
+providers and recipients call them, and the signed token in the path is the authorisation.
+
+- `GET /{token}`: a confirmation page in the recipient's language, with two buttons (this alert,
+  or every recurring alert of the dealership). A GET never unsubscribes: link scanners and
+  previews fetch URLs.
+- `POST /{token}`: records the unsubscribe in `alerts.unsubscribes`. A mailbox provider's
+  one-click POST (body `List-Unsubscribe=One-Click`) unsubscribes from the token's family; the
+  page's form sends `scope=family` or `scope=all`. Idempotent.
+
+A token that is malformed or not signed with the current `alertas_unsubscribe_secret` gets 404.
+Nothing is logged but the family and the outcome (no token, reference or address).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from alertas_rapidas import unsubscribes
+from alertas_rapidas.unsubscribes import ALL, MAX_TOKEN, Token, TokenError
+
+log = logging.getLogger(__name__)
+
+_templates = Environment(
+    loader=PackageLoader("alertas_rapidas.ui", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+TEXTS: dict[str, dict[str, str]] = {
+    "es": {
+        "title": "Baja de avisos por correo",
+        "ask": "¿Dejar de recibir este aviso por correo?",
+        "alert": "Aviso",
+        "one": "Dar de baja este aviso",
+        "all": "Dar de baja todos los avisos periódicos",
+        "note": "Los comprobantes y avisos que la ley exige se siguen enviando.",
+        "done_one": "Listo: no le enviaremos más este aviso.",
+        "done_all": "Listo: no le enviaremos más avisos periódicos.",
+        "invalid": "El enlace no es válido o ya no está vigente.",
+        "unavailable": "No pudimos registrar la baja en este momento. Intente de nuevo más tarde.",
+    },
+    "en": {
+        "title": "Unsubscribe from e-mail alerts",
+        "ask": "Stop receiving this alert by e-mail?",
+        "alert": "Alert",
+        "one": "Unsubscribe from this alert",
+        "all": "Unsubscribe from all recurring alerts",
+        "note": "Documents and notices the law requires are still sent.",
+        "done_one": "Done: you will not receive this alert any more.",
+        "done_all": "Done: you will not receive recurring alerts any more.",
+        "invalid": "This link is not valid or has expired.",
+        "unavailable": "The unsubscribe could not be recorded just now. Please try again later.",
+    },
+}
+
+
+def store(family: str, recipient_ref: str, source: str) -> bool:
+    """Record one unsubscribe in the ledger database (connection alerts_postgres)."""
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import ledger_connection
+
+    with ledger_connection(ALERTS_CONN_ID) as conn:
+        return unsubscribes.record(conn, family, recipient_ref, source)
+
+
+def family_title(family: str) -> str:
+    """The family's title from its config file, or its key when the file cannot be read."""
+    try:
+        from alertas_rapidas.config import family_config_path, load_family_config
+
+        return load_family_config(family_config_path(family))[0].title
+    except Exception:
+        return family
+
+
+def page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    lang = lang if lang in TEXTS else "es"
+    html = _templates.get_template("unsubscribe.html").render(lang=lang, t=TEXTS[lang], **values)
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"},
+    )
+
+
+def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -> FastAPI:
+    """The app the plugin mounts. `secret_of()` reads the token secret; `record(family, ref,
+    source)` stores an unsubscribe."""
+
+    def verified(token: str) -> Token | None:
+        if len(token) > MAX_TOKEN:
+            return None
+        try:
+            return unsubscribes.read_token(secret_of(), token)
+        except TokenError:
+            return None
+
+    app = FastAPI(title="Alertas Rápidas unsubscribe", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/{token}", response_class=HTMLResponse)
+    def confirm(token: str) -> HTMLResponse:
+        found = verified(token)
+        if found is None:
+            return page("es", status_code=404, state="invalid", both=True)
+        return page(found.language, state="ask", title=family_title(found.family), action=token)
+
+    @app.post("/{token}", response_class=HTMLResponse)
+    async def unsubscribe(token: str, request: Request) -> HTMLResponse:
+        found = verified(token)
+        if found is None:
+            return page("es", status_code=404, state="invalid", both=True)
+        form = await request.form()
+        one_click = form.get("List-Unsubscribe") == "One-Click"
+        scope_all = not one_click and form.get("scope") == "all"
+        family = ALL if scope_all else found.family
+        try:
+            new = record(family, found.recipient_ref, "one-click" if one_click else "page")
+        except Exception as exc:
+            log.error("Unsubscribe from %s not recorded: %s", found.family, type(exc).__name__)
+            return page(found.language, status_code=503, state="unavailable")
+        log.info(
+            "Unsubscribe from %s (%s): %s",
+            family,
+            "one-click" if one_click else "page",
+            "new" if new else "again",
+        )
+        return page(
+            found.language, state="done_all" if scope_all else "done_one", title=family_title(found.family)
+        )
+
+    return app
