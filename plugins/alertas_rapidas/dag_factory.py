@@ -20,6 +20,7 @@ from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.task_errors import fail_fast_on_configuration_errors
 
 DAG_FILE_PREFIX = "alert_"
 
@@ -49,16 +50,19 @@ def run_params() -> dict[str, Param]:
         "redirect_to": Param(
             None,
             type=["null", "string"],
+            format="email",
             title="Redirect to",
-            description="Send every message to this one test address instead; the ledger is "
-            "neither read nor written.",
+            description="Send every message to this one test address (e.g. pruebas@concesionaria.com.ar) "
+            "instead; the ledger is neither read nor written.",
         ),
         "run_date": Param(
             None,
             type=["null", "string"],
+            format="date",
             title="Run date",
-            description="For a manual run: the dealership-local date (YYYY-MM-DD) the run stands "
-            "for. Empty: the run's logical date, or when it has none, its run-after time.",
+            description="For a manual run: the dealership-local date the run stands for, written "
+            "YYYY-MM-DD (1 November 2026 is 2026-11-01, not 01/11/2026). Empty: the run's logical "
+            "date, or when it has none, its run-after time.",
         ),
     }
 
@@ -75,7 +79,8 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
     zone = ZoneInfo(config.timezone)
     with DAG(
         dag_id=config.dag_id,
-        description=config.title,
+        dag_display_name=config.title,
+        description=f"{config.title} ({schedule_text(config)})",
         doc_md=doc_md(config, settings),
         schedule=timetable(config),
         start_date=datetime.combine(config.start_date, time(0), tzinfo=zone),
@@ -95,11 +100,13 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
         @task(task_id="extract", multiple_outputs=False)
         def extract(**context: Any) -> dict[str, Any]:
-            return steps.extract_step(config, family, settings, context)
+            with fail_fast_on_configuration_errors("extract"):
+                return steps.extract_step(config, family, settings, context)
 
         @task(task_id="transform")
         def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
-            return steps.transform_step(config, family, settings, extracted, context)
+            with fail_fast_on_configuration_errors("transform"):
+                return steps.transform_step(config, family, settings, extracted, context)
 
         # A ready deliver outranks a ready render (absolute weights): when tasks wait for worker
         # slots, the scheduler queues it first, so mail flows while later batches still render.
@@ -107,11 +114,13 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         # whatever its parallelism: apache/airflow#71914.)
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
         def render(batch: dict[str, Any]) -> dict[str, Any]:
-            return steps.render_step(config, family, batch)
+            with fail_fast_on_configuration_errors("render"):
+                return steps.render_step(config, family, batch)
 
         @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
         def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
-            return steps.summarize_step(config, steps.batch_results(deliveries), context)
+            with fail_fast_on_configuration_errors("summarize"):
+                return steps.summarize_step(config, steps.batch_results(deliveries), context)
 
         extracted = extract()
         if config.requires_fresh:
@@ -153,6 +162,12 @@ def timetable(config: FamilyConfig) -> Any:
         return BusinessDaysTimetable(schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays)
     interval = schedule.interval or timedelta(0)
     return CronTriggerTimetable(schedule.cron, timezone=config.timezone, interval=interval)
+
+
+def schedule_text(config: FamilyConfig) -> str:
+    """The schedule as the dealership reads it: cron and time zone (its local time, not UTC)."""
+    days = ", business days only" if config.schedule.business_days else ""
+    return f"cron {config.schedule.cron} in {config.timezone}{days}"
 
 
 def doc_md(config: FamilyConfig, settings: Any) -> str:

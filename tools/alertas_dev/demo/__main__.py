@@ -3,11 +3,17 @@
 Starts (or uses) a PostgreSQL, creates and fills the demo DMS, starts a local SMTP sink that keeps
 every message as `.eml` with an `index.html`, runs every alert DAG for one date with
 `dag.test()`, and prints what each family did.
+
+The DMS and the delivery ledger are kept between runs (in `.demo/pg`): a second run of the same
+date sends nothing ("already sent N"), as in production. `--fresh` drops both and starts over.
+Exit code 1 when a DAG file fails to import or a run does not succeed (one line per family).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import shutil
 import subprocess
@@ -32,19 +38,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=60, help="demo customers (60)")
     parser.add_argument("--dag", action="append", help="run only this DAG id (repeatable)")
     parser.add_argument(
+        "--dags-folder", default=str(PROJECT_ROOT / "dags"), help="the DAG files and families/ (dags)"
+    )
+    parser.add_argument(
         "--dms-dsn",
         default=os.environ.get("DMS_DSN"),
         help="use this PostgreSQL for the DMS and the ledger instead of an embedded one "
         "(env DMS_DSN); its `dms` schema is created and filled only if absent, or with --reset-dms",
     )
     parser.add_argument("--reset-dms", action="store_true", help="drop and refill `dms` in --dms-dsn")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over: drop the demo DMS and the delivery ledger (kept between runs by default, so "
+        "a second run of the same date sends nothing)",
+    )
     return parser.parse_args(argv)
 
 
-def prepare_environment(out: Path) -> None:
+def prepare_environment(out: Path, dags_folder: Path | None = None) -> None:
     """Airflow settings for the demo; must run before anything imports Airflow."""
     os.environ["AIRFLOW_HOME"] = str(out / "airflow")
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(PROJECT_ROOT / "dags")
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder or PROJECT_ROOT / "dags")
     os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(PROJECT_ROOT / "plugins")
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     # The demo prints its own progress and summary; task logs only when something goes wrong.
@@ -84,7 +99,7 @@ def setup_database(args: argparse.Namespace, out: Path) -> object | None:
         step("Using the PostgreSQL given by --dms-dsn / DMS_DSN")
         with psycopg.connect(dms_dsn, autocommit=True) as conn:
             exists = conn.execute("select 1 from pg_namespace where nspname = 'dms'").fetchone()
-            if exists and not args.reset_dms:
+            if exists and not (args.reset_dms or args.fresh):
                 step("Schema dms exists: left as it is (use --reset-dms to refill it with demo data)")
             else:
                 conn.execute("drop schema if exists dms cascade")
@@ -102,15 +117,38 @@ def setup_database(args: argparse.Namespace, out: Path) -> object | None:
 
     step("Starting an embedded PostgreSQL (pgserver)")
     server = LocalPostgres(out / "pg").start()
-    server.create_database("dms", drop=True)
-    server.create_database("alerts", drop=True)
-    with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:
-        step(f"Creating schema dms and loading demo data (seed {args.seed}, {args.customers} customers)")
-        dms_data.create_schema(conn)
-        counts = dms_data.load_demo_data(
-            conn, seed=args.seed, customers=args.customers, reference_date=date.fromisoformat(args.date)
+    wanted = {"seed": args.seed, "customers": args.customers, "date": args.date}
+    state_file = out / "demo-state.json"
+    previous = json.loads(state_file.read_text()) if state_file.exists() else None
+    if args.fresh or previous is None:
+        why = "--fresh" if args.fresh else "first run"
+        step(f"Fresh start ({why}): new demo DMS and an empty delivery ledger")
+        server.create_database("alerts", drop=True)
+        refill = True
+    elif previous != wanted:
+        step(
+            "Kept the delivery ledger (use --fresh to empty it); the DMS is refilled for "
+            + ", ".join(f"{k} {v}" for k, v in wanted.items())
         )
-        print("    " + ", ".join(f"{table} {n}" for table, n in counts.items() if n), flush=True)
+        refill = True
+    else:
+        step(
+            "Kept the demo DMS and the delivery ledger from the last run (use --fresh to start over): "
+            "what was sent then is not sent again"
+        )
+        refill = False
+    if refill:
+        state_file.unlink(missing_ok=True)
+        server.create_database("dms", drop=True)
+        server.create_database("alerts")
+        with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:
+            step(f"Creating schema dms and loading demo data (seed {args.seed}, {args.customers} customers)")
+            dms_data.create_schema(conn)
+            counts = dms_data.load_demo_data(
+                conn, seed=args.seed, customers=args.customers, reference_date=date.fromisoformat(args.date)
+            )
+            print("    " + ", ".join(f"{table} {n}" for table, n in counts.items() if n), flush=True)
+        state_file.write_text(json.dumps(wanted))
     os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = server.connection_json("dms")
     os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = server.connection_json("alerts")
     return server
@@ -121,13 +159,27 @@ def _postgres_uri(dsn: str) -> str:
     return dsn.replace("postgres://", "postgresql://", 1)
 
 
-def run_all(dag_ids: list[str] | None, logical_date: datetime) -> list[tuple[str, str, float]]:
+def broken_families(import_errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(DAG id, one line) per DAG file that failed to import: the error's last line, its cause."""
+    broken = []
+    for path, error in sorted(import_errors.items()):
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        broken.append((Path(path).stem, lines[-1] if lines else "import error"))
+    return broken
+
+
+def run_all(
+    dag_ids: list[str] | None, logical_date: datetime, dags_folder: Path | None = None
+) -> tuple[list[tuple[str, str, float]], list[tuple[str, str]]]:
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
-    if bag.import_errors:
-        for path, error in bag.import_errors.items():
-            print(f"!! import error in {path}:\n{error}", file=sys.stderr)
+    # DagBag logs each import error's traceback; the summary gives one line per broken family.
+    logging.getLogger("airflow.models.dagbag").setLevel(logging.CRITICAL)
+    logging.getLogger("airflow.dag_processing").setLevel(logging.CRITICAL)
+    bag = DagBag(dag_folder=str(dags_folder or PROJECT_ROOT / "dags"))
+    broken = broken_families(bag.import_errors)
+    for dag_id, line in broken:
+        print(f"!! {dag_id} does not import: {line}", file=sys.stderr, flush=True)
     selected = sorted(dag_id for dag_id in bag.dags if dag_id.startswith("alert_"))
     if dag_ids:
         unknown = sorted(set(dag_ids) - set(selected))
@@ -142,17 +194,20 @@ def run_all(dag_ids: list[str] | None, logical_date: datetime) -> list[tuple[str
         elapsed = time.monotonic() - started
         print(f" {run.state} in {elapsed:.1f} s", flush=True)
         outcomes.append((dag_id, str(run.state), elapsed))
-    return outcomes
+    return outcomes, broken
 
 
-def print_summary(outcomes: list[tuple[str, str, float]]) -> None:
+def print_summary(outcomes: list[tuple[str, str, float]], broken: list[tuple[str, str]]) -> int:
+    """The table of what each family did; returns how many messages were already sent before."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.ledger import ledger_connection
 
     print()
-    header = f"{'family':<34}{'state':<9}{'candidates':>11}{'sent':>6}{'failed':>8}  skipped by reason"
+    header = f"{'family':<34}{'state':<9}{'candidates':>11}{'sent':>6}{'already':>8}"
+    header += f"{'failed':>8}  skipped by reason"
     print(header)
     print("-" * (len(header) + 20))
+    already = 0
     with ledger_connection(ALERTS_CONN_ID) as conn:
         for dag_id, state, _elapsed in outcomes:
             row = conn.execute(
@@ -161,19 +216,32 @@ def print_summary(outcomes: list[tuple[str, str, float]]) -> None:
             ).fetchone()
             summary = row[0] if row else {}
             skipped = ", ".join(f"{k} {v}" for k, v in sorted((summary.get("skipped") or {}).items())) or "-"
+            if state != "success" and not row:
+                summary = {}
+            already += int(summary.get("already_sent", 0) or 0)
             print(
                 f"{dag_id.removeprefix('alert_'):<34}{state:<9}{summary.get('candidates', 0):>11}"
-                f"{summary.get('sent', 0):>6}{summary.get('failed', 0):>8}  {skipped}"
+                f"{summary.get('sent', 0):>6}{summary.get('already_sent', 0):>8}{summary.get('failed', 0):>8}"
+                f"  {skipped}"
             )
+    for dag_id, line in broken:
+        print(f"{dag_id.removeprefix('alert_'):<34}{'broken':<9}  does not import: {line}")
+    return already
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out).resolve()
     mail_dir = out / "mail"
+    # Airflow's metadata, the run folders and the mail of the last run are per run; the DMS and
+    # the ledger (out/pg) are kept unless --fresh.
     for stale in (mail_dir, out / "work", out / "airflow"):
         shutil.rmtree(stale, ignore_errors=True)
-    prepare_environment(out)
+    if args.fresh and not args.dms_dsn:
+        shutil.rmtree(out / "pg", ignore_errors=True)
+        (out / "demo-state.json").unlink(missing_ok=True)
+    dags_folder = Path(args.dags_folder).resolve()
+    prepare_environment(out, dags_folder)
 
     from alertas_dev.demo.mail_sink import MailSink
 
@@ -188,19 +256,25 @@ def main(argv: list[str] | None = None) -> int:
                 date.fromisoformat(args.date), clock.fromisoformat(args.at), tzinfo=ZoneInfo(DEALERSHIP_TZ)
             )
             step(f"Running every alert DAG for {run_at.isoformat()} (SMTP sink on port {sink.port})")
-            outcomes = run_all(args.dag, run_at)
-            print_summary(outcomes)
+            outcomes, broken = run_all(args.dag, run_at, dags_folder)
+            already = print_summary(outcomes, broken)
             received = len(sink.store.messages)
     finally:
         if server is not None:
             server.stop()
     print()
     print(f"{received} message(s) received by the SMTP sink. Open {mail_dir / 'index.html'}")
+    if already:
+        print(
+            f"already sent {already}: the ledger holds them as sent by an earlier run of this date, "
+            "so they were not sent again (python -m alertas_dev.demo --fresh starts over)"
+        )
     failed = [dag_id for dag_id, state, _ in outcomes if state != "success"]
     if failed:
         print(f"Runs that did not succeed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    if broken:
+        print(f"DAG files that do not import: {', '.join(d for d, _ in broken)}", file=sys.stderr)
+    return 1 if failed or broken else 0
 
 
 if __name__ == "__main__":
