@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATE ?= 2026-11-01
 PYTEST_ARGS ?=
 
-.PHONY: install demo bench test lint format clean validate preview reference
+.PHONY: install demo ui ops bench test lint format clean validate preview reference
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -19,8 +19,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml Makefil
 
 install: $(VENV)/.installed
 
-demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run every alert DAG for DATE
-	$(PY) -m alertas_dev.demo --date $(DATE)
+demo: install  ## install, start PostgreSQL + SMTP sink, load demo data, run every alert DAG for DATE (DEMO_ARGS=--fresh starts over)
+	$(PY) -m alertas_dev.demo --date $(DATE) $(DEMO_ARGS)
+
+ui: install  ## Airflow UI on the demo's data: embedded PostgreSQL, SMTP sink, airflow standalone; Ctrl-C stops all
+	$(PY) -m alertas_dev.ui_stack $(UI_ARGS)
+
+ops: install  ## the ops CLI on the demo's ledger after `make demo`, e.g. make ops ARGS="runs --json"
+	$(PY) -m alertas_dev.demo.ops $(ARGS)
 
 bench: install  ## statements at scale (10,000 customers) into a local SMTP sink; writes docs/benchmarks.md
 	$(PY) -m alertas_dev.bench $(BENCH_ARGS)
@@ -49,4 +55,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf .demo .bench .bench-html .pytest_cache
+	rm -rf .demo .ui .bench .bench-html .pytest_cache
