@@ -21,6 +21,7 @@ from typing import Any
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from alertas_rapidas import ledger
+from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
 
@@ -122,7 +123,7 @@ class SmtpSession(SmtpHook):
             self.client()
         except SmtpSetupError as exc:  # settings checked before connecting
             self.reset()
-            return SendOutcome("failed", str(exc), setup_error=True)
+            return SendOutcome(DeliveryState.FAILED, str(exc), setup_error=True)
         except Exception as exc:  # refused, unreachable, TLS or login failure
             self.reset()
             return connect_outcome(exc)
@@ -148,7 +149,7 @@ class SmtpSession(SmtpHook):
         )
         if outcome.connection_lost:
             self.reset()
-        if outcome.status == "failed" and (outcome.response or "").startswith("530"):
+        if outcome.status == DeliveryState.FAILED and (outcome.response or "").startswith("530"):
             outcome.setup_error = True  # the server wants STARTTLS or a login the connection lacks
             outcome.reason = f"the SMTP server requires TLS or a login first: {outcome.response}"
         return outcome
@@ -210,7 +211,7 @@ def deliver_with_ledger(
     with ledger.ledger_connection(alerts_conn_id) as conn:
         orphaned = ledger.mark_interrupted(conn, claim_token=claimant.token, try_number=claimant.try_number)
         if orphaned:
-            counts["unknown"] += orphaned
+            counts[DeliveryState.UNKNOWN] += orphaned
             log.warning("%d message(s) were being sent when an earlier try stopped: now 'unknown'", orphaned)
         try:
             for entry in entries:
@@ -230,7 +231,8 @@ def deliver_with_ledger(
                     policy=policy_,
                 )
                 if not claimed:
-                    counts["already_sent" if status in ("sent", "sending") else f"held_{status}"] += 1
+                    in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
+                    counts["already_sent" if in_hand else f"held_{status}"] += 1
                     continue
                 outcome = session.send(entry["envelope"], load_payload(entry["eml"], session.sender()))
                 with conn.transaction():  # a sent digest and the rows it carries, together
@@ -242,7 +244,7 @@ def deliver_with_ledger(
                         smtp_response=outcome.response,
                         refused=outcome.refused or None,
                     )
-                    if outcome.status == "sent" and entry.get("covers"):
+                    if outcome.status == DeliveryState.SENT and entry.get("covers"):
                         ledger.record_covered(
                             conn,
                             family=family,
@@ -255,7 +257,7 @@ def deliver_with_ledger(
                         )
                 counts[outcome.status] += 1
                 counts["refused_recipients"] += len(outcome.refused)
-                if outcome.status != "sent" or outcome.refused:
+                if outcome.status != DeliveryState.SENT or outcome.refused:
                     log.warning(
                         "Message %s: %s (%s; %d recipient(s) refused)",
                         short_ref(entry["recipient_ref"]),
@@ -267,7 +269,7 @@ def deliver_with_ledger(
                     raise SmtpSetupError(outcome.reason)
         finally:
             session.reset()
-    return dict(counts)
+    return {str(name): n for name, n in counts.items()}
 
 
 def deliver_redirected(
@@ -281,9 +283,9 @@ def deliver_redirected(
             session.check()
         for entry in entries:
             outcome = session.send([redirect_to], load_payload(entry["eml"], session.sender(), redirect_to))
-            counts["redirected" if outcome.status == "sent" else outcome.status] += 1
+            counts["redirected" if outcome.status == DeliveryState.SENT else outcome.status] += 1
             if outcome.setup_error:
                 raise SmtpSetupError(outcome.reason)
     finally:
         session.reset()
-    return dict(counts)
+    return {str(name): n for name, n in counts.items()}

@@ -10,6 +10,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
+from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.run_context import RunOptions
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,9 @@ class AlertEmailOperator(BaseOperator):
             *(counts.get(name, 0) for name in ("sent", "already_sent", "failed", "deferred", "unknown")),
             f", held {held}" if held else "",
         )
-        if counts.get("deferred"):
+        if counts.get(DeliveryState.DEFERRED):
             raise delivery.DeliveryDeferred(
-                f"{counts['deferred']} message(s) deferred by transient SMTP failures; "
+                f"{counts[DeliveryState.DEFERRED]} message(s) deferred by transient SMTP failures; "
                 "the retry sends only those"
             )
         return counts

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
 from alertas_rapidas.extract import read_sql
 
 LEDGER_SQL = "alerts/ledger.sql"
 _SCHEMA_LOCK = 7_420_011  # advisory lock id: serialises concurrent first-use schema creation
-
-# States from which a normal run may (re)send; `force_resend` and `resend_unknown` widen it.
-CLAIMABLE = ("pending", "skipped", "deferred")
 
 
 @dataclass(frozen=True)
@@ -30,12 +28,13 @@ class ClaimPolicy:
     resend_unknown: bool = False
 
     def states(self) -> list[str]:
-        states = list(CLAIMABLE)
+        """The states a claim may take a message from (see delivery_state.MOVES)."""
+        moves = ["claim"]
         if self.resend_unknown or self.force_resend:
-            states.append("unknown")
+            moves.append("claim_unknown")
         if self.force_resend:
-            states += ["sent", "failed"]
-        return states
+            moves.append("claim_forced")
+        return sorted({state for move in moves for state in MOVES[move].source_states()})
 
 
 @contextmanager
@@ -81,11 +80,11 @@ def claim(
             idempotency_key, family, recipient_ref, business_key, status, run_date,
             dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try
         )
-        values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, 'sending',
+        values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
                 %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
                 %(claim_token)s, %(claim_try)s)
         on conflict (idempotency_key) do update
-            set status = 'sending', reason = null, attempts = d.attempts + 1,
+            set status = %(sending)s, reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
                 claim_token = excluded.claim_token, claim_try = excluded.claim_try,
@@ -106,6 +105,7 @@ def claim(
             "claim_token": claim_token,
             "claim_try": claim_try,
             "states": policy.states(),
+            "sending": DeliveryState.SENDING,
         },
     ).fetchone()
     if row is not None:
@@ -121,11 +121,16 @@ def mark_interrupted(conn: Any, *, claim_token: str, try_number: int) -> int:
     cursor = conn.execute(
         """
         update alerts.deliveries
-           set status = 'unknown', updated_at = now(),
+           set status = %(unknown)s, updated_at = now(),
                reason = 'the sending task stopped during the SMTP transaction; outcome unknown'
-         where status = 'sending' and claim_token = %s and claim_try < %s
+         where status = any(%(sources)s) and claim_token = %(token)s and claim_try < %(try)s
         """,
-        (claim_token, try_number),
+        {
+            "unknown": DeliveryState.UNKNOWN,
+            "sources": MOVES["interrupted"].source_states(),
+            "token": claim_token,
+            "try": try_number,
+        },
     )
     return cursor.rowcount
 
@@ -134,23 +139,27 @@ def record_outcome(
     conn: Any,
     *,
     key: str,
-    status: str,
+    status: DeliveryState,
     reason: str | None = None,
     smtp_response: str | None = None,
     refused: dict[str, Any] | None = None,
 ) -> None:
     """Record how a claimed message ended: sent, failed, deferred or unknown."""
+    if status not in MOVES["outcome"].targets:
+        raise ValueError(f"{status!r} is not an SMTP outcome ({', '.join(sorted(MOVES['outcome'].targets))})")
     conn.execute(
         """
         update alerts.deliveries
            set status = %(status)s, reason = %(reason)s, smtp_response = %(smtp_response)s,
                refused = %(refused)s::jsonb, updated_at = now(),
-               sent_at = case when %(status)s = 'sent' then now() else sent_at end
-         where idempotency_key = %(key)s
+               sent_at = case when %(status)s = %(sent)s then now() else sent_at end
+         where idempotency_key = %(key)s and status = any(%(sources)s)
         """,
         {
             "key": key,
-            "status": status,
+            "status": DeliveryState(status),
+            "sent": DeliveryState.SENT,
+            "sources": MOVES["outcome"].source_states(),
             "reason": reason,
             "smtp_response": smtp_response,
             "refused": json.dumps(refused) if refused else None,
@@ -171,8 +180,10 @@ def record_skips(
 
     Never overwrites a row that is further along (sent, sending, failed, unknown, deferred).
     """
+    refreshed = sorted({*MOVES["skip"].source_states(), *MOVES["skip_reopened"].source_states()})
     rows = [
-        (key, family, recipient_ref, business_key, reason, run_date, dag_id, run_id)
+        (key, family, recipient_ref, business_key, DeliveryState.SKIPPED, reason, run_date, dag_id, run_id)
+        + (refreshed,)
         for key, recipient_ref, business_key, reason in skips
     ]
     if not rows:
@@ -184,11 +195,11 @@ def record_skips(
                 idempotency_key, family, recipient_ref, business_key, status, reason,
                 run_date, dag_id, run_id
             )
-            values (%s, %s, %s, %s, 'skipped', %s, %s, %s, %s)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             on conflict (idempotency_key) do update
                 set reason = excluded.reason, run_date = excluded.run_date,
                     dag_id = excluded.dag_id, run_id = excluded.run_id, updated_at = now()
-                where d.status in ('skipped', 'pending')
+                where d.status = any(%s)
             """,
             rows,
         )
@@ -217,9 +228,6 @@ def record_run(
     )
 
 
-IN_DIGEST = "in_digest"  # the reason of a row recorded as sent inside a digest message
-
-
 def record_covered(
     conn: Any,
     *,
@@ -241,6 +249,7 @@ def record_covered(
             family,
             recipient_ref,
             key,
+            DeliveryState.SENT,
             IN_DIGEST,
             run_date,
             dag_id,
@@ -256,9 +265,9 @@ def record_covered(
                 idempotency_key, family, recipient_ref, business_key, status, reason,
                 run_date, dag_id, run_id, message_id, sent_at
             )
-            values (%s, %s, %s, %s, 'sent', %s, %s, %s, %s, %s, now())
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())
             on conflict (idempotency_key) do update
-                set status = 'sent', reason = excluded.reason, run_date = excluded.run_date,
+                set status = excluded.status, reason = excluded.reason, run_date = excluded.run_date,
                     dag_id = excluded.dag_id, run_id = excluded.run_id,
                     message_id = excluded.message_id, sent_at = now(), updated_at = now()
             """,
@@ -270,6 +279,6 @@ def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
     """(recipient_ref, business_key, run_date) of every message of `family` sent."""
     return conn.execute(
         "select recipient_ref, business_key, run_date from alerts.deliveries "
-        "where family = %s and status = 'sent'",
-        (family,),
+        "where family = %s and status = %s",
+        (family, DeliveryState.SENT),
     ).fetchall()

@@ -13,10 +13,19 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 
+from alertas_rapidas.delivery_state import DeliveryState
+
+SENT, FAILED, DEFERRED, UNKNOWN = (
+    DeliveryState.SENT,
+    DeliveryState.FAILED,
+    DeliveryState.DEFERRED,
+    DeliveryState.UNKNOWN,
+)
+
 
 @dataclass
 class SendOutcome:
-    status: str  # sent | failed | deferred | unknown
+    status: DeliveryState  # one of delivery_state.OUTCOMES: sent, failed, deferred or unknown
     reason: str | None = None
     response: str | None = None
     refused: dict[str, str] = field(default_factory=dict)
@@ -29,12 +38,12 @@ def _reply(code: int, message: bytes | str) -> str:
     return f"{code} {text}".strip()
 
 
-def _classify(code: int) -> str:
-    return "deferred" if 400 <= code < 500 else "failed"
+def _classify(code: int) -> DeliveryState:
+    return DEFERRED if 400 <= code < 500 else FAILED
 
 
 def _setup_error(reason: str) -> SendOutcome:
-    return SendOutcome("failed", reason, setup_error=True)
+    return SendOutcome(FAILED, reason, setup_error=True)
 
 
 def connect_outcome(exc: BaseException) -> SendOutcome:
@@ -54,13 +63,13 @@ def connect_outcome(exc: BaseException) -> SendOutcome:
         step = "login" if isinstance(exc, smtplib.SMTPAuthenticationError) else "STARTTLS"
         reply = _reply(exc.smtp_code, exc.smtp_error).splitlines()[0]
         if 400 <= exc.smtp_code < 500:
-            return SendOutcome("deferred", f"SMTP {step} temporarily refused: {reply}")
+            return SendOutcome(DEFERRED, f"SMTP {step} temporarily refused: {reply}")
         return _setup_error(f"SMTP {step} refused: {reply}")
     if isinstance(exc, ssl.SSLError) and not isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
         return _setup_error(f"TLS handshake with the SMTP server failed: {exc.reason or exc}")
     if type(exc) is smtplib.SMTPException:  # e.g. no AUTH mechanism in common with the server
         return _setup_error(f"SMTP login not possible: {exc}")
-    return SendOutcome("deferred", f"cannot connect to the SMTP server: {type(exc).__name__}")
+    return SendOutcome(DEFERRED, f"cannot connect to the SMTP server: {type(exc).__name__}")
 
 
 def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], payload: bytes) -> SendOutcome:
@@ -70,7 +79,7 @@ def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], pa
         client.ehlo_or_helo_if_needed()
         needs_utf8 = not payload.isascii() or not all(a.isascii() for a in [sender, *recipients])
         if needs_utf8 and not client.has_extn("smtputf8"):
-            return SendOutcome("failed", "non-ASCII address or header and the server lacks SMTPUTF8")
+            return SendOutcome(FAILED, "non-ASCII address or header and the server lacks SMTPUTF8")
         code, message = client.mail(sender, ["SMTPUTF8"] if needs_utf8 else [])
         if code != 250:
             client.rset()
@@ -85,20 +94,20 @@ def send_message(client: smtplib.SMTP, *, sender: str, recipients: list[str], pa
                 codes.append(code)
         if len(refused) == len(recipients):
             client.rset()
-            status = "deferred" if any(400 <= c < 500 for c in codes) else "failed"
+            status = DEFERRED if any(400 <= c < 500 for c in codes) else FAILED
             return SendOutcome(status, "all recipients refused", None, refused)
         phase = "data"
         code, message = client.data(payload)
         if code != 250:
             return SendOutcome(_classify(code), "message refused", _reply(code, message), refused)
-        return SendOutcome("sent", None, _reply(code, message), refused)
+        return SendOutcome(SENT, None, _reply(code, message), refused)
     except UnicodeEncodeError:  # a non-ASCII address the server was not asked to accept
         client.rset()
-        return SendOutcome("failed", "non-ASCII address without SMTPUTF8")
+        return SendOutcome(FAILED, "non-ASCII address without SMTPUTF8")
     except smtplib.SMTPDataError as exc:  # DATA command itself refused (not 354)
         return SendOutcome(_classify(exc.smtp_code), "message refused", _reply(exc.smtp_code, exc.smtp_error))
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
-        status = "unknown" if phase == "data" else "deferred"
+        status = UNKNOWN if phase == "data" else DEFERRED
         return SendOutcome(
             status, f"connection lost during {phase.upper()}: {type(exc).__name__}", connection_lost=True
         )

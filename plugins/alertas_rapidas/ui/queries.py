@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.delivery_state import IN_DIGEST, DeliveryState
 
 FAMILY_PATTERN = re.compile(r"[a-z0-9_]{1,63}")
 DAG_ID_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,250}")
@@ -177,6 +178,8 @@ def known_families(conn: Any) -> list[str]:
     return [row[0] for row in rows]
 
 
+_STATES = {str(state): str(state) for state in DeliveryState}  # bound as %(sent)s, %(skipped)s, ...
+
 _FILTER = """
     (%(family)s::text is null or family = %(family)s::text)
     and (%(date_from)s::date is null or run_date >= %(date_from)s::date)
@@ -190,19 +193,19 @@ def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCo
         f"""
         select family, run_date,
                -- messages only: rows a digest carried (reason in_digest) are not messages
-               count(*) filter (where status = 'sent' and reason is distinct from 'in_digest') as sent,
-               count(*) filter (where status = 'skipped') as skipped,
-               count(*) filter (where status = 'failed') as failed,
-               count(*) filter (where status = 'deferred') as deferred,
-               count(*) filter (where status = 'unknown') as unknown,
-               count(*) filter (where status in ('pending', 'sending')) as in_progress
+               count(*) filter (where status = %(sent)s and reason is distinct from %(in_digest)s) as sent,
+               count(*) filter (where status = %(skipped)s) as skipped,
+               count(*) filter (where status = %(failed)s) as failed,
+               count(*) filter (where status = %(deferred)s) as deferred,
+               count(*) filter (where status = %(unknown)s) as unknown,
+               count(*) filter (where status in (%(pending)s, %(sending)s)) as in_progress
           from alerts.deliveries
          where {_FILTER}
          group by family, run_date
          order by run_date desc nulls last, family
          limit %(limit)s
         """,
-        {**filters.sql_params(), "limit": limit},
+        {**filters.sql_params(), **_STATES, "in_digest": IN_DIGEST, "limit": limit},
     ).fetchall()
     days = {(r[0], r[1]): DayCounts(r[0], r[1], *(int(n) for n in r[2:])) for r in rows}
     if days:
@@ -210,11 +213,11 @@ def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCo
             f"""
             select family, run_date, coalesce(reason, 'none'), count(*)
               from alerts.deliveries
-             where status = 'skipped' and {_FILTER}
+             where status = %(skipped)s and {_FILTER}
              group by 1, 2, 3
              order by 1, 2, 3
             """,
-            filters.sql_params(),
+            {**filters.sql_params(), **_STATES},
         ).fetchall()
         for family, run_date, reason, n in reasons:
             if (family, run_date) in days:
