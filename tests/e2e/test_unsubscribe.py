@@ -207,3 +207,32 @@ def ops(*args: str) -> subprocess.CompletedProcess:
         env=os.environ.copy(),
         timeout=120,
     )
+
+
+def test_a_real_api_server_takes_the_one_click_post_without_a_login(dms, ledger, tmp_path):
+    """`airflow standalone` (the API server mounts the plugin): the endpoint answers anonymous
+    requests, while the Alertas page next to it still asks for a login."""
+    import httpx
+
+    from alertas_rapidas.unsubscribes import make_token
+    from tests.support.airflow_server import Standalone, session_connections
+
+    secret = os.environ["AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET"]  # the server inherits it
+    token = make_token(secret, "service_due", "customer:1602", "en")
+    airflow = Standalone(tmp_path, session_connections()).start()
+    try:
+        airflow.wait_until_ready([])
+        url = f"{airflow.url}/alertas-unsubscribe/{token}"
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and "Stop receiving this alert by e-mail?" in page.text
+        assert page.headers["cache-control"] == "no-store"
+        done = httpx.post(url, data={"List-Unsubscribe": "One-Click"}, timeout=30)
+        assert done.status_code == 200, airflow.log_tail()
+        assert "you will not receive this alert any more" in done.text
+        forged = f"{airflow.url}/alertas-unsubscribe/{token.split('.')[0]}.{'A' * 22}"
+        assert httpx.post(forged, data={"List-Unsubscribe": "One-Click"}, timeout=30).status_code == 404
+        assert httpx.get(f"{airflow.url}/alertas/", timeout=30).status_code in (401, 403)
+    finally:
+        airflow.stop()
+    rows = ledger.execute("select family, recipient_ref, source from alerts.unsubscribes").fetchall()
+    assert rows == [("service_due", "customer:1602", "one-click")]
