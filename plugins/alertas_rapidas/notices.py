@@ -18,21 +18,22 @@ from alertas_rapidas import ledger
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
 from alertas_rapidas.messages import idempotency_key, message_id_for
+from alertas_rapidas.summary import RunSummary
 
 log = logging.getLogger(__name__)
 
 
 def failure_notice(
-    config: FamilyConfig, run_id: str, problems: list[str], summary: dict[str, Any]
+    config: FamilyConfig, run_id: str, problems: list[str], summary: RunSummary
 ) -> EmailMessage:
     mail = EmailMessage(policy=SMTP)
     mail["To"] = ", ".join(config.owners_email)
-    mail["Subject"] = f"[Alertas Rápidas] {config.dag_id} failed for {summary['run_date']}"
+    mail["Subject"] = f"[Alertas Rápidas] {config.dag_id} failed for {summary.run_date}"
     mail["Date"] = format_datetime(datetime.now(ZoneInfo(config.timezone)).replace(microsecond=0))
     mail["Message-ID"] = message_id_for(idempotency_key(config.key, "owners", f"run_failed:{run_id}"))
     mail["Auto-Submitted"] = "auto-generated"
     counts = ", ".join(
-        f"{name} {summary.get(name, 0)}" for name in ("candidates", "sent", "failed", "deferred", "unknown")
+        f"{name} {summary.count(name)}" for name in ("candidates", "sent", "failed", "deferred", "unknown")
     )
     lines = [
         f"The run {run_id} of {config.dag_id} ({config.title}) did not complete cleanly.",
@@ -55,7 +56,7 @@ def send_failure_notice(
     run_id: str,
     run_date: Any,
     problems: list[str],
-    summary: dict[str, Any],
+    summary: RunSummary,
 ) -> str:
     """Send the notice once per run; return what happened (for the log)."""
     from alertas_rapidas.delivery import SmtpSession

@@ -1,24 +1,96 @@
-"""The run summary: candidates, sent, skipped by reason, failed; logged and stored per run."""
+"""The run summary: candidates, sent, skipped by reason, failed; logged, stored per run, shown."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.run_context import RunOptions
 
-DELIVERY_COUNTS = (
-    "sent",
-    "already_sent",
-    "failed",
-    "deferred",
-    "unknown",
-    "refused_recipients",
-    "redirected",
-    "dry_run",
+
+class HeldBack(BaseModel):
+    """A required interface that was still stale when the run gave up waiting (no personal data)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    interface: str
+    fresh: bool = False
+    last_success: str | None = None
+    age_hours: float | None = None
+    max_age_hours: float | None = None
+
+
+class RunSummary(BaseModel):
+    """What one run did, in counts: logged, stored in `alerts.runs.summary`, shown by the UI and
+    the failure notice.
+
+    Stored (and handed over XCom) under its wire names, which every stored row shares: there
+    `dry_run` is the number of messages a dry run rendered and left unsent (`rendered_unsent`
+    here) and `dry_run_mode` says whether the run was a dry run (`is_dry_run` here). `read`
+    takes any stored form: a key an older row lacks gets its default, an unknown key is ignored.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    family: str = ""
+    run_date: date | None = None
+    is_dry_run: bool = Field(False, alias="dry_run_mode")
+    complete: bool = False  # the plan was written (extract and transform finished)
+    candidates: int = 0
+    messages: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)  # by reason
+    # what the deliver tasks report, summed over the batches (wire names)
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    unknown: int = 0
+    refused_recipients: int = 0
+    redirected: int = 0
+    rendered_unsent: int = Field(0, alias="dry_run")
+    held_back: list[HeldBack] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def read(cls, stored: RunSummary | Mapping[str, Any] | None) -> RunSummary:
+        """A summary from its stored or XCom form (any version), or itself."""
+        if isinstance(stored, RunSummary):
+            return stored
+        return cls.model_validate(dict(stored or {}))
+
+    def to_stored(self) -> dict[str, Any]:
+        """The JSON form, under the wire names (`held_back` only when the run was held back)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if not self.held_back:
+            del data["held_back"]
+        return data
+
+    def count(self, name: str) -> int:
+        """A count by its wire name (`sent`, `dry_run`, ...); 0 for a name that is no count."""
+        field = WIRE_NAMES.get(name, name)
+        value = getattr(self, field, 0) if field in COUNT_FIELDS else 0
+        return int(value)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+WIRE_NAMES = {
+    (info.alias or name): name for name, info in RunSummary.model_fields.items()
+}  # wire name -> field
+COUNT_FIELDS = frozenset(name for name, info in RunSummary.model_fields.items() if info.annotation is int)
+# The counts a deliver task reports (under their wire names), summed over the batches.
+DELIVERY_COUNTS = tuple(
+    wire
+    for wire, name in WIRE_NAMES.items()
+    if name in COUNT_FIELDS and name not in ("candidates", "messages")
 )
 
 
@@ -29,7 +101,7 @@ def build_summary(
     deliveries: list[dict[str, Any]],
     options: RunOptions,
     freshness: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> RunSummary:
     """Counts of one run. `held_back` lists the stale interfaces when the run waited in vain."""
     stale = [item for item in freshness or [] if not item["fresh"]] if not planned else []
     totals: Counter[str] = Counter()
@@ -37,54 +109,54 @@ def build_summary(
         if result:
             totals.update({k: int(v) for k, v in result.items() if k in DELIVERY_COUNTS})
     planned = planned or {}
-    summary = {
-        "family": family,
-        "run_date": run_date.isoformat(),
-        "candidates": int(planned.get("candidates", 0)),
-        "messages": int(planned.get("messages", 0)),
-        "skipped": dict(sorted((planned.get("skipped") or {}).items())),
-        **{name: totals.get(name, 0) for name in DELIVERY_COUNTS},
-        "dry_run_mode": options.dry_run,
-        "complete": bool(planned),
-    }
-    if stale:
-        summary["held_back"] = stale
-    return summary
+    return RunSummary.model_validate(
+        {
+            "family": family,
+            "run_date": run_date,
+            "candidates": int(planned.get("candidates", 0)),
+            "messages": int(planned.get("messages", 0)),
+            "skipped": dict(sorted((planned.get("skipped") or {}).items())),
+            **{name: totals.get(name, 0) for name in DELIVERY_COUNTS},
+            "dry_run_mode": options.dry_run,
+            "complete": bool(planned),
+            "held_back": stale,
+        }
+    )
 
 
-def format_summary(summary: dict[str, Any]) -> list[str]:
-    skipped = summary["skipped"]
-    skipped_text = ", ".join(f"{reason} {count}" for reason, count in skipped.items()) or "none"
+def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
+    summary = RunSummary.read(summary)
+    skipped_text = ", ".join(f"{reason} {count}" for reason, count in summary.skipped.items()) or "none"
     lines = [
-        f"Run summary of {summary['family']} for {summary['run_date']}"
-        + (" (DRY RUN: nothing sent)" if summary["dry_run_mode"] else ""),
+        f"Run summary of {summary.family} for {summary.run_date}"
+        + (" (DRY RUN: nothing sent)" if summary.is_dry_run else ""),
         *[
-            f"  HELD BACK: interface {item['interface']} is stale (last success "
-            f"{item['last_success'] or 'never'}, limit {item['max_age_hours']} h): nothing was sent"
-            for item in summary.get("held_back", [])
+            f"  HELD BACK: interface {item.interface} is stale (last success "
+            f"{item.last_success or 'never'}, limit {item.max_age_hours} h): nothing was sent"
+            for item in summary.held_back
         ],
-        f"  candidates      {summary['candidates']}",
-        f"  messages        {summary['messages']}",
-        f"  sent            {summary['sent']}",
-        f"  already sent    {summary['already_sent']}",
-        f"  skipped         {sum(skipped.values())} ({skipped_text})",
-        f"  failed          {summary['failed']}",
-        f"  deferred        {summary['deferred']}",
-        f"  unknown         {summary['unknown']}",
+        f"  candidates      {summary.candidates}",
+        f"  messages        {summary.messages}",
+        f"  sent            {summary.sent}",
+        f"  already sent    {summary.already_sent}",
+        f"  skipped         {summary.skipped_total} ({skipped_text})",
+        f"  failed          {summary.failed}",
+        f"  deferred        {summary.deferred}",
+        f"  unknown         {summary.unknown}",
     ]
-    if summary["refused_recipients"]:
-        lines.append(f"  refused recipients {summary['refused_recipients']}")
-    if summary["dry_run"]:
-        lines.append(f"  rendered (dry run) {summary['dry_run']}")
-    if summary["redirected"]:
-        lines.append(f"  redirected      {summary['redirected']}")
+    if summary.refused_recipients:
+        lines.append(f"  refused recipients {summary.refused_recipients}")
+    if summary.rendered_unsent:
+        lines.append(f"  rendered (dry run) {summary.rendered_unsent}")
+    if summary.redirected:
+        lines.append(f"  redirected      {summary.redirected}")
     return lines
 
 
 def record_summary(
     config: FamilyConfig,
     planned: dict[str, Any] | None,
-    summary: dict[str, Any],
+    summary: RunSummary,
     options: RunOptions,
     context: Any,
 ) -> None:
@@ -94,7 +166,7 @@ def record_summary(
     from alertas_rapidas.plan_io import read_skipped
 
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
-    run_date = date.fromisoformat(summary["run_date"])
+    run_date = summary.run_date
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
         if planned and not options.dry_run and not options.redirect_to:
             skips = [
@@ -117,5 +189,5 @@ def record_summary(
             run_date=run_date,
             logical_date=context.get("logical_date"),
             dry_run=options.dry_run,
-            summary=summary,
+            summary=summary.to_stored(),
         )

@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.delivery_state import IN_DIGEST, DeliveryState
+from alertas_rapidas.summary import RunSummary
 
 FAMILY_PATTERN = re.compile(r"[a-z0-9_]{1,63}")
 DAG_ID_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,250}")
@@ -86,64 +89,60 @@ class RunRow:
     run_date: date | None
     finished_at: datetime
     dry_run: bool
-    summary: dict[str, Any]
+    summary: RunSummary  # given as stored (JSON of any version), read into the typed summary
+
+    def __post_init__(self) -> None:
+        try:
+            self.summary = RunSummary.read(self.summary)
+        except ValidationError:  # a row no version of the package wrote: show the run, no counts
+            self.summary = RunSummary(family=self.family, run_date=self.run_date)
 
     def count(self, name: str) -> int:
-        value = self.summary.get(name, 0)
-        return int(value) if isinstance(value, int | float) else 0
+        return self.summary.count(name)
 
     @property
     def skipped(self) -> dict[str, int]:
-        skipped = self.summary.get("skipped") or {}
-        return {str(k): int(v) for k, v in skipped.items()} if isinstance(skipped, Mapping) else {}
+        return dict(self.summary.skipped)
 
     @property
     def mode(self) -> str:
-        if self.dry_run or self.summary.get("dry_run_mode"):
+        if self.dry_run or self.summary.is_dry_run:
             return "dry run"
-        if self.count("redirected"):
+        if self.summary.redirected:
             return "redirected"
         return "normal"
 
     @property
     def problems(self) -> list[str]:
-        problems = self.summary.get("problems") or []
-        return [str(p) for p in problems] if isinstance(problems, list) else []
+        return list(self.summary.problems)
 
     @property
     def held_back(self) -> list[str]:
         """The stale interfaces a run waited for in vain (interface names only)."""
-        items = self.summary.get("held_back") or []
-        return [str(i.get("interface")) for i in items if isinstance(i, Mapping)]
+        return [item.interface for item in self.summary.held_back]
 
     @property
     def line(self) -> str:
         return one_line(self.summary)
 
 
-def one_line(summary: Mapping[str, Any]) -> str:
+def one_line(summary: RunSummary | Mapping[str, Any]) -> str:
     """A run summary in one line: "sent 44, skipped 14 (inactive 3, no_email 2, ...), failed 0"."""
-
-    def count(name: str) -> int:
-        value = summary.get(name, 0)
-        return int(value) if isinstance(value, int | float) else 0
-
-    skipped = summary.get("skipped") or {}
-    skipped = dict(skipped) if isinstance(skipped, Mapping) else {}
-    by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(skipped.items()))
+    summary = RunSummary.read(summary)
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(summary.skipped.items()))
     parts = []
-    if summary.get("dry_run_mode"):
-        parts.append(f"DRY RUN: rendered {count('dry_run')}")
-    parts.append(f"sent {count('sent')}")
-    if count("already_sent"):
-        parts.append(f"already sent {count('already_sent')}")
-    total_skipped = sum(int(n) for n in skipped.values())
-    parts.append(f"skipped {total_skipped} ({by_reason})" if by_reason else f"skipped {total_skipped}")
-    parts.append(f"failed {count('failed')}")
+    if summary.is_dry_run:
+        parts.append(f"DRY RUN: rendered {summary.rendered_unsent}")
+    parts.append(f"sent {summary.sent}")
+    if summary.already_sent:
+        parts.append(f"already sent {summary.already_sent}")
+    total = summary.skipped_total
+    parts.append(f"skipped {total} ({by_reason})" if by_reason else f"skipped {total}")
+    parts.append(f"failed {summary.failed}")
     for name in ("deferred", "unknown", "redirected"):
-        if count(name):
-            parts.append(f"{name} {count(name)}")
-    if summary.get("held_back"):
+        if summary.count(name):
+            parts.append(f"{name} {summary.count(name)}")
+    if summary.held_back:
         parts.append("held back: stale data")
     return ", ".join(parts)
 
