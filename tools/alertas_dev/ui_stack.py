@@ -21,6 +21,7 @@ from pathlib import Path
 from alertas_dev.airflow_stack import ROOT, StackError, Standalone
 
 USERS = "admin:admin,viewer:viewer"
+CONNECTION_VARS = ("AIRFLOW_CONN_DMS_POSTGRES", "AIRFLOW_CONN_ALERTS_POSTGRES")
 
 
 def expected_dag_ids(dags: Path = ROOT / "dags") -> list[str]:
@@ -31,9 +32,16 @@ class UiStack:
     """PostgreSQL + demo DMS + SMTP sink + `airflow standalone`, started and stopped together."""
 
     def __init__(
-        self, out: Path, demo_dir: Path, *, port: int | None = None, date: str = "2026-11-01"
+        self,
+        out: Path,
+        demo_dir: Path,
+        *,
+        port: int | None = None,
+        date: str = "2026-11-01",
+        scheduled_runs: bool = True,
     ) -> None:
         self.out = out
+        self.scheduled_runs = scheduled_runs
         self.demo_dir = demo_dir
         self.port = port
         self.date = date
@@ -45,29 +53,38 @@ class UiStack:
         from alertas_dev.demo import __main__ as demo
         from alertas_dev.demo.mail_sink import MailSink
 
+        if "AIRFLOW_HOME" not in os.environ:  # the demo's modules import Airflow: not ~/airflow
+            os.environ["AIRFLOW_HOME"] = str(self.out / "airflow")
+
         self.out.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("AIRFLOW_HOME", str(self.out / "airflow"))
         demo.step(f"Embedded PostgreSQL in {self.demo_dir / 'pg'} (DMS, ledger, Airflow's metadata)")
         args = Namespace(dms_dsn=None, fresh=False, reset_dms=False, seed=7, customers=60, date=self.date)
-        self.server = demo.setup_database(args, self.demo_dir)
+        # setup_database points this process's two Postgres connections at the demo's server: read
+        # them for Airflow and put the caller's back (a test session keeps its own).
+        saved = {name: os.environ.get(name) for name in CONNECTION_VARS}
+        try:
+            self.server = demo.setup_database(args, self.demo_dir)
+            postgres = {name: os.environ[name] for name in CONNECTION_VARS}
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         self.server.create_database("airflow")
         socket_dir = self.server.socket_dir
         metadata = f"postgresql+psycopg2://postgres@/airflow?host={socket_dir}"
         metadata_async = f"postgresql+asyncpg://postgres@/airflow?host={socket_dir}"
         self.sink = MailSink(folder=self.out / "mail").__enter__()
         self.sink.store.write_index()
-        connections = {
-            "AIRFLOW_CONN_DMS_POSTGRES": os.environ["AIRFLOW_CONN_DMS_POSTGRES"],
-            "AIRFLOW_CONN_ALERTS_POSTGRES": os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"],
-            "AIRFLOW_CONN_SMTP_DEFAULT": self.sink.connection_json(),
-        }
+        connections = {**postgres, "AIRFLOW_CONN_SMTP_DEFAULT": self.sink.connection_json()}
         self.airflow = Standalone(
             self.out / "airflow",
             connections,
             port=self.port,
             metadata_db=metadata,
             metadata_db_async=metadata_async,
-            scheduled_runs=True,
+            scheduled_runs=self.scheduled_runs,
             extra_env={
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": USERS,
                 "AIRFLOW_VAR_ALERTAS_SURVEY_SECRET": os.environ.get(
