@@ -21,6 +21,7 @@ from typing import Any
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from alertas_rapidas import ledger
+from alertas_rapidas.connections import sender_address
 from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
@@ -94,20 +95,9 @@ class SmtpSession(SmtpHook):
         return self.get_conn()._smtp_client
 
     def sender(self) -> str:
-        """The envelope sender: the connection's `from_email` (no server contact needed).
-
-        Read once per session: the hook's property parses the connection's extras on every call.
-        """
-        if self._sender:
-            return self._sender
-        if self.smtp_connection is None:
-            self.smtp_connection = self.get_connection(self.smtp_conn_id)
-        if not self.from_email:
-            raise ValueError(
-                f"connection {self.smtp_conn_id!r} has no 'from_email' extra: set it to the address "
-                "alerts are sent from"
-            )
-        self._sender = self.from_email
+        """The envelope sender: the connection's `from_email`, read once per session."""
+        if not self._sender:
+            self._sender = sender_address(self.smtp_conn_id)
         return self._sender
 
     def reset(self) -> None:
@@ -173,7 +163,9 @@ class Claimant:
 def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> bytes:
     """The stored message as rendered; with From added when it has none and, in redirect mode,
     To/Cc replaced by one address (only then is it parsed and written again)."""
-    raw = Path(eml_path).read_bytes()
+    from alertas_rapidas.paths import storage_path  # the run folder may be in an object store
+
+    raw = storage_path(eml_path).read_bytes()
     head = raw.split(b"\r\n\r\n", 1)[0]
     if not redirect_to and (head.startswith(b"From:") or b"\r\nFrom:" in head):
         return raw
@@ -191,7 +183,9 @@ def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> 
 
 
 def read_manifest(path: str | Path) -> list[dict[str, Any]]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    from alertas_rapidas.paths import storage_path
+
+    return json.loads(storage_path(path).read_bytes())
 
 
 def deliver_with_ledger(

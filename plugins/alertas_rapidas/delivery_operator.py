@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator
 
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
 from alertas_rapidas.delivery_state import DeliveryState
+from alertas_rapidas.paths import storage_path
 from alertas_rapidas.run_context import RunOptions
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class AlertEmailOperator(BaseOperator):
         from alertas_rapidas import delivery, ledger
 
         options = RunOptions.from_params(context.get("params"))
-        manifest = Path(self.batch["manifest"])
+        manifest = storage_path(self.batch["manifest"])
         entries = delivery.read_manifest(manifest)
         if options.dry_run:
             log.info("Dry run: %d message(s) left unsent in %s", len(entries), manifest.parent)

@@ -9,8 +9,8 @@ module (they travel through XCom; the data never does).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from contextlib import closing
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
-from alertas_rapidas.paths import SQL_DIR
+from alertas_rapidas.paths import make_dirs, reading_local, storage_path, writing_local
+from alertas_rapidas.sql_files import read_sql
 
 CHUNK_ROWS = 50_000
 
@@ -55,14 +56,6 @@ class ExtractError(RuntimeError):
     """The DMS could not be read: unreachable, timed out, or a query failed."""
 
 
-def read_sql(relative_path: str) -> str:
-    path = SQL_DIR / relative_path
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExtractError(f"SQL file {path} does not exist") from None
-
-
 def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
     """A psycopg connection to the DMS whose transactions are read-only and time-limited."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
@@ -85,7 +78,7 @@ def extract_queries(
     conn_id: str,
     queries: dict[str, str],
     params: dict[str, Any],
-    out_dir: Path,
+    out_dir: Any,
     statement_timeout: timedelta,
     connections: Mapping[str, str] | None = None,
     parents: Mapping[str, tuple[str, str]] | None = None,
@@ -97,7 +90,8 @@ def extract_queries(
     column)) runs after its parent with the parent's values of the key column bound as
     `%(parent_keys)s`, so it never restates the parent's filter.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = storage_path(out_dir)
+    make_dirs(out_dir)
     connections = connections or {}
     parents = parents or {}
     by_connection: dict[str, list[str]] = {}
@@ -114,14 +108,16 @@ def extract_queries(
                     if name in parents:
                         parent, key = parents[name]
                         bound = {**params, "parent_keys": _column_values(written[parent].path, key)}
-                    rows = _stream_to_parquet(conn, name, read_sql(queries[name]), bound, path)
+                    with writing_local(path) as local:
+                        rows = _stream_to_parquet(conn, name, read_sql(queries[name]), bound, local)
                     written[name] = ExtractResult(name=name, path=str(path), rows=rows)
     return [written[name] for name in queries]
 
 
 def _column_values(path: str, column: str) -> list[Any]:
     """The distinct non-null values of one column of an extract (a detail's parent keys)."""
-    values = pq.read_table(path, columns=[column]).column(column).to_pylist()
+    with reading_local(storage_path(path)) as local:
+        values = pq.read_table(local, columns=[column]).column(column).to_pylist()
     return sorted({value for value in values if value is not None})
 
 
@@ -185,4 +181,37 @@ def load_frames(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Read extract results back as pandas DataFrames, by name."""
     import pandas as pd
 
-    return {item["name"]: pd.read_parquet(item["path"]) for item in results}
+    frames = {}
+    for item in results:
+        with reading_local(storage_path(item["path"])) as local:
+            frames[item["name"]] = pd.read_parquet(local)
+    return frames
+
+
+def chunked_frames(results: list[dict[str, Any]], key: str, chunk_size: int) -> Iterator[dict[str, Any]]:
+    """Extract results as pandas DataFrames, `chunk_size` values of column `key` at a time.
+
+    The first result's distinct keys (in order) make the slices; each slice holds every result's
+    rows whose key is within the slice's lowest and highest key. Extracts written in key order
+    (ORDER BY the key) are read by row group, only the groups that overlap the slice.
+    """
+    import pyarrow.dataset as ds
+
+    with ExitStack() as stack:
+        datasets = {
+            item["name"]: ds.dataset(stack.enter_context(reading_local(storage_path(item["path"]))))
+            for item in results
+        }
+        for name, dataset in datasets.items():
+            if key not in dataset.schema.names:
+                raise ExtractError(f"extract {name!r} has no column {key!r} to read in slices by")
+        first = datasets[results[0]["name"]]
+        keys = first.to_table(columns=[key]).column(key).drop_null().unique().sort()
+        if len(keys) == 0:
+            yield {name: dataset.to_table().to_pandas() for name, dataset in datasets.items()}
+            return
+        for start in range(0, len(keys), chunk_size):
+            low = keys[start].as_py()
+            high = keys[min(start + chunk_size, len(keys)) - 1].as_py()
+            window = (ds.field(key) >= low) & (ds.field(key) <= high)
+            yield {name: dataset.to_table(filter=window).to_pandas() for name, dataset in datasets.items()}

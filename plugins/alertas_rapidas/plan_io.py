@@ -1,51 +1,102 @@
 """Write a Plan to run files in batches, and read them back: what flows between tasks.
 
 The transform writes `batches/batch-NNNN.json` (messages) and `skipped.json`; XCom carries only
-these paths, so a batch's size never touches the metadata database.
+these paths (as URLs: the run folder may be in an object store, see `paths.work_root`), so a
+batch's size never touches the metadata database. A plan can be written in pieces (`PlanWriter`,
+one piece per chunk of customers): pieces are spooled to a local temporary file and cut into
+even batches at the end, so memory holds one piece and one batch, never the whole plan.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.paths import make_dirs, storage_path, write_file, writing_local
 
 PLAN_INFO = "plan.json"
 
 
+class PlanWriter:
+    """Writes one plan given in pieces: `add` each piece, then `finish` writes the files."""
+
+    def __init__(self, out_dir: Any, batch_size: int, run: dict[str, Any], worker_slots: int = 1) -> None:
+        self.out_dir = storage_path(out_dir)
+        self.batch_size = batch_size
+        self.run = run
+        self.worker_slots = worker_slots
+        self.candidates = 0
+        self.messages = 0
+        self.skipped: Counter[str] = Counter()
+        self._spool = tempfile.TemporaryDirectory(prefix="alertas-plan-")
+        self._messages: IO[str] = open(Path(self._spool.name) / "messages.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
+        self._skipped: IO[str] = open(Path(self._spool.name) / "skipped.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, plan: Plan) -> None:
+        self.candidates += plan.candidates
+        for message in plan.messages:
+            self._messages.write(_dumps(message.to_dict()) + "\n")
+        self.messages += len(plan.messages)
+        for item in plan.skipped:
+            self._skipped.write(_dumps(vars(item)) + "\n")
+            self.skipped[item.reason] += 1
+
+    def finish(self) -> dict[str, Any]:
+        """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter."""
+        try:
+            batch_dir = self.out_dir / "batches"
+            make_dirs(batch_dir)
+            batches: list[str] = []
+            self._messages.seek(0)
+            for number, (start, end) in enumerate(
+                even_batches(self.messages, self.batch_size, self.worker_slots), start=1
+            ):
+                path = batch_dir / f"batch-{number:04d}.json"
+                lines = [self._messages.readline().rstrip("\n") for _ in range(end - start)]
+                write_file(path, ("[" + ",".join(lines) + "]").encode("utf-8"))
+                batches.append(str(path))
+            skipped_path = self.out_dir / "skipped.json"
+            self._skipped.seek(0)
+            with writing_local(skipped_path) as local, open(local, "w", encoding="utf-8") as out:
+                out.write("[")
+                for number, line in enumerate(self._skipped):
+                    out.write(("," if number else "") + line.rstrip("\n"))
+                out.write("]")
+            info = {
+                "candidates": self.candidates,
+                "messages": self.messages,
+                "skipped": dict(sorted(self.skipped.items())),
+                "batches": batches,
+                "skipped_path": str(skipped_path),
+                "run": self.run,
+            }
+            write_file(self.out_dir / PLAN_INFO, _dumps(info).encode("utf-8"))
+            return info
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._messages.close()
+        self._skipped.close()
+        self._spool.cleanup()
+
+
 def write_plan(
-    plan: Plan, out_dir: Path, batch_size: int, run: dict[str, Any], worker_slots: int = 1
+    plan: Plan, out_dir: Any, batch_size: int, run: dict[str, Any], worker_slots: int = 1
 ) -> dict[str, Any]:
-    """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter.
+    """Write a whole plan at once (see `PlanWriter`).
 
     Batches hold at most `batch_size` messages and are as even as possible (2,500 messages at
     1,000 make 834 + 833 + 833, not 1,000 + 1,000 + 500), so no mapped task is a straggler; see
     `even_batches` for `worker_slots`.
     """
-    batch_dir = out_dir / "batches"
-    batch_dir.mkdir(parents=True, exist_ok=True)
-    batches: list[str] = []
-    bounds = even_batches(len(plan.messages), batch_size, worker_slots)
-    for number, (start, end) in enumerate(bounds, start=1):
-        path = batch_dir / f"batch-{number:04d}.json"
-        items = [message.to_dict() for message in plan.messages[start:end]]
-        _write_json(path, items)
-        batches.append(str(path))
-    skipped_path = out_dir / "skipped.json"
-    _write_json(skipped_path, [vars(item) for item in plan.skipped])
-    info = {
-        "candidates": plan.candidates,
-        "messages": len(plan.messages),
-        "skipped": dict(sorted(Counter(item.reason for item in plan.skipped).items())),
-        "batches": batches,
-        "skipped_path": str(skipped_path),
-        "run": run,
-    }
-    _write_json(out_dir / PLAN_INFO, info)
-    return info
+    writer = PlanWriter(out_dir, batch_size, run, worker_slots)
+    writer.add(plan)
+    return writer.finish()
 
 
 def even_batches(total: int, batch_size: int, worker_slots: int = 1) -> list[tuple[int, int]]:
@@ -67,25 +118,23 @@ def even_batches(total: int, batch_size: int, worker_slots: int = 1) -> list[tup
     return bounds
 
 
-def read_plan_info(out_dir: Path) -> dict[str, Any] | None:
+def read_plan_info(out_dir: Any) -> dict[str, Any] | None:
     """The plan's counts and paths, or None when the transform did not finish."""
-    path = out_dir / PLAN_INFO
+    path = storage_path(out_dir) / PLAN_INFO
     return _read_json(path) if path.exists() else None
 
 
-def read_batch(path: str | Path) -> list[OutgoingMessage]:
+def read_batch(path: Any) -> list[OutgoingMessage]:
     return [OutgoingMessage.from_dict(item) for item in _read_json(path)]
 
 
-def read_skipped(path: str | Path) -> list[SkippedCandidate]:
+def read_skipped(path: Any) -> list[SkippedCandidate]:
     return [SkippedCandidate(**item) for item in _read_json(path)]
 
 
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    tmp.replace(path)
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _read_json(path: str | Path) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+def _read_json(path: Any) -> Any:
+    return json.loads(storage_path(path).read_bytes())

@@ -2,7 +2,8 @@
 
 Run folders (`ALERTAS_WORK_DIR/<dag_id>/<run_id>/`, see `paths.run_dir`) hold the extracts, batches
 and rendered messages (.eml with their PDFs, outbox manifests) of one DAG run. `housekeeping`
-removes the folders whose newest file is older than the retention period.
+removes the folders whose newest file is older than the retention period: local folders, or the
+objects under a run's prefix when the run files live in an object store (`s3://...`).
 
 The ledger (`alerts.deliveries`) keeps what proves a delivery (idempotency key, family,
 recipient_ref, business key, status, times, message-id) for good; `purge_addresses` drops the
@@ -24,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alertas_rapidas.paths import work_root
+from alertas_rapidas.paths import local_path, storage_path, work_root
 
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_PURGE_MIN_AGE_DAYS = 30
@@ -62,14 +63,15 @@ def purge_min_age_days(value: str | int | None = None) -> int:
 
 @dataclass(frozen=True)
 class RunFolder:
-    path: Path
+    path: Any  # ObjectStoragePath of the folder (a key prefix in an object store)
+    name: str  # "<dag_id>/<run_id>"
     newest: datetime  # newest modification time of the folder or anything in it (UTC)
     size: int  # bytes of its files
 
 
 @dataclass
 class HousekeepingReport:
-    root: Path
+    root: Any
     cutoff: datetime
     dry_run: bool
     removed: list[RunFolder] = field(default_factory=list)
@@ -87,15 +89,18 @@ class HousekeepingReport:
         verb = "would remove" if self.dry_run else "removed"
         head = (
             f"{verb} {len(self.removed)} run folder(s), {_size(self.bytes)}, "
-            f"last written before {self.cutoff:%Y-%m-%d %H:%M} UTC; kept {self.kept} (under {self.root})"
+            f"last written before {self.cutoff:%Y-%m-%d %H:%M} UTC; "
+            f"kept {self.kept} (under {_shown(self.root)})"
         )
         lines = [head]
         if self.oldest is not None:
-            lines.append(
-                f"oldest: {self.oldest.path.relative_to(self.root)} "
-                f"(last written {self.oldest.newest:%Y-%m-%d %H:%M} UTC)"
-            )
+            lines.append(f"oldest: {self.oldest.name} (last written {self.oldest.newest:%Y-%m-%d %H:%M} UTC)")
         return lines
+
+
+def _shown(root: Any) -> str:
+    local = local_path(root)
+    return str(local) if local is not None else f"{root.protocol}://{root.path}"
 
 
 def _size(count: int) -> str:
@@ -106,7 +111,7 @@ def _size(count: int) -> str:
     return f"{count} bytes"  # pragma: no cover
 
 
-def _scan(path: Path) -> RunFolder:
+def _scan(path: Path) -> tuple[datetime, int]:
     newest = path.lstat().st_mtime
     size = 0
     for parent, dirs, files in os.walk(path):
@@ -115,22 +120,53 @@ def _scan(path: Path) -> RunFolder:
             newest = max(newest, stat.st_mtime)
             if name in files:
                 size += stat.st_size
-    return RunFolder(path, datetime.fromtimestamp(newest, UTC), size)
+    return datetime.fromtimestamp(newest, UTC), size
 
 
-def run_folders(root: Path | None = None) -> list[RunFolder]:
+def _scan_objects(prefix: Any) -> tuple[datetime, int]:
+    """Newest write and bytes of every object under a prefix of an object store."""
+    objects = prefix.fs.find(prefix.path, detail=True)
+    stamps = [_modified(info) for info in objects.values()]
+    newest = max((stamp for stamp in stamps if stamp is not None), default=datetime.now(UTC))
+    return newest, sum(int(info.get("size") or 0) for info in objects.values())
+
+
+def _modified(info: dict[str, Any]) -> datetime | None:
+    stamp = info.get("LastModified") or info.get("mtime") or info.get("last_modified")
+    if isinstance(stamp, datetime):
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    if isinstance(stamp, int | float):
+        return datetime.fromtimestamp(stamp, UTC)
+    return None
+
+
+def run_folders(root: Any = None) -> list[RunFolder]:
     """Every run folder (`<root>/<dag_id>/<run_id>/`); symbolic links are never followed."""
-    root = root or work_root()
-    if not root.is_dir():
-        return []
+    root = storage_path(root) if root is not None else work_root()
+    local = local_path(root)
     found = []
-    for dag_dir in sorted(root.iterdir()):
-        if dag_dir.is_symlink() or not dag_dir.is_dir():
-            continue
-        for run in sorted(dag_dir.iterdir()):
-            if run.is_symlink() or not run.is_dir():
+    if local is not None:
+        if not local.is_dir():
+            return []
+        for dag_dir in sorted(local.iterdir()):
+            if dag_dir.is_symlink() or not dag_dir.is_dir():
                 continue
-            found.append(_scan(run))
+            for run in sorted(dag_dir.iterdir()):
+                if run.is_symlink() or not run.is_dir():
+                    continue
+                newest, size = _scan(run)
+                found.append(RunFolder(storage_path(run), f"{dag_dir.name}/{run.name}", newest, size))
+        return found
+    if not root.exists():
+        return []
+    for dag_dir in sorted(root.iterdir(), key=lambda p: p.name):
+        if not dag_dir.is_dir():
+            continue
+        for run in sorted(dag_dir.iterdir(), key=lambda p: p.name):
+            if not run.is_dir():
+                continue
+            newest, size = _scan_objects(run)
+            found.append(RunFolder(run, f"{dag_dir.name}/{run.name}", newest, size))
     return found
 
 
@@ -138,12 +174,12 @@ def housekeeping(
     older_than_days: int | None = None,
     *,
     dry_run: bool = False,
-    root: Path | None = None,
+    root: Any = None,
     now: datetime | None = None,
 ) -> HousekeepingReport:
     """Remove the run folders whose newest file is older than `older_than_days` (default: setting)."""
     days = retention_days(older_than_days)
-    root = root or work_root()
+    root = storage_path(root) if root is not None else work_root()
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     report = HousekeepingReport(root=root, cutoff=cutoff, dry_run=dry_run)
     for folder in run_folders(root):
@@ -151,7 +187,11 @@ def housekeeping(
             report.kept += 1
             continue
         if not dry_run:
-            shutil.rmtree(folder.path)
+            local = local_path(folder.path)
+            if local is not None:
+                shutil.rmtree(local)
+            else:
+                folder.path.fs.rm(folder.path.path, recursive=True)
         report.removed.append(folder)
     return report
 

@@ -18,9 +18,9 @@ from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.families import FamilySpec, load_transform
 from alertas_rapidas.messages import idempotency_key, message_id_for
+from alertas_rapidas.paths import make_dirs, storage_path, write_file
 from alertas_rapidas.recipients import allowing_special_domains
 from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
-from alertas_rapidas.summary import RunSummary
 from alertas_rapidas.timing import RunTime
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,7 @@ def freshness_step(config: FamilyConfig, context: Any) -> bool:
     limits = {item.interface: item.max_age for item in config.requires_fresh}
     with connect_read_only(DMS_CONN_ID, config.statement_timeout) as conn:
         statuses = check_interfaces(conn, limits, run.at)
-    folder = run_folder(context)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "freshness.json").write_text(json.dumps([s.to_dict() for s in statuses]), encoding="utf-8")
+    write_file(run_folder(context) / "freshness.json", json.dumps([s.to_dict() for s in statuses]).encode())
     for status in statuses:
         log.info("Freshness %s", status.describe())
     return all(status.fresh for status in statuses)
@@ -75,23 +73,28 @@ def transform_step(
     config: FamilyConfig, family: FamilySpec, settings: BaseModel, extracted: dict[str, Any], context: Any
 ) -> list[dict[str, Any]]:
     """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
-    from alertas_rapidas.extract import load_frames
-    from alertas_rapidas.plan_io import write_plan
+    from alertas_rapidas.extract import chunked_frames, load_frames
+    from alertas_rapidas.plan_io import PlanWriter
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
     run = RunTime.from_dict(extracted["run"])
-    frames = load_frames(extracted["results"])
     extra = {"history": sent_history(config)} if family.reads_history else {}
-    with allowing_special_domains(config.allowed_special_domains):
-        plan = load_transform(family)(frames, settings, run, **extra)
-    skip_unsubscribed(plan, unsubscribed_for(config))  # a recurring family skips who unsubscribed
-    info = write_plan(
-        plan,
-        run_folder(context) / "plan",
-        config.batch_size,
-        run=extracted["run"],
-        worker_slots=config.worker_slots,
-    )
+    transform = load_transform(family)
+    unsubscribed = unsubscribed_for(config)  # a recurring family skips who unsubscribed
+    plan_dir = run_folder(context) / "plan"
+    writer = PlanWriter(plan_dir, config.batch_size, run=extracted["run"], worker_slots=config.worker_slots)
+    try:
+        if family.chunk_key:  # a slice of keys at a time: memory flat in the number of customers
+            pieces = chunked_frames(extracted["results"], family.chunk_key, family.chunk_size)
+        else:
+            pieces = iter([load_frames(extracted["results"])])
+        with allowing_special_domains(config.allowed_special_domains):
+            for frames in pieces:
+                writer.add(skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed))
+                del frames
+        info = writer.finish()
+    finally:
+        writer.close()
     log.info(
         "Planned %d message(s) from %d candidate(s) in %d batch(es); skipped: %s",
         info["messages"],
@@ -135,16 +138,16 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
         unsubscribe=links_for(config),
         branding=config.branding,
     )
-    batch = Path(batch_in["path"])
+    batch = storage_path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
+    make_dirs(outbox)
     manifest = []
     for message in read_batch(batch):
         key = idempotency_key(config.key, message.recipient_ref, message.business_key)
         message_id = message_id_for(key)
         mail = renderer.render(message, message_id=message_id)
         eml = outbox / f"{key}.eml"
-        eml.write_bytes(bytes(mail))
+        write_file(eml, bytes(mail))
         manifest.append(
             {
                 "key": key,
@@ -157,7 +160,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
             }
         )
     manifest_path = outbox / f"{batch.stem}.manifest.json"
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    write_file(manifest_path, json.dumps(manifest).encode("utf-8"))
     log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, outbox)
     return {
         "manifest": str(manifest_path),
@@ -181,20 +184,19 @@ def batch_results(pulled: Any) -> list[dict[str, Any]]:
 
 
 def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
-    """Record skips in the ledger, the run in the run log, and log a readable summary; return the
-    summary's stored form (for XCom)."""
+    """Record skips in the ledger, the run in the run log, and log a readable summary."""
     from alertas_rapidas.plan_io import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
 
     folder = run_folder(context)
     planned = read_plan_info(folder / "plan")
     freshness_file = folder / "freshness.json"
-    freshness = json.loads(freshness_file.read_text(encoding="utf-8")) if freshness_file.exists() else None
+    freshness = json.loads(freshness_file.read_bytes()) if freshness_file.exists() else None
     options = RunOptions.from_params(context.get("params"))
     run_date = run_time_of(config, context).run_date
     summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
     problems = run_problems(planned, deliveries, summary)
-    summary.problems = problems
+    summary["problems"] = problems
     record_summary(config, planned, summary, options, context)
     for line in format_summary(summary):
         log.info("%s", line)
@@ -213,24 +215,23 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
         )
         log.warning("Run flagged as failed (%s): %s", outcome, "; ".join(problems))
         raise AirflowFailException("run flagged: " + "; ".join(problems))
-    return summary.to_stored()
+    return summary
 
 
 def run_problems(
-    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: RunSummary | dict[str, Any]
+    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: dict[str, Any]
 ) -> list[str]:
     """What makes a run a failure the data team must look at (counts only)."""
-    summary = RunSummary.read(summary)
     problems = []
-    if planned is None and not summary.held_back:
+    if planned is None and not summary.get("held_back"):
         problems.append("extract or transform did not finish: nothing was delivered")
     elif planned is not None and len(deliveries) < len(planned["batches"]):
         missing = len(planned["batches"]) - len(deliveries)
         problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
-    if summary.failed:
-        problems.append(f"{summary.failed} message(s) failed permanently")
-    if summary.refused_recipients:
-        problems.append(f"{summary.refused_recipients} recipient(s) refused by the SMTP server")
-    if summary.unknown:
-        problems.append(f"{summary.unknown} message(s) with unknown outcome")
+    if summary["failed"]:
+        problems.append(f"{summary['failed']} message(s) failed permanently")
+    if summary["refused_recipients"]:
+        problems.append(f"{summary['refused_recipients']} recipient(s) refused by the SMTP server")
+    if summary["unknown"]:
+        problems.append(f"{summary['unknown']} message(s) with unknown outcome")
     return problems

@@ -82,18 +82,23 @@ def present(work) -> set[str]:
     return {name for name, (path, _) in work.items() if name != "root" and path.exists()}
 
 
+def named(work, name: str) -> str:
+    """'<dag_id>/<run_id>' of a run folder made by `work`."""
+    return str(work[name][0].relative_to(work["root"][0]))
+
+
 def test_housekeeping_removes_only_folders_older_than_the_retention_and_reports_them(work):
     root = work["root"][0]
 
     dry = housekeeping(30, dry_run=True, root=root)
-    assert {folder.path for folder in dry.removed} == {work["old_90"][0], work["old_45"][0]}
+    assert {folder.name for folder in dry.removed} == {named(work, "old_90"), named(work, "old_45")}
     assert present(work) == {"old_90", "old_45", "old_but_touched", "new"}  # the dry run removed nothing
 
     report = housekeeping(30, root=root)
     assert present(work) == {"old_but_touched", "new"}
     assert len(report.removed) == 2 and report.kept == 2
     assert report.bytes == work["old_90"][1] + work["old_45"][1]
-    assert report.oldest.path == work["old_90"][0]
+    assert report.oldest.name == named(work, "old_90")
     assert report.lines()[0].startswith("removed 2 run folder(s), ")
 
     assert housekeeping(30, root=root).removed == []  # nothing left to remove

@@ -46,6 +46,12 @@ class FamilySpec:
     reads_history: bool = False
     # Template folders searched before the package's (a family kept in a project of its own).
     template_roots: tuple[str, ...] = ()
+    # A key column every extract has (e.g. "customer_id"): the transform is then run on slices of
+    # at most `chunk_size` keys of the first query at a time (each slice holding every extract's
+    # rows of those keys), so memory stays flat in the number of keys. The transform must treat
+    # keys independently. Extracts sorted by the key are read slice by slice (row-group pruning).
+    chunk_key: str = ""
+    chunk_size: int = 2000
 
     @property
     def templates(self) -> str:

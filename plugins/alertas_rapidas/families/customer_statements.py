@@ -64,4 +64,6 @@ FAMILY = FamilySpec(
     },
     sql_params=sql_params,
     transform="alertas_rapidas.transforms.customer_statements:build_plan",
+    # Each statement reads its own customer's rows only: transformed 2,000 customers at a time.
+    chunk_key="customer_id",
 )
