@@ -21,6 +21,7 @@ from typing import Any
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
 from alertas_rapidas import ledger
+from alertas_rapidas.connections import sender_address
 from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
@@ -94,20 +95,9 @@ class SmtpSession(SmtpHook):
         return self.get_conn()._smtp_client
 
     def sender(self) -> str:
-        """The envelope sender: the connection's `from_email` (no server contact needed).
-
-        Read once per session: the hook's property parses the connection's extras on every call.
-        """
-        if self._sender:
-            return self._sender
-        if self.smtp_connection is None:
-            self.smtp_connection = self.get_connection(self.smtp_conn_id)
-        if not self.from_email:
-            raise ValueError(
-                f"connection {self.smtp_conn_id!r} has no 'from_email' extra: set it to the address "
-                "alerts are sent from"
-            )
-        self._sender = self.from_email
+        """The envelope sender: the connection's `from_email`, read once per session."""
+        if not self._sender:
+            self._sender = sender_address(self.smtp_conn_id)
         return self._sender
 
     def reset(self) -> None:

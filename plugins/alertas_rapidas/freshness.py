@@ -78,7 +78,7 @@ def check_interfaces(conn: Any, limits: dict[str, timedelta], at: datetime) -> l
     """Run the freshness query on a DMS connection and judge each interface."""
     from psycopg.rows import dict_row
 
-    from alertas_rapidas.extract import read_sql
+    from alertas_rapidas.sql_files import read_sql
 
     with conn.cursor(row_factory=dict_row) as cursor:
         rows = cursor.execute(read_sql(FRESHNESS_SQL), {"codes": sorted(limits), "at": at}).fetchall()

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
-from alertas_rapidas.extract import read_sql
+from alertas_rapidas.sql_files import read_sql
 
 LEDGER_SQL = "alerts/ledger.sql"
 _SCHEMA_LOCK = 7_420_011  # advisory lock id: serialises concurrent first-use schema creation

@@ -21,6 +21,7 @@ from alertas_rapidas.messages import idempotency_key, message_id_for
 from alertas_rapidas.paths import make_dirs, storage_path, write_file
 from alertas_rapidas.recipients import allowing_special_domains
 from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
+from alertas_rapidas.summary import RunSummary
 from alertas_rapidas.timing import RunTime
 
 log = logging.getLogger(__name__)
@@ -117,19 +118,18 @@ def sent_history(config: FamilyConfig) -> Any:
 
 def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:
     """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
-    from alertas_rapidas.connections import SMTP_CONN_ID
-    from alertas_rapidas.delivery import SmtpSession
+    from alertas_rapidas.connections import sender_address
     from alertas_rapidas.paths import TEMPLATES_DIR
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer, format_sender
     from alertas_rapidas.unsubscribes import links_for
 
     # The .eml files are final (From included): delivery sends their bytes as they are.
-    sender_address = config.sender.address or SmtpSession(smtp_conn_id=SMTP_CONN_ID).sender()
+    # The sender is read from the connection's settings: rendering contacts no mail server.
     renderer = MessageRenderer(
         config.key,
         family.templates,
-        sender=format_sender(config.sender.name, sender_address),
+        sender=format_sender(config.sender.name, config.sender.address or sender_address()),
         reply_to=config.sender.reply_to,
         cc=list(config.cc),
         bcc=list(config.bcc),
@@ -184,7 +184,8 @@ def batch_results(pulled: Any) -> list[dict[str, Any]]:
 
 
 def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
-    """Record skips in the ledger, the run in the run log, and log a readable summary."""
+    """Record skips in the ledger, the run in the run log, and log a readable summary; return the
+    summary's stored form (for XCom)."""
     from alertas_rapidas.plan_io import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
 
@@ -196,7 +197,7 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     run_date = run_time_of(config, context).run_date
     summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
     problems = run_problems(planned, deliveries, summary)
-    summary["problems"] = problems
+    summary.problems = problems
     record_summary(config, planned, summary, options, context)
     for line in format_summary(summary):
         log.info("%s", line)
@@ -215,23 +216,24 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
         )
         log.warning("Run flagged as failed (%s): %s", outcome, "; ".join(problems))
         raise AirflowFailException("run flagged: " + "; ".join(problems))
-    return summary
+    return summary.to_stored()
 
 
 def run_problems(
-    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: dict[str, Any]
+    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: RunSummary | dict[str, Any]
 ) -> list[str]:
     """What makes a run a failure the data team must look at (counts only)."""
+    summary = RunSummary.read(summary)
     problems = []
-    if planned is None and not summary.get("held_back"):
+    if planned is None and not summary.held_back:
         problems.append("extract or transform did not finish: nothing was delivered")
     elif planned is not None and len(deliveries) < len(planned["batches"]):
         missing = len(planned["batches"]) - len(deliveries)
         problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
-    if summary["failed"]:
-        problems.append(f"{summary['failed']} message(s) failed permanently")
-    if summary["refused_recipients"]:
-        problems.append(f"{summary['refused_recipients']} recipient(s) refused by the SMTP server")
-    if summary["unknown"]:
-        problems.append(f"{summary['unknown']} message(s) with unknown outcome")
+    if summary.failed:
+        problems.append(f"{summary.failed} message(s) failed permanently")
+    if summary.refused_recipients:
+        problems.append(f"{summary.refused_recipients} recipient(s) refused by the SMTP server")
+    if summary.unknown:
+        problems.append(f"{summary.unknown} message(s) with unknown outcome")
     return problems

@@ -126,12 +126,13 @@ def test_configuration_problem_is_one_line_and_transient_errors_are_not_configur
     import jinja2
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from alertas_rapidas.extract import ExtractError, read_sql
+    from alertas_rapidas.extract import ExtractError
+    from alertas_rapidas.sql_files import SqlFileMissing, read_sql
     from alertas_rapidas.task_errors import configuration_problem
 
     try:
         read_sql("nowhere/missing.sql")
-    except ExtractError as exc:
+    except SqlFileMissing as exc:
         problem = configuration_problem(exc)
     assert problem is not None and "missing.sql" in problem
     assert "smtp_default" in configuration_problem(
