@@ -106,10 +106,12 @@ def test_unsubscribe_through_the_plugin_endpoint_then_the_next_runs_skip_the_rec
     response = endpoint.post(tds_path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200, response.text
     assert "Listo: no le enviaremos más este aviso." in response.text
+    assert "Vencimiento de documentación del vehículo" in response.text  # the family's Spanish title
     assert endpoint.post(tds_path, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # again: same
     # John opens the link: a GET only asks, in his language; he picks "all recurring alerts".
     page = endpoint.get(john_path)
     assert page.status_code == 200 and "Stop receiving this alert by e-mail?" in page.text
+    assert "Vehicle documents about to expire" in page.text  # the family's English title
     assert ledger.execute("select count(*) from alerts.unsubscribes").fetchone()[0] == 1
     done = endpoint.post(john_path, data={"scope": "all"})
     assert done.status_code == 200 and "you will not receive recurring alerts any more" in done.text

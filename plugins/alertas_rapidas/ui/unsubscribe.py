@@ -17,6 +17,7 @@ Nothing is logged but the family and the outcome (no token, reference or address
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -72,14 +73,23 @@ def store(family: str, recipient_ref: str, source: str) -> bool:
         return unsubscribes.record(conn, family, recipient_ref, source)
 
 
-def family_title(family: str) -> str:
-    """The family's title from its config file, or its key when the file cannot be read."""
+_TITLE = re.compile(r"(?P<en>.+?) \((?P<es>[^()]+)\)")
+
+
+def family_title(family: str, lang: str) -> str:
+    """The family's title in `lang`: its config title is written "English (español)"; the whole
+    title when it is not, the key when the file cannot be read."""
     try:
         from alertas_rapidas.config import family_config_path, load_family_config
 
-        return load_family_config(family_config_path(family))[0].title
+        title = load_family_config(family_config_path(family))[0].title
     except Exception:
         return family
+    match = _TITLE.fullmatch(title.strip())
+    if match is None:
+        return title
+    text = match.group("en" if lang == "en" else "es")
+    return text[:1].upper() + text[1:]
 
 
 def page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
@@ -111,7 +121,9 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
         found = verified(token)
         if found is None:
             return page("es", status_code=404, state="invalid", both=True)
-        return page(found.language, state="ask", title=family_title(found.family), action=token)
+        return page(
+            found.language, state="ask", title=family_title(found.family, found.language), action=token
+        )
 
     @app.post("/{token}", response_class=HTMLResponse)
     async def unsubscribe(token: str, request: Request) -> HTMLResponse:
@@ -134,7 +146,9 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
             "new" if new else "again",
         )
         return page(
-            found.language, state="done_all" if scope_all else "done_one", title=family_title(found.family)
+            found.language,
+            state="done_all" if scope_all else "done_one",
+            title=family_title(found.family, found.language),
         )
 
     return app
