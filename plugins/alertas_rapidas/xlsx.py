@@ -16,8 +16,8 @@ _FORMATS = {"money": "#,##0.00", "date": "DD/MM/YYYY", "int": "0", "quantity": "
 _HEADER_FILL = PatternFill("solid", fgColor="DFE6EE")
 SHEET_NAME_MAX = 31  # Excel's limit
 PORTRAIT_CHARACTERS = 95  # wider sheets (sum of column widths) print landscape
-# A text cell holding only digits (no leading zero: "0001" is a code) is a number: a work order,
-# a cheque number, a model year. Stored as a number, shown without a thousands separator.
+# A text column holding only digits (no leading zero: "0001" is a code) holds numbers: work
+# orders, model years. Stored as numbers, shown without a thousands separator.
 _DIGITS = re.compile(r"^[1-9][0-9]{0,14}$")
 _CONNECTORS = frozenset({"a", "al", "con", "de", "del", "en", "la", "las", "los", "para", "por", "sin", "y"})
 _CONNECTORS |= {"and", "at", "for", "in", "of", "on", "the", "to", "with", "without"}
@@ -33,8 +33,20 @@ def _cell_value(value: Any, kind: str) -> Any:
         return date.fromisoformat(str(value)[:10])
     if kind in ("int", "quantity"):
         return value
-    text = str(value)
-    return int(text) if _DIGITS.match(text) else text
+    return str(value)
+
+
+def _numeric_text_columns(columns: list[dict[str, Any]], rows: list[dict[str, Any]]) -> set[str]:
+    """Text columns whose every value is a whole number written in digits (no leading zero, so
+    not a code such as 00012345): stored as numbers."""
+    found = set()
+    for column in columns:
+        if column["kind"] != "text":
+            continue
+        values = [str(row.get(column["key"])) for row in rows if row.get(column["key"]) not in (None, "")]
+        if values and all(_DIGITS.match(value) for value in values):
+            found.add(column["key"])
+    return found
 
 
 def _shown_length(value: Any, kind: str) -> int:
@@ -92,7 +104,16 @@ def _write_sheet(sheet: Any, table: dict[str, Any], language: str) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
-    values = [[_cell_value(row.get(c["key"]), c["kind"]) for c in columns] for row in table["rows"]]
+    numeric = _numeric_text_columns(columns, table["rows"])
+    values = [
+        [
+            int(row[c["key"]])
+            if c["key"] in numeric and row.get(c["key"])
+            else _cell_value(row.get(c["key"]), c["kind"])
+            for c in columns
+        ]
+        for row in table["rows"]
+    ]
     for row in values:
         sheet.append(row)
     totals = table.get("totals") or {}

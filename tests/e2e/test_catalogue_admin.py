@@ -96,7 +96,7 @@ def test_satisfaction_surveys_link_a_signed_token_never_the_id(
     assert english.message["To"] == "Emily Clarke <emily.clarke@example.co.uk>"
     text = plain(english)
     assert "Dear Emily Clarke," in text
-    assert "the service of your Volkswagen Amarok (plate AF 456 DE), done on 11/17/2026" in text
+    assert "the service of your Volkswagen Amarok (plate AF 456 DE), done on 17 Nov 2026" in text
     assert f"Answer the survey: https://encuestas.example/s/{token('wo:2001')}" in text
 
     # The link carries the token, never the id; the secret is nowhere in a mail, header or file.

@@ -235,7 +235,7 @@ def test_warranty_expiring_tells_each_owner_once_per_warranty_end(dates_dms, dag
     received = run(dagbag, family, DEC_1, mail_sink)
     assert {to: m.subject for to, m in received.items()} == {
         TDS: "La garantía de su Toyota Hilux vence el 31/12/2026",
-        JOHN: "The warranty of your Volkswagen Amarok ends on 12/31/2026",
+        JOHN: "The warranty of your Volkswagen Amarok ends on 31 Dec 2026",
     }
     tds = received[TDS]
     assert tds.message["To"].addresses[0].display_name == "Transportes del Sur S.R.L."
@@ -245,7 +245,7 @@ def test_warranty_expiring_tells_each_owner_once_per_warranty_end(dates_dms, dag
     assert "Vehículo: Toyota Hilux 2024 Patente: AE123BC VIN: 8AJFA22G5P0000001" in text
     assert "Garantía hasta: 31/12/2026" in text
     john = plain(received[JOHN])
-    assert "Dear John Smith," in john and "Warranty until: 12/31/2026" in john
+    assert "Dear John Smith," in john and "Warranty until: 31 Dec 2026" in john
     assert received[JOHN].rcpt_tos == [JOHN]
     assert {(ref, reason) for ref, _key, reason in skips(ledger, family)} == CUSTOMER_SKIPS
     assert ("customer:1603", "warranty:1703:2026-12-31", "no_email") in skips(ledger, family)
@@ -262,13 +262,13 @@ def test_service_due_reminds_each_owner_once_per_due_date(dates_dms, dagbag, mai
     received = run(dagbag, family, DEC_1, mail_sink)
     assert {to: m.subject for to, m in received.items()} == {
         TDS: "Se acerca el service de su Toyota Hilux: 16/12/2026",
-        JOHN: "Your Volkswagen Amarok is due for service: 12/16/2026",
+        JOHN: "Your Volkswagen Amarok is due for service: 16 Dec 2026",
     }
     assert received[TDS].rcpt_tos == [TDS, TDS_CC]
     text = plain(received[TDS])
     assert "el próximo service de su vehículo está previsto para el 16/12/2026" in text
     assert "Service previsto: 16/12/2026" in text
-    assert "Service due: 12/16/2026" in plain(received[JOHN])
+    assert "Service due: 16 Dec 2026" in plain(received[JOHN])
     assert {(ref, reason) for ref, _key, reason in skips(ledger, family)} == CUSTOMER_SKIPS
     assert sent_keys(ledger, family) == {
         ("customer:1601", "service_due:1701:2026-12-16"),
@@ -286,7 +286,7 @@ def test_vehicle_documents_expiring_one_mail_per_document(dates_dms, dagbag, mai
     received = run(dagbag, family, DEC_1, mail_sink)
     assert {to: m.subject for to, m in received.items()} == {
         TDS: "Vence la VTV (verificación técnica vehicular) de su Toyota Hilux: 16/12/2026",
-        JOHN: "The insurance of your Volkswagen Amarok expires on 12/16/2026",
+        JOHN: "The insurance of your Volkswagen Amarok expires on 16 Dec 2026",
     }
     assert received[TDS].rcpt_tos == [TDS, TDS_CC]
     text = plain(received[TDS])

@@ -103,9 +103,9 @@ def test_dunning_levels_progress_once_each_and_never_back(dagbag, money_dms, mai
     assert got[TDS].subject == "Segundo aviso: saldo vencido hace 15 días o más - Autosur S.A."
     assert "0001-00000401" in text(got[TDS]) and "A pesar de nuestro aviso anterior" in text(got[TDS])
     hill = got[HILL]
-    assert hill.subject == "Payment reminder: overdue balance as of 11/16/2026 - Autosur S.A."
+    assert hill.subject == "Payment reminder: overdue balance as of 16 Nov 2026 - Autosur S.A."
     assert "Dear Hill & Sons Ltd.," in text(hill)
-    assert "Invoice E 0003-00000403 10/10/2026 11/09/2026 7 USD 2,000.00" in text(hill)
+    assert "Invoice E 0003-00000403 10 Oct 2026 9 Nov 2026 7 USD 2,000.00" in text(hill)
     assert "Overdue balance: US$ 2,000.00" in text(hill)
 
     # 01/12: 401 and 402 at level 3 (the salesperson copied), 403 at level 2.

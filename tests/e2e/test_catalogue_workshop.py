@@ -97,7 +97,7 @@ def test_appointment_reminders_once_per_appointment_and_time(workshop_dms, dagba
         assert line in text
     [miller] = received[MILLER]
     # 23:30 local on 02/12 is already 03/12 in UTC: the local date decides.
-    assert miller.subject == "Reminder of your workshop appointment: 12/02/2026 at 23:30"
+    assert miller.subject == "Reminder of your workshop appointment: 2 Dec 2026 at 23:30"
     text = plain(miller)
     assert "Dear John Miller," in text
     assert f"Branch: {NORTE}" in text and "Vehicle: Ford Ranger (plate AF456GH)" in text
@@ -194,7 +194,7 @@ def test_vehicle_ready_for_pickup_hourly_once_per_work_order(workshop_dms, dagba
         assert line in text
     [miller] = received[MILLER]
     assert miller.subject == "Your Ford Ranger is ready for pickup"
-    assert "Finished on: 12/01/2026 at 14:59" in plain(miller)
+    assert "Finished on: 1 Dec 2026 at 14:59" in plain(miller)
     assert f"Where to collect it: {NORTE}" in plain(miller)
 
     assert entries(ledger, family) == {
@@ -238,7 +238,7 @@ def test_work_orders_open_too_long_report_per_branch_with_xlsx(workshop_dms, dag
     assert filename == "ordenes-abiertas-CENTRAL-2026-12-01.xlsx"
     rows = xlsx_rows(content)
     assert rows[0] == ("Orden", "Abierta el", "Días abierta", "Cliente", "Vehículo", "Asesor")
-    assert rows[1][:3] == ("2101", datetime(2026, 11, 21), 10)
+    assert rows[1][:3] == (2101, datetime(2026, 11, 21), 10)  # the work order as a number
     assert len(rows) == 3
     [gustavo] = received[GUSTAVO]
     assert "2104 01/11/2026 30 John Miller Ford EcoSport AC258UV" in plain(gustavo)

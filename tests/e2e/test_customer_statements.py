@@ -77,7 +77,7 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     [(filename, pdf)] = c002.attachments()
     assert filename == "statement-C002-2026-10.pdf"
     text = pdf_text(pdf)
-    assert "Opening balance" in text and "10/15/2026" in text and "2,500.00" in text
+    assert "Opening balance" in text and "15 Oct 2026" in text and "2,500.00" in text
 
     # C008: no movement in October but a balance: a statement with opening = closing.
     c008 = received[("pedro@example.net",)]

@@ -39,7 +39,7 @@ def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, l
     assert set(received) == {
         "Recordatorio de vencimiento: 02/11/2026 (mañana) - Autosur S.A.",
         "Recordatorio de vencimiento: 06/11/2026 (en 5 días) - Autosur S.A.",
-        "Payment reminder: due 11/02/2026 (tomorrow) - Autosur S.A.",
+        "Payment reminder: due 2 Nov 2026 (tomorrow) - Autosur S.A.",
     }
 
     # C201, lead time 1: one mail, To the customer and CC, two currencies with their totals.
@@ -52,11 +52,11 @@ def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, l
     text = tomorrow.message.get_body(("plain",)).get_content()
     for expected in [
         "vencen mañana, 02/11/2026",
-        "Factura A 0001-00004191, emitido el 03/10/2026, vence el 02/11/2026, saldo pendiente $ 471.658,00",
+        "Factura A 0001-00004191, emitido el 03/10/2026, vence el 02/11/2026, saldo pendiente $\u00a0471.658,00",
         "Nota de débito A 0001-00000099, emitido el 23/10/2026, vence el 02/11/2026, "
-        "saldo pendiente US$ 1.493,82",
-        "Total en ARS: $ 471.658,00",
-        "Total en USD: US$ 1.493,82",
+        "saldo pendiente US$\u00a01.493,82",
+        "Total en ARS: $\u00a0471.658,00",
+        "Total en USD: US$\u00a01.493,82",
     ]:
         assert expected in text, expected
     assert text.index("Total en ARS") < text.index("Total en USD")
@@ -65,15 +65,15 @@ def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, l
     # C201, lead time 5: only the open, issued invoice due that day.
     in_five = received["Recordatorio de vencimiento: 06/11/2026 (en 5 días) - Autosur S.A."]
     html = in_five.message.get_body(("html",)).get_content()
-    assert "Factura A 0001-00004199" in html and "$ 476.498,00" in html
+    assert "Factura A 0001-00004199" in html and "$\u00a0476.498,00" in html
     for absent in ("0001-00004200", "0001-00004201", "0001-00004202", "Recibo"):  # paid, voided, +2, receipt
         assert absent not in html
 
     # C202: English, en formats.
-    english = received["Payment reminder: due 11/02/2026 (tomorrow) - Autosur S.A."]
+    english = received["Payment reminder: due 2 Nov 2026 (tomorrow) - Autosur S.A."]
     assert english.rcpt_tos == ["ap@andesmining.example.net"]
     text = english.message.get_body(("plain",)).get_content()
-    assert "Invoice A 0003-00004153, issued 10/03/2026, due 11/02/2026, amount due US$ 1,282.60" in text
+    assert "Invoice A 0003-00004153, issued 3 Oct 2026, due 2 Nov 2026, amount due US$\u00a01,282.60" in text
 
     rows = ledger_rows(ledger, "invoices_due_soon")
     assert sorted((r["recipient_ref"], r["business_key"], r["status"], r["reason"]) for r in rows) == [
@@ -106,7 +106,7 @@ def test_attach_documents_adds_one_pdf_per_document(due_dms, mail_sink, ledger, 
 
     subjects = sorted(m.subject for m in mail_sink.store.messages)
     assert subjects == [
-        "Payment reminder: due 11/02/2026 (tomorrow) - Autosur S.A.",
+        "Payment reminder: due 2 Nov 2026 (tomorrow) - Autosur S.A.",
         "Recordatorio de vencimiento: 02/11/2026 (mañana) - Autosur S.A.",
     ]
     spanish = next(m for m in mail_sink.store.messages if m.subject.startswith("Recordatorio"))
@@ -123,5 +123,5 @@ def test_attach_documents_adds_one_pdf_per_document(due_dms, mail_sink, ledger, 
     english = next(m for m in mail_sink.store.messages if m.subject.startswith("Payment"))
     [(filename, pdf)] = english.attachments()
     assert filename == "invoice-A-0003-00004153.pdf"
-    assert "Due date: 11/02/2026" in pdf_text(pdf)
+    assert "Due date: 2 Nov 2026" in pdf_text(pdf)
     assert last_summary(ledger, DAG_ID)["skipped"] == {"opted_out": 1}

@@ -36,7 +36,7 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
     html = mail.message.get_body(("html",)).get_content()
     assert "<strong>4 salidas de repuestos sin facturar</strong>" in html
     assert "con fecha 25/10/2026 o anterior" in html
-    assert "$ 505.907,39" in html
+    assert "$\u00a0505.907,39" in html
     assert "La más antigua tiene 30 días" in html
     assert "Bomba de agua &lt;kit&gt; &amp; junta" in html and "<kit>" not in html
     for absent in ("FRE-0002", "LUB-0003", "4,5"):
@@ -65,11 +65,14 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
         "Orden de reparación",
         "Depósito",
     )
-    assert [row[1] for row in rows[1:]] == ["FRE-0001", "LUB-0001", "FIL-0001", "MOT-0003"]  # oldest first
+    assert [row[1] for row in rows[1:-1]] == ["FRE-0001", "LUB-0001", "FIL-0001", "MOT-0003"]  # oldest first
+    assert rows[-1][0] == "Total" and rows[-1][4] == round(
+        sum(row[4] for row in rows[1:-1]), 2
+    )  # value at cost
     fre = rows[1]
     assert fre[0].date() == date(2026, 10, 2)
     assert fre[3:] == (2, Decimal("90000.00"), 30, "Paula Herrera", None, "DEP-CBA-1")
-    assert rows[2][3:8] == (1, Decimal("8500.00"), 10, "Tomás Benítez", "1")
+    assert rows[2][3:8] == (1, Decimal("8500.00"), 10, "Tomás Benítez", 1)  # the work order as a number
     pdf = " ".join(pdf_text(attachments["repuestos-sin-facturar-AUTOSUR-2026-11-01.pdf"]).split())
     for expected in [
         "Repuestos entregados sin facturar",
@@ -102,7 +105,7 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
     [mail] = mail_sink.store.messages
     assert mail.subject == "Repuestos sin facturar: 5 con 7 o más días - 02/11/2026"
     rows = xlsx_rows(dict(mail.attachments())["repuestos-sin-facturar-AUTOSUR-2026-11-02.xlsx"])
-    assert [(row[1], row[5]) for row in rows[1:]] == [
+    assert [(row[1], row[5]) for row in rows[1:-1]] == [  # the last row is the total
         ("FRE-0001", 31),
         ("LUB-0001", 11),
         ("FIL-0001", 11),

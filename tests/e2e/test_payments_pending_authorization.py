@@ -50,7 +50,7 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
     assert request.message["Cc"] is None
     body = request.message.get_body(("plain",)).get_content()
     assert "espera su autorización" in body
-    assert "$ 1.845.320,50" in body and "Repuestos del Plata S.R.L." in body
+    assert "$\u00a01.845.320,50" in body and "Repuestos del Plata S.R.L." in body
     assert "Le llega a usted" not in body
     [(filename, pdf)] = request.attachments()
     assert filename == "orden-de-pago-0001-00001501.pdf"
@@ -91,7 +91,7 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
     body = usd.message.get_body(("plain",)).get_content()
     assert "sigue pendiente de autorización desde hace 46 horas" in body
     assert "creada el 30/10/2026 a las 10:00" in body
-    assert "US$ 12.480,00" in body
+    assert "US$\u00a012.480,00" in body
     assert "Pacific Parts Trading Ltd." in pdf_text(usd.attachments()[0][1])
     exactly_24h = received["Recordatorio: orden de pago 0001-00001495 pendiente de autorización"]
     body = exactly_24h.message.get_body(("plain",)).get_content()

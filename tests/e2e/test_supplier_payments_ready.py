@@ -49,10 +49,10 @@ def test_each_ready_order_is_announced_to_its_supplier_once(payments_dms, dagbag
     text = order.message.get_body(("plain",)).get_content()
     for expected in [
         "Estimados Repuestos del Plata & Cía <S.R.L.>:",
-        "orden de pago 0001-00001522 por $ 3.205.118,75 (ARS)",
+        "orden de pago 0001-00001522 por $\u00a03.205.118,75 (ARS)",
         "desde el 01/11/2026 a las 07:15 h",
-        "Factura A 0002-00039741: Repuestos según remito 0001-00004128, $ 3.000.000,00",
-        "Factura A 0002-00039755: Accesorios según remito 0001-00004130, $ 205.118,75",
+        "Factura A 0002-00039741: Repuestos según remito 0001-00004128, $\u00a03.000.000,00",
+        "Factura A 0002-00039755: Accesorios según remito 0001-00004130, $\u00a0205.118,75",
         "Dónde retirarlo: Tesorería Casa Central - Av. Rivadavia 1234, CABA. Lunes a viernes de 9 a 13 h.",
     ]:
         assert expected in text, expected
@@ -65,10 +65,10 @@ def test_each_ready_order_is_announced_to_its_supplier_once(payments_dms, dagbag
     assert english.rcpt_tos == ["receivables@pacificparts.example.net"]
     text = english.message.get_body(("plain",)).get_content()
     for expected in [
-        "payment order 0100-00001511 for US$ 12,480.00 (USD)",
-        "since 11/01/2026 at 07:00",
-        "Invoice INV-2026-0815: Brake pads, batch 0815, US$ 4,160.00",
-        "Invoice INV-2026-0822: Shock absorbers, batch 0822, US$ 8,320.00",
+        "payment order 0100-00001511 for US$\u00a012,480.00 (USD)",
+        "since 1 Nov 2026 at 07:00",
+        "Invoice INV-2026-0815: Brake pads, batch 0815, US$\u00a04,160.00",
+        "Invoice INV-2026-0822: Shock absorbers, batch 0822, US$\u00a08,320.00",
         "Issuing branch: Sucursal Rosario - Bv. Oroño 1450.",
     ]:
         assert expected in text, expected

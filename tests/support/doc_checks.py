@@ -151,10 +151,15 @@ def xlsx_problems(data: bytes, name: str = "XLSX", titles: list[str] | None = No
             problems.append(f"{where}: empty")
             continue
         header = [cell.value for cell in rows[0]]
-        for row in rows[1:]:
-            for cell in row:
-                if isinstance(cell.value, str) and DIGITS_ONLY.match(cell.value.strip()):
-                    problems.append(f"{where} {cell.coordinate}: the number {cell.value!r} is stored as text")
+        for index in range(len(header)):
+            cells = [
+                row[index] for row in rows[1:] if len(row) > index and row[index].value not in (None, "")
+            ]
+            texts = [cell for cell in cells if isinstance(cell.value, str)]
+            if texts and len(texts) == len(cells) and all(DIGITS_ONLY.match(cell.value) for cell in texts):
+                problems.append(
+                    f"{where} {texts[0].coordinate}: the number {texts[0].value!r} is stored as text"
+                )
         for index, label in enumerate(header, start=1):
             from openpyxl.utils import get_column_letter
 
