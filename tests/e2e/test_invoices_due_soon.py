@@ -52,7 +52,8 @@ def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, l
     text = tomorrow.message.get_body(("plain",)).get_content()
     for expected in [
         "vencen mañana, 02/11/2026",
-        "Factura A 0001-00004191, emitido el 03/10/2026, vence el 02/11/2026, saldo pendiente $\u00a0471.658,00",
+        "Factura A 0001-00004191, emitido el 03/10/2026, vence el 02/11/2026, "
+        "saldo pendiente $\u00a0471.658,00",
         "Nota de débito A 0001-00000099, emitido el 23/10/2026, vence el 02/11/2026, "
         "saldo pendiente US$\u00a01.493,82",
         "Total en ARS: $\u00a0471.658,00",
