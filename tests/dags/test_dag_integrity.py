@@ -290,6 +290,14 @@ MUST_NOT_LOAD_AT_PARSE = [
     "alertas_rapidas.extract",
     "alertas_rapidas.ledger",
     "alertas_rapidas.transforms",
+    "alertas_rapidas.families._frames",
+    "alertas_rapidas.families._documents",
+    "alertas_rapidas.families.backorders_arrived.transform",
+    "alertas_rapidas.families.customer_statements.transform",
+    "alertas_rapidas.families.interfaces_not_run.transform",
+    "alertas_rapidas.families.invoices_due_soon.transform",
+    "alertas_rapidas.families.payments_pending_authorization.transform",
+    "alertas_rapidas.families.sales_documents.transform",
     "alertas_rapidas.xlsx",
 ]
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from alertas_rapidas.families.backorders_arrived import BackordersSettings, sql_params
+from alertas_rapidas.families.backorders_arrived.transform import build_plan
 from alertas_rapidas.timing import resolve_run_time
-from alertas_rapidas.transforms.backorders_arrived import build_plan
 
 RUN = resolve_run_time(
     timezone="America/Argentina/Buenos_Aires",

@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings, sql_params
+from alertas_rapidas.families.payments_pending_authorization.transform import build_plan
 from alertas_rapidas.timing import resolve_run_time
-from alertas_rapidas.transforms.payments_pending_authorization import build_plan
 
 BA = "America/Argentina/Buenos_Aires"
 

@@ -11,6 +11,7 @@ import yaml
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from alertas_rapidas.config import FamilyConfigError, load_family_config
+from alertas_rapidas.families.backorders_arrived.transform import staff_addresses
 from alertas_rapidas.messages import SKIP_REASONS
 from alertas_rapidas.recipients import (
     address_party,
@@ -19,7 +20,6 @@ from alertas_rapidas.recipients import (
     normalize_address,
     normalize_many,
 )
-from alertas_rapidas.transforms.backorders_arrived import staff_addresses
 
 
 @pytest.mark.parametrize(

@@ -195,7 +195,7 @@ def test_pdf_engine_setting_defaults_to_reportlab_and_html_stays_available():
 
 @pytest.mark.parametrize(("engine", "builder"), [("reportlab", STATEMENT_BUILDER), ("html", None)])
 def test_transform_names_the_builder_of_the_chosen_engine(engine, builder):
-    from alertas_rapidas.transforms.customer_statements import build_plan
+    from alertas_rapidas.families.customer_statements.transform import build_plan
     from tests.unit.test_statement_transform import NOV_RUN, statement_frames
 
     plan = build_plan(statement_frames(), StatementSettings(pdf_engine=engine), NOV_RUN)

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from alertas_rapidas.families.customer_statements import StatementSettings, sql_params, statement_period
+from alertas_rapidas.families.customer_statements.transform import build_plan
 from alertas_rapidas.timing import RunTime, resolve_run_time
-from alertas_rapidas.transforms.customer_statements import build_plan
 
 BA = "America/Argentina/Buenos_Aires"
 

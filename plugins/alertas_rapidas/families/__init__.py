@@ -2,9 +2,15 @@
 
 Most families are configured: their YAML file's `alert:` block is the whole family, and
 `alertas_rapidas.engine.family` turns it into a `FamilySpec`. A family whose logic is truly
-special keeps a module `alertas_rapidas.families.<key>` (light: no pandas, no Airflow) exposing
-`FAMILY`, a `FamilySpec` naming its typed settings, its SQL files, how the run time becomes SQL
-parameters, and its pure transform. Modules are found by key.
+special keeps all its Python in one package, found by its key:
+
+    families/<key>/__init__.py   `FAMILY`, a `FamilySpec`: typed settings, SQL files, SQL parameters
+                                 (light: imported when DAGs are parsed; no pandas, no Airflow)
+    families/<key>/transform.py  `build_plan(frames, settings, run)`, the pure pandas transform
+                                 (imported only by the transform task)
+
+Helpers two families share live in `families/_<name>.py` modules, never in a family's package.
+The rule a family implements is written once, in its YAML `description`.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ class FamilySpec:
     queries: Mapping[str, str]
     # (settings, run time) -> named parameters for every query of the family.
     sql_params: Callable[[Any, RunTime], dict[str, Any]]
-    # The pure transform (frames, settings, run time) -> Plan, or its "module:function".
-    transform: str | Callable[..., Any]
+    # The pure transform (frames, settings, run time) -> Plan, or its "module:function"; empty for
+    # a Python family: `build_plan` of its `transform` module, by convention.
+    transform: str | Callable[..., Any] = ""
     # Template folder under include/templates/ (defaults to the key).
     template_dir: str = ""
     # Result name -> connection id, for queries not on the DMS (default `dms_postgres`).
@@ -75,5 +82,7 @@ def get_family(key: str) -> FamilySpec:
 def load_transform(spec: FamilySpec) -> Callable[..., Any]:
     if callable(spec.transform):
         return spec.transform
-    module_name, _, function_name = spec.transform.partition(":")
+    module_name, _, function_name = (
+        spec.transform or f"{__name__}.{spec.key}.transform:build_plan"
+    ).partition(":")
     return getattr(importlib.import_module(module_name), function_name)

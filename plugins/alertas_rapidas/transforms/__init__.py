@@ -1,0 +1,3 @@
+"""Escape-hatch transforms of configured families: the `alert.transform: "module:function"` targets
+(README "Escape hatch: Python"). A family written in Python keeps its transform in its own package,
+`alertas_rapidas.families.<key>.transform`."""

@@ -1,11 +1,5 @@
-"""Family 5, back-ordered parts that arrived (repuestos pendientes que ingresaron).
-
-Every hour, the arrivals of the window `[T - 1 h, T)` (`receipt` and `transfer_in` stock
-movements) are allocated, per part and warehouse, to the pending lines of open customer orders,
-oldest order first. A line whose whole pending quantity is covered is announced to the order's
-salesperson (or, when the salesperson is inactive or has no usable e-mail, to the branch's
-`fallback_role`), once per window.
-"""
+"""`backorders_arrived`: typed settings, SQL files and SQL parameters (the rule: `description` in
+dags/families/backorders_arrived.yaml; the transform: `transform.py` beside this file)."""
 
 from __future__ import annotations
 
@@ -44,5 +38,4 @@ FAMILY = FamilySpec(
         "fallback_staff": "backorders_arrived/fallback_staff.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.backorders_arrived:build_plan",
 )

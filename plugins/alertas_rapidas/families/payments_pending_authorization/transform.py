@@ -1,4 +1,4 @@
-"""Pure transform of `payments_pending_authorization`: frames in, one e-mail per pending order out.
+"""Pure transform of `payments_pending_authorization` (the rule: its YAML `description`).
 
 Inputs (from the family's SQL): `orders` (one row per order to mail about, `kind` request or
 reminder, with branch, supplier and assigned authorizer), `items` (their lines) and
@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from alertas_rapidas.families._frames import clean_text, optional_int, to_cents, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import normalize_address
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, optional_int, to_cents, truthy
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
 from alertas_rapidas.families.customer_statements import (
     STATEMENT_BUILDER,
     StatementSettings,
@@ -20,7 +21,6 @@ from alertas_rapidas.families.customer_statements import (
 )
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import address_customer, clean_text, to_cents, to_iso_date
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 

@@ -1,5 +1,4 @@
-"""Pure transform of `invoices_due_soon`: open documents falling due in N days, one mail per
-customer and lead time.
+"""Pure transform of `invoices_due_soon` (the rule: its YAML `description`).
 
 Input `documents` (from the family's SQL): every open invoice or debit note due on one of the
 reminder dates, with `days_before` (its due date minus the run date), its customer, branch and
@@ -12,11 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import address_customer, clean_text
-from alertas_rapidas.transforms.sales_documents import (
+from alertas_rapidas.families._documents import (
     currency_totals,
     customer_context,
     customer_language,
@@ -26,6 +21,10 @@ from alertas_rapidas.transforms.sales_documents import (
     lines_by_document,
     prepare_documents,
 )
+from alertas_rapidas.families._frames import address_customer, clean_text
+from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
+from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.timing import RunTime
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: RunTime) -> Plan:

@@ -1,4 +1,4 @@
-"""Pure transform of `backorders_arrived`: frames in, one e-mail per recipient out.
+"""Pure transform of `backorders_arrived` (the rule: its YAML `description`); the details here.
 
 Inputs (from the family's SQL): `arrivals` (what arrived in the window per part and warehouse),
 `pending_lines` (back-ordered lines of open orders for those parts and warehouses) and
@@ -26,11 +26,11 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.families._frames import clean_text
 from alertas_rapidas.families.backorders_arrived import BackordersSettings
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import check_address, normalize_address
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text
 
 
 def business_key(run: RunTime) -> str:

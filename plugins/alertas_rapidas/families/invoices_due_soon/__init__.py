@@ -1,8 +1,5 @@
-"""Family 3, invoices about to fall due (facturas por vencer): a reminder per customer and lead time.
-
-Invoices and debit notes still open (`open_amount > 0`, not voided) whose due date is the run
-date plus one of the configured lead times (`days_before`).
-"""
+"""`invoices_due_soon`: typed settings, SQL files and SQL parameters (the rule: `description` in
+dags/families/invoices_due_soon.yaml; the transform: `transform.py` beside this file)."""
 
 from __future__ import annotations
 
@@ -62,5 +59,4 @@ FAMILY = FamilySpec(
         "lines": "invoices_due_soon/lines.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.invoices_due_soon:build_plan",
 )

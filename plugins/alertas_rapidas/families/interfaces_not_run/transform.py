@@ -1,4 +1,4 @@
-"""Pure transform of `interfaces_not_run`: freshness rows in, one mail per recipient out.
+"""Pure transform of `interfaces_not_run` (the rule: its YAML `description`).
 
 Inputs (from the family's SQL): `freshness` (the shared `interface_freshness.sql`: the last
 successful run of each watched interface finished at or before T, with its owner), `employees`
@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from alertas_rapidas.families._frames import clean_text, optional_int
 from alertas_rapidas.families.interfaces_not_run import InterfacesNotRunSettings
 from alertas_rapidas.freshness import InterfaceFreshness, judge
 from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import address_party
 from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import clean_text, optional_int
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Family 8, interfaces not run: tell who is responsible when an interface has not succeeded lately."""
+"""`interfaces_not_run`: typed settings, SQL files and SQL parameters (the rule: `description` in
+dags/families/interfaces_not_run.yaml; the transform: `transform.py` beside this file)."""
 
 from __future__ import annotations
 
@@ -80,5 +81,4 @@ FAMILY = FamilySpec(
         "dealership": "interfaces_not_run/dealership.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.interfaces_not_run:build_plan",
 )

@@ -1,9 +1,7 @@
-"""Pure transform of `sales_documents`: the window's documents in, one mail per customer out.
-
-Inputs (from the family's SQL): `documents` (one row per issued document recorded in the window,
-with its customer, branch and dealership) and `lines` (their lines). Each customer with a usable
-address gets one mail listing the documents, with one printable PDF per document; the document
-helpers here are shared with `invoices_due_soon`, which attaches the same PDFs.
+"""Sales documents as mail content, shared by the families that list or attach them
+(`sales_documents`, `invoices_due_soon`): money in cents, dates as ISO strings, lines per document,
+the template context of a document, its customer and dealership, the printable PDF per document,
+and totals per currency.
 """
 
 from __future__ import annotations
@@ -13,11 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from alertas_rapidas.families.sales_documents import SalesDocumentSettings
+from alertas_rapidas.families._frames import clean_text, to_cents, to_iso_date
 from alertas_rapidas.formatting import DOCUMENT_TYPES
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.timing import RunTime
-from alertas_rapidas.transforms.frames import address_customer, clean_text, to_cents, to_iso_date
+from alertas_rapidas.messages import AttachmentSpec
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
@@ -36,47 +32,6 @@ DOC_NAMES: dict[str, tuple[str, str, str, str]] = {
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _MONEY = ("subtotal", "tax", "total", "open_amount")
 _DATES = ("issue_date", "due_date")
-
-
-def build_plan(frames: dict[str, pd.DataFrame], settings: SalesDocumentSettings, run: RunTime) -> Plan:
-    documents = prepare_documents(frames["documents"])
-    lines = lines_by_document(frames["lines"])
-    business_key = f"documents:{run.window_end.isoformat()}"
-
-    plan = Plan(candidates=int(documents["customer_id"].nunique()) if not documents.empty else 0)
-    for customer_id, group in documents.groupby("customer_id", sort=False):
-        first = group.iloc[0]
-        recipient_ref = f"customer:{int(customer_id)}"
-        addressing = address_customer(first)
-        if addressing.skip_reason:
-            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
-            continue
-        language = customer_language(first["language"])
-        records = [document_record(row) for row in group.to_dict("records")]
-        customer = customer_context(first)
-        plan.messages.append(
-            OutgoingMessage(
-                recipient_ref=recipient_ref,
-                business_key=business_key,
-                to=addressing.to,
-                cc=addressing.cc,
-                language=language,
-                display_name=customer["legal_name"] or None,
-                context={
-                    "dealership": dealership_context(first),
-                    "customer": customer,
-                    "documents": records,
-                },
-                attachments=[
-                    document_attachment(record, lines.get(record["id"], []), row, language)
-                    for record, row in zip(records, group.to_dict("records"), strict=True)
-                ],
-            )
-        )
-    return plan
-
-
-# --- shared with invoices_due_soon ---------------------------------------------------------------
 
 
 def prepare_documents(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Family 7, payments pending authorization: each pending payment order to its authorizer, as a PDF."""
+"""`payments_pending_authorization`: typed settings, SQL files and SQL parameters (the rule: `description` in
+dags/families/payments_pending_authorization.yaml; the transform: `transform.py` beside this file)."""
 
 from __future__ import annotations
 
@@ -46,5 +47,4 @@ FAMILY = FamilySpec(
         "authorizers": "payments_pending_authorization/authorizers.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.payments_pending_authorization:build_plan",
 )

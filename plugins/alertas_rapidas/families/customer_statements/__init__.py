@@ -63,7 +63,6 @@ FAMILY = FamilySpec(
         "movements": "customer_statements/movements.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.customer_statements:build_plan",
     # Each statement reads its own customer's rows only: transformed 2,000 customers at a time.
     chunk_key="customer_id",
 )

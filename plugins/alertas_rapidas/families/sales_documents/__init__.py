@@ -1,8 +1,5 @@
-"""Family 2, sales documents (comprobantes): each new document reaches its customer once, as a PDF.
-
-The run reads the documents the DMS recorded (`created_at`) in its window `[T - interval, T)`:
-one mail per customer and run, one PDF per document.
-"""
+"""`sales_documents`: typed settings, SQL files and SQL parameters (the rule: `description` in
+dags/families/sales_documents.yaml; the transform: `transform.py` beside this file)."""
 
 from __future__ import annotations
 
@@ -56,5 +53,4 @@ FAMILY = FamilySpec(
         "lines": "sales_documents/lines.sql",
     },
     sql_params=sql_params,
-    transform="alertas_rapidas.transforms.sales_documents:build_plan",
 )
