@@ -206,7 +206,9 @@ def test_the_airflow_image_is_the_official_one_with_our_requirements(airflow_ser
 # ---------------------------------------------------------------------------------------------
 
 
-def test_every_airflow_service_mounts_the_package_and_the_shared_work_volume(compose, airflow_services):
+def test_every_airflow_service_mounts_the_package_and_keeps_run_files_in_the_bucket(
+    compose, airflow_services, services
+):
     for folder in ("dags", "plugins/alertas_rapidas", "include/templates", "sql/dms"):
         assert (ROOT / folder).is_dir(), folder
     for name, service in airflow_services.items():
@@ -214,15 +216,37 @@ def test_every_airflow_service_mounts_the_package_and_the_shared_work_volume(com
         for target, source in PACKAGE_MOUNTS.items():
             assert mounted.get(target) == source, f"{name}: {target} is not {source}"
         env = environment(service)
-        work_dir = env["ALERTAS_WORK_DIR"]
-        assert work_dir.startswith("/"), name
-        volume = mounted.get(work_dir)
-        assert volume and not volume.startswith((".", "/")), f"{name}: {work_dir} is not a named volume"
-        assert volume in compose["volumes"], volume
         assert env["ALERTAS_PROJECT_ROOT"] == "/opt/airflow", name
         assert "/opt/airflow/plugins" in env["PYTHONPATH"].split(":"), name
-    work_volumes = {mounts(s)[environment(s)["ALERTAS_WORK_DIR"]] for s in airflow_services.values()}
-    assert len(work_volumes) == 1, f"the workers do not share one work volume: {work_volumes}"
+        # Run files are objects in the object-store's bucket: no folder is shared by the workers.
+        assert interpolate(env["ALERTAS_WORK_DIR"], {}) == "s3://alertas/work", name
+        assert env["ALERTAS_WORK_CONN_ID"] == "alertas_work_store", name
+        assert not any("alertas_work" in target for target in mounted), f"{name} mounts a work folder"
+    assert "alertas-work" not in (compose.get("volumes") or {})
+    for name in AIRFLOW_COMPONENTS:
+        assert services[name]["depends_on"]["object-store"]["condition"] == "service_healthy", name
+
+
+@pytest.mark.parametrize("which", ENVS)
+def test_the_object_store_connection_reaches_the_bundled_bucket(
+    airflow_services, services, example_env, which
+):
+    from airflow.models.connection import Connection
+
+    env = env_for(which, example_env)
+    template = environment(airflow_services["airflow-worker"])["AIRFLOW_CONN_ALERTAS_WORK_STORE"]
+    conn = Connection.from_json(interpolate(template, env), conn_id="alertas_work_store")
+    assert conn.conn_type == "aws"
+    assert conn.extra_dejson["endpoint_url"] == "http://object-store:8333"
+    store = services["object-store"]
+    assert store["image"].startswith("chrislusf/seaweedfs:")
+    assert "-bucket=alertas" in store["command"] and "mini" in store["command"]
+    assert "8333" in str(store["healthcheck"]["test"])
+    keys = environment(store)
+    # the server's keys are the connection's login and password, from the same variables
+    assert interpolate(keys["AWS_ACCESS_KEY_ID"], env) == conn.login
+    assert interpolate(keys["AWS_SECRET_ACCESS_KEY"], env) == conn.password
+    assert "object-store-data" in mounts(store).values()
 
 
 def test_scaled_workers_can_share_everything(services):
