@@ -1,17 +1,6 @@
--- The lines of the documents selected by documents.sql, only when the config attaches the
--- documents as PDFs (attach_documents); otherwise no rows.
--- Parameters: due_dates (date[]), attach_documents (boolean).
-with
-
-documents as (
-    select id from dms.sales_documents
-    where doc_type in ('invoice', 'debit_note')
-      and status <> 'voided'
-      and open_amount > 0
-      and due_date = any(%(due_dates)s)
-      and %(attach_documents)s
-)
-
+-- The lines of the documents documents.sql returned, only when the config attaches the documents
+-- as PDFs (attach_documents); otherwise no rows.
+-- Parameters: parent_keys (bigint[]: the document ids of documents.sql), attach_documents (boolean).
 select
     l.document_id,
     l.line_no,
@@ -20,5 +9,6 @@ select
     l.unit_price::numeric(14, 2) as unit_price,
     l.amount::numeric(14, 2) as amount
 from dms.sales_document_lines as l
-inner join documents as d on d.id = l.document_id
+where l.document_id = any(%(parent_keys)s)
+  and %(attach_documents)s
 order by l.document_id, l.line_no

@@ -1,14 +1,5 @@
--- The items (what each order pays) of the orders that orders.sql selects, in line order.
--- Parameters: window_start, window_end, remind_before (timestamptz).
-with
-
-due_orders as (
-    select id from dms.payment_orders
-    where status = 'pending_authorization'
-      and created_at < %(window_end)s
-      and (created_at >= %(window_start)s or created_at <= %(remind_before)s)
-)
-
+-- What each payment order of orders.sql pays, in line order.
+-- Parameters: parent_keys (bigint[]: the order ids orders.sql returned).
 select
     i.payment_order_id as order_id,
     i.line_no,
@@ -16,5 +7,5 @@ select
     i.description,
     i.amount::numeric(14, 2) as amount
 from dms.payment_order_items as i
-inner join due_orders as o on o.id = i.payment_order_id
+where i.payment_order_id = any(%(parent_keys)s)
 order by i.payment_order_id, i.line_no

@@ -46,3 +46,24 @@ def test_a_family_imports_no_other_family():
                 and not module.split(".")[2].startswith("_")
             }
             assert others == set(), f"{path.relative_to(PACKAGE)} imports another family: {others}"
+
+
+def test_detail_queries_take_their_parents_keys_instead_of_restating_its_filter():
+    import re
+
+    from alertas_rapidas.paths import SQL_DIR
+
+    def parameters(relative: str) -> set[str]:
+        return set(re.findall(r"%\((\w+)\)s", (SQL_DIR / relative).read_text(encoding="utf-8")))
+
+    details = 0
+    for key in known_families():
+        spec = get_family(key)
+        for name, relative in spec.queries.items():
+            if "parent_keys" in parameters(relative):
+                assert name in spec.parents, f"{key}: {relative} binds parent_keys but has no parent"
+        for name, (parent, _column) in spec.parents.items():
+            details += 1
+            shared = parameters(spec.queries[name]) & parameters(spec.queries[parent])
+            assert shared == set(), f"{key}: {name} restates {parent}'s filter ({sorted(shared)})"
+    assert details >= 3  # sales_documents' and invoices_due_soon's lines, payments' items

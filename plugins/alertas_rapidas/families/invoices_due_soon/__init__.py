@@ -59,4 +59,5 @@ FAMILY = FamilySpec(
         "lines": "invoices_due_soon/lines.sql",
     },
     sql_params=sql_params,
+    parents={"lines": ("documents", "document_id")},  # run with the documents' ids as %(parent_keys)s
 )

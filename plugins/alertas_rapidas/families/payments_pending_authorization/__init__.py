@@ -47,4 +47,5 @@ FAMILY = FamilySpec(
         "authorizers": "payments_pending_authorization/authorizers.sql",
     },
     sql_params=sql_params,
+    parents={"items": ("orders", "order_id")},  # run with the orders' ids as %(parent_keys)s
 )

@@ -53,4 +53,5 @@ FAMILY = FamilySpec(
         "lines": "sales_documents/lines.sql",
     },
     sql_params=sql_params,
+    parents={"lines": ("documents", "document_id")},  # run with the documents' ids as %(parent_keys)s
 )
