@@ -293,6 +293,9 @@ class MessageRenderer:
     def render(self, message: OutgoingMessage, *, message_id: str) -> EmailMessage:
         lang = message.language
         context = {**message.context, "lang": lang, "t": self.labels.get(lang, {}), "brand": self.brand}
+        # A recurring family's footer link (the layout shows it; the text part ends with it).
+        link = self.unsubscribe.link(message.recipient_ref, lang) if self.unsubscribe else None
+        context["unsubscribe_link"] = link
         subject = one_line(render_template(self.env, self._name("subject", lang, "txt"), context))
         html = render_template(self.env, self._name("body", lang, "html"), context)
 
@@ -322,6 +325,8 @@ class MessageRenderer:
         text_name = self._name("body", lang, "txt")
         text = render_template(self.env, text_name, context) if self._has(text_name) else None
         text = text or _html_to_text(html)
+        if link and link["url"] not in text:
+            text = f"{text.rstrip()}\n\n{link['label']}: {link['url']}\n"
         # Data can only reach the text parts and attachment names (attachments are base64).
         data = [text, html, *(attachment.filename for attachment in message.attachments)]
         mail.set_content(text)
@@ -409,13 +414,15 @@ def _unique(addresses: list[str]) -> list[str]:
 
 
 _TAGS = re.compile(r"<[^>]+>")
+_TEXT_URL = re.compile(r'(?is)<a\s[^>]*?href="([^"]+)"[^>]*?\sdata-text-url[^>]*>(.*?)</a>')
 
 
 def _html_to_text(html: str) -> str:
     """A plain-text fallback for clients that do not show HTML."""
     import html as html_lib
 
-    text = re.sub(r"(?i)<br\s*/?>|</p>|</tr>|</h[1-6]>", "\n", html)
+    text = _TEXT_URL.sub(r"\2: \1", html)  # a link marked data-text-url keeps its address
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</tr>|</h[1-6]>", "\n", text)
     text = html_lib.unescape(_TAGS.sub("", text))
     lines = [one_line(line) for line in text.splitlines()]
     return "\n".join(line for line in lines if line) + "\n"

@@ -32,6 +32,7 @@ SOURCES = ("one-click", "page", "mailto", "ops")
 _TOKEN_CONTEXT = b"alertas-rapidas unsubscribe v1\x1f"
 _SIG_BYTES = 16  # 128 bits of HMAC-SHA256
 MAX_TOKEN = 400
+FOOTER_LABELS = {"es": "Dejar de recibir estos avisos", "en": "Unsubscribe from these e-mails"}
 
 
 class TokenError(ValueError):
@@ -91,6 +92,15 @@ class UnsubscribeLinks:
 
     def token(self, recipient_ref: str, language: str) -> str:
         return make_token(self.secret, self.family, recipient_ref, language)
+
+    def link(self, recipient_ref: str, language: str) -> dict[str, str]:
+        """The link for the mail's footer: the https URL, else the mailto, and its words."""
+        token = self.token(recipient_ref, language)
+        if self.url:
+            url = self.url.replace("{token}", token)
+        else:
+            url = f"mailto:{self.mailto}?subject={quote('unsubscribe ' + token)}"
+        return {"url": url, "label": FOOTER_LABELS.get(language, FOOTER_LABELS["es"])}
 
     def headers(self, recipient_ref: str, language: str) -> dict[str, str]:
         token = self.token(recipient_ref, language)

@@ -146,6 +146,30 @@ def test_a_recurring_alert_carries_one_click_list_unsubscribe_headers():
     assert message_problems(raw) == []
 
 
+def test_a_recurring_alert_shows_the_link_at_the_foot_of_both_bodies():
+    links = UnsubscribeLinks("customer_statements", SECRET, URL, "bajas@autosur.example.com")
+    for language, label in (
+        ("es", "Dejar de recibir estos avisos"),
+        ("en", "Unsubscribe from these e-mails"),
+    ):
+        mail = strict_message(render(outgoing(language=language), unsubscribe=links))
+        url = URL.replace("{token}", make_token(SECRET, "customer_statements", "customer:1", language))
+        html = mail.get_body(("html",)).get_content()
+        assert f'<a href="{url}" style="color: #777;" data-text-url>{label}</a>' in html
+        text = mail.get_body(("plain",)).get_content()
+        assert text.rstrip().endswith(f"{label}: {url}")
+    plain = strict_message(render())
+    assert "data-text-url" not in plain.get_body(("html",)).get_content()
+    assert "Dejar de recibir" not in plain.get_body(("plain",)).get_content()
+
+
+def test_the_text_fallback_of_an_html_body_keeps_a_marked_link_address():
+    from alertas_rapidas.rendering import _html_to_text
+
+    html = '<p>Hola</p><p><a href="https://x.example/u/a?b=1&amp;c=2" data-text-url>Baja</a></p><a href="https://y">Y</a>'
+    assert _html_to_text(html) == "Hola\nBaja: https://x.example/u/a?b=1&c=2\nY\n"
+
+
 def test_mailto_only_has_no_one_click_and_a_non_recurring_alert_has_no_headers():
     mail = strict_message(
         render(unsubscribe=UnsubscribeLinks("x_y", SECRET, None, "bajas@autosur.example.com"))
