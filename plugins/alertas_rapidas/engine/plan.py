@@ -95,6 +95,7 @@ class _Builder:
         self.rows = self._rows(frames)
         employees = frames.get(EMPLOYEES)
         self.roster = Roster(frame_rows(employees, {}, run.timezone) if employees is not None else [])
+        self.copy_names: dict[str, str] = {}  # display names of the Cc people found (staff)
         dealership = frames.get(DEALERSHIP)
         found = frame_rows(dealership, {}, run.timezone) if dealership is not None else []
         self.dealership = found[0] if found else {"name": ""}
@@ -175,6 +176,8 @@ class _Builder:
         for rule in self._applying(rules, row):
             for person in resolve_rule(rule, row, self.roster, "es").people:
                 addresses.append(person.address)
+                if person.name:
+                    self.copy_names[person.address] = person.name
         return addresses
 
     def _skip(self, stage: StageSpec, ref: str, key: str, reason: str, indexes: list[int]) -> None:
@@ -329,7 +332,10 @@ class _Builder:
             to=to,
             language=language,
             display_name=display,
-            names={person.address: person.name for person in people if person.name},
+            names={
+                **{address: self.copy_names[address] for address in cc if address in self.copy_names},
+                **{person.address: person.name for person in people if person.name},
+            },
             cc=cc,
             bcc=bcc,
             attachments=self._attachments(language, first),
