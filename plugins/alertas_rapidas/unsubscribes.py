@@ -93,13 +93,14 @@ class UnsubscribeLinks:
     def token(self, recipient_ref: str, language: str) -> str:
         return make_token(self.secret, self.family, recipient_ref, language)
 
+    def _mailto(self, token: str) -> str:
+        """A mailto URI (RFC 6068): the address percent-encoded but for its @, the token as subject."""
+        return f"mailto:{quote(str(self.mailto), safe='@')}?subject={quote('unsubscribe ' + token)}"
+
     def link(self, recipient_ref: str, language: str) -> dict[str, str]:
         """The link for the mail's footer: the https URL, else the mailto, and its words."""
         token = self.token(recipient_ref, language)
-        if self.url:
-            url = self.url.replace("{token}", token)
-        else:
-            url = f"mailto:{self.mailto}?subject={quote('unsubscribe ' + token)}"
+        url = self.url.replace("{token}", token) if self.url else self._mailto(token)
         return {"url": url, "label": FOOTER_LABELS.get(language, FOOTER_LABELS["es"])}
 
     def headers(self, recipient_ref: str, language: str) -> dict[str, str]:
@@ -108,7 +109,7 @@ class UnsubscribeLinks:
         if self.url:
             targets.append(f"<{self.url.replace('{token}', token)}>")
         if self.mailto:
-            targets.append(f"<mailto:{self.mailto}?subject={quote('unsubscribe ' + token)}>")
+            targets.append(f"<{self._mailto(token)}>")
         headers = {"List-Unsubscribe": ", ".join(targets)}
         if self.url:
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -182,6 +182,13 @@ def test_mailto_only_has_no_one_click_and_a_non_recurring_alert_has_no_headers()
     assert plain["List-Unsubscribe"] is None and plain["List-Unsubscribe-Post"] is None
 
 
+def test_a_mailto_address_is_percent_encoded_so_it_cannot_break_the_header():
+    links = UnsubscribeLinks("x_y", SECRET, None, "baja?x=1&y>@autosur.example.com")
+    [target] = links.headers("customer:1", "es")["List-Unsubscribe"].split(", ")
+    assert target.startswith("<mailto:baja%3Fx%3D1%26y%3E@autosur.example.com?subject=unsubscribe%20")
+    assert target.count("<") == 1 and target.count(">") == 1 and target.count("?") == 1
+
+
 def test_the_check_refuses_one_click_without_https():
     raw = render(unsubscribe=UnsubscribeLinks("x_y", SECRET, None, "bajas@autosur.example.com"))
     raw = raw.replace(
