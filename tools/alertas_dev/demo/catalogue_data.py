@@ -93,29 +93,22 @@ from datetime import date, datetime, timedelta
 
 import psycopg
 
-from alertas_dev.demo.dms_data import (
+from alertas_dev.demo.data.common import USD_RATE_HINT, Row, _at, _money, _quantity, _slug
+from alertas_dev.demo.data.customers import FEMALE_NAMES, MALE_NAMES, SURNAMES
+from alertas_dev.demo.data.loading import CopyWriter
+from alertas_dev.demo.data.organisation import (
     CENTRAL,
     CORDOBA,
     DEP_CBA_1,
     DEP_CEN_1,
     DEP_ROS_1,
-    FEMALE_NAMES,
-    MALE_NAMES,
-    PART_BY_CODE,
     ROSARIO,
-    SUPPLIER_ID,
-    SURNAMES,
-    USD_RATE_HINT,
-    VEHICLE_MODELS,
-    CopyWriter,
     Employee,
-    Row,
-    _at,
-    _money,
-    _quantity,
-    _slug,
     _staff,
 )
+from alertas_dev.demo.data.parts import PART_BY_CODE
+from alertas_dev.demo.data.purchasing import SUPPLIER_ID
+from alertas_dev.demo.data.workshop import VEHICLE_MODELS
 
 COLUMNS = {
     "employees": "id branch_id full_name email role manager_id active",
