@@ -1,10 +1,14 @@
-"""The Airflow UI in a real browser: `airflow standalone` on loopback, headless Chromium.
+"""The Airflow UI in a real browser: `make ui`'s stack (tools/alertas_dev/ui_stack.py: embedded
+PostgreSQL holding the demo DMS, the ledger and Airflow's metadata database, the SMTP sink,
+`airflow standalone`) on loopback, headless Chromium.
 
-One test walks what the data team does: log in, see every `alert_*` DAG (no import error), read a
-DAG's docs, open the trigger form (the run parameters), unpause and trigger a dry run and see it
-succeed, read the run's "Alertas summary" tab, and open the "Alertas Rápidas" page (Browse menu)
-to see the ledger's counts. A real run of the same date, triggered through the REST API next to
-the dry run, fills the ledger the page counts. Screenshots go to `test-artifacts/ui/`.
+One test walks what the data team does: log in, see every `alert_*` DAG by its title (no import
+error), read a DAG's docs, open the trigger form (the run parameters; a date written 01/11/2026 is
+refused before any run starts), unpause and trigger a dry run and see it succeed, read the run's
+"Alertas summary" tab, open the "Alertas Rápidas" page (Browse menu) to see the ledger's counts and
+every run with its Airflow state, and preview what a family would send (a statement's body and its
+PDF) with nothing sent. A real run of the same date, triggered through the REST API next to the dry
+run, fills the ledger the page counts. Screenshots go to `test-artifacts/ui/`.
 
 Needs Debian's `chromium` (`/usr/bin/chromium`, installed by `.ci/run`) and the `playwright`
 package (requirements-dev.txt); Playwright never downloads a browser here.
@@ -20,7 +24,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.support.airflow_server import Standalone, session_connections
+from alertas_dev.airflow_stack import StackError
+from alertas_dev.ui_stack import UiStack
 
 pytestmark = pytest.mark.browser
 
@@ -80,29 +85,35 @@ def require_browser() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_databases(postgres, mail_sink):
-    """The demo DMS in `dms`, an empty ledger in `alerts`, an empty mailbox."""
-    from alertas_dev.demo.dms_data import create_schema, load_demo_data
-
-    with psycopg.connect(postgres.dsn("dms")) as conn:
-        conn.execute("drop schema if exists dms cascade")
-        create_schema(conn)
-        load_demo_data(conn)
-    with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as conn:
-        conn.execute("drop schema if exists alerts cascade")
-    mail_sink.store.clear()
-    return postgres
+def ui_stack(tmp_path_factory):
+    """`make ui`'s stack in a folder of its own; only triggered runs (no scheduled ones)."""
+    require_browser()
+    base = tmp_path_factory.mktemp("ui")
+    stack = UiStack(base / "ui", base / "demo", scheduled_runs=False)
+    try:
+        stack.start()
+        stack.wait_until_ready(timeout=STARTUP_TIMEOUT)
+        yield stack
+    except StackError as exc:
+        pytest.fail(str(exc))
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="module")
-def airflow_ui(demo_databases, tmp_path_factory):
-    require_browser()
-    server = Standalone(tmp_path_factory.mktemp("standalone"), session_connections()).start()
-    try:
-        server.wait_until_ready(expected_dag_ids())
-        yield server
-    finally:
-        server.stop()
+def airflow_ui(ui_stack):
+    return ui_stack.airflow
+
+
+@pytest.fixture(scope="module")
+def demo_databases(ui_stack):
+    """The stack's PostgreSQL: the demo DMS in `dms`, the ledger in `alerts`."""
+    return ui_stack.server
+
+
+@pytest.fixture(scope="module")
+def stack_mail(ui_stack):
+    return ui_stack.sink.store
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +146,7 @@ def ledger_counts(postgres, family: str, run_date: str) -> dict[str, object]:
     return {**by_status, "reasons": ", ".join(f"{reason} {n}" for reason, n in reasons)}
 
 
-def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_sink):
+def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_mail):
     from playwright.sync_api import expect
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -163,17 +174,21 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         # Every alert DAG listed, and no import error anywhere.
         dag_ids = expected_dag_ids()
         assert DAG_ID in dag_ids
+        # Listed by the alert's title (dag_display_name), the family file's `title:`.
+        listed = airflow_ui.api("GET", "/api/v2/dags", params={"limit": 100}).json()["dags"]
+        titles = {dag["dag_id"]: dag["dag_display_name"] for dag in listed}
+        assert titles[DAG_ID] == "Account statements (cuentas corrientes)"
+        assert all(titles[dag_id] != dag_id for dag_id in dag_ids)
         page.goto(url + "/dags")
         page.get_by_role("button", name="Show table view").click()
         for dag_id in dag_ids:
-            expect(page.get_by_role("link", name=dag_id, exact=True)).to_be_visible()
+            expect(page.get_by_role("link", name=titles[dag_id], exact=True).first).to_be_visible()
         # The alert DAGs and the daily `alertas_housekeeping` DAG.
         expect(page.get_by_text(f"{len(dag_ids) + 1} Dags", exact=True)).to_be_visible()
         shot("02_dags")
         assert airflow_ui.api("GET", "/api/v2/importErrors").json()["total_entries"] == 0
         # Each DAG's schedule as the UI shows it: business-day families by their own timetable
         # (registered by the plugin), the others by their cron.
-        listed = airflow_ui.api("GET", "/api/v2/dags", params={"limit": 100}).json()["dags"]
         summaries = {dag["dag_id"]: dag["timetable_summary"] for dag in listed}
         for dag_id, business_days in business_day_dags().items():
             assert ("(business days, AR)" in summaries[dag_id]) is business_days, (dag_id, summaries[dag_id])
@@ -218,6 +233,24 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         form.get_by_test_id("trigger-dag-submit").click()
         page.wait_for_url(f"**/dags/{DAG_ID}/runs/{dry_run_id}**")
 
+        # The dealership's way of writing a date is refused before any run starts, with the reason.
+        refused = airflow_ui.api(
+            "POST",
+            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            json={
+                "logical_date": None,
+                "conf": {"run_date": "01/11/2026", "redirect_to": "pruebas@example.com"},
+            },
+        )
+        assert refused.status_code == 400, refused.text
+        assert "run_date: '01/11/2026' is not a 'date'" in refused.json()["detail"]
+        refused = airflow_ui.api(
+            "POST",
+            f"/api/v2/dags/{DAG_ID}/dagRuns",
+            json={"logical_date": None, "conf": {"redirect_to": "not-an-address"}},
+        )
+        assert refused.status_code == 400 and "redirect_to" in refused.json()["detail"], refused.text
+
         # A real run of the same date (through the REST API) fills the ledger the page counts.
         real_run_id = f"api_run__{int(time.time())}"
         response = airflow_ui.api(
@@ -251,7 +284,7 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         assert real["state"] == "success", airflow_ui.log_tail()
         counts = ledger_counts(demo_databases, FAMILY, RUN_DATE)
         assert counts.get("sent", 0) > 0 and counts.get("skipped", 0) > 0
-        assert len(mail_sink.store.messages) == counts["sent"]  # the dry run sent nothing
+        assert len(stack_mail.messages) == counts["sent"]  # the dry run sent nothing
 
         # The Alertas Rápidas page, from the Browse menu, filtered to the family and the date.
         page.get_by_role("button", name="Browse").click()
@@ -259,7 +292,7 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         page.wait_for_url("**/plugin/alertas**")
         alertas = page.frame_locator("iframe")
         expect(alertas.get_by_role("heading", name="Alertas Rápidas: what was sent")).to_be_visible()
-        alertas.locator("select[name='family']").select_option(FAMILY)
+        alertas.get_by_test_id("filter").locator("select[name='family']").select_option(FAMILY)
         alertas.locator("input[name='from']").fill(RUN_DATE)
         alertas.locator("input[name='to']").fill(RUN_DATE)
         alertas.get_by_role("button", name="Filter").click()
@@ -275,10 +308,63 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, mail_si
         expect(runs.locator(f"tr[data-run-id='{real_run_id}'] [data-col='sent']")).to_have_text(
             str(counts["sent"])
         )
+        # Every run with its Airflow state (the dry run included, though it wrote no messages).
+        airflow_runs = alertas.locator("table[data-testid='airflow-runs']")
+        for run_id in (dry_run_id, real_run_id):
+            expect(airflow_runs.locator(f"tr[data-run-id='{run_id}'] [data-col='state']")).to_have_text(
+                "success"
+            )
         shot("07_alertas_page")
         html = page.locator("iframe").element_handle().content_frame().content()
         assert "Messages per family and day" in html
         assert EMAIL.search(html) is None, "the page shows counts only, never an address"
+
+        # An unknown family in the filter: one clear line, not an empty page that looks healthy.
+        bad = airflow_ui.api("GET", "/alertas/", params={"family": "customer_statement"})
+        assert bad.status_code == 400 and "no family &#39;customer_statement&#39;" in bad.text
+        assert 'data-testid="airflow-runs"' not in bad.text and "No messages" not in bad.text
+
+        # Preview: what the family would send for the date, nothing sent, the ledger untouched.
+        mail_before = len(stack_mail.messages)
+        preview_form = alertas.get_by_test_id("preview-form")
+        preview_form.locator("select[name='family']").select_option(FAMILY)
+        preview_form.locator("input[name='date']").fill(RUN_DATE)
+        preview_form.get_by_role("button", name="Preview (dry run)").click()
+        messages = alertas.get_by_test_id("preview-message")
+        expect(messages.first).to_be_visible(timeout=120_000)
+        expect(alertas.get_by_test_id("preview-line")).to_contain_text("nothing sent, ledger untouched")
+        first = messages.first
+        expect(first.locator("[data-col='subject']")).to_contain_text(
+            re.compile("Estado de cuenta|Account statement")
+        )
+        expect(first.locator("[data-col='to']")).to_contain_text("@")
+        body = alertas.frame_locator("iframe[data-testid='preview-body']").first
+        expect(body.locator("body")).to_contain_text(re.compile("Saldo anterior|Opening balance"))
+        pdf_link = first.locator("[data-col='attachments'] a").first
+        expect(pdf_link).to_have_text(re.compile(r"\.pdf$"))
+        shot("08_preview")
+        with page.expect_download() as download_info:
+            pdf_link.click()
+        pdf = Path(download_info.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF-")
+        assert len(stack_mail.messages) == mail_before
+        assert ledger_counts(demo_databases, FAMILY, RUN_DATE) == counts
+
+        # The preview needs the right to trigger runs: a viewer may read the page, not preview.
+        viewer = airflow_ui.api(
+            "POST", "/auth/token", json={"username": "viewer", "password": airflow_ui.password_of("viewer")}
+        ).json()["access_token"]
+        as_viewer = {"Authorization": f"Bearer {viewer}"}
+        import httpx
+
+        assert httpx.get(f"{url}/alertas/", headers=as_viewer, timeout=30).status_code == 200
+        denied = httpx.get(
+            f"{url}/alertas/preview",
+            params={"family": FAMILY, "date": RUN_DATE},
+            headers=as_viewer,
+            timeout=60,
+        )
+        assert denied.status_code == 403
     except Exception:
         page.screenshot(path=str(ARTIFACTS / "zz_failure.png"))
         raise

@@ -109,10 +109,14 @@ def create_app(authorize: Any = None, authorize_preview: Any = None) -> FastAPI:
         try:
             filters = Filters.parse(family, date_from, date_to)
         except FilterError as exc:
-            return render("overview.html", status_code=400, **(values | {"errors": exc.errors}))
+            return render(
+                "overview.html", status_code=400, **(values | {"errors": exc.errors, "filter_error": True})
+            )
         if filters.family and filters.family not in all_families:
             error = f"family: no family {filters.family!r} (dags/families/*.yaml); pick one from the list"
-            return render("overview.html", status_code=400, **(values | {"errors": [error]}))
+            return render(
+                "overview.html", status_code=400, **(values | {"errors": [error], "filter_error": True})
+            )
         runs, airflow_error = airflow_runs_of(filters.family)
         status = 200
         try:
