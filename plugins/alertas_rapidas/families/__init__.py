@@ -65,6 +65,16 @@ class FamilySpec:
         return self.template_dir or self.key
 
 
+def own_queries(key: str, *names: str) -> dict[str, str]:
+    """A Python family's own SQL files, by convention `sql/<key>/<name>.sql` per result name."""
+    return {name: f"{key}/{name}.sql" for name in names}
+
+
+def window_params(run: RunTime) -> dict[str, Any]:
+    """The run's window `[window_start, window_end)` as SQL parameters."""
+    return {"window_start": run.window_start, "window_end": run.window_end}
+
+
 def known_families() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 

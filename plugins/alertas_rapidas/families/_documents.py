@@ -1,19 +1,21 @@
 """Sales documents as mail content, shared by the families that list or attach them
 (`sales_documents`, `invoices_due_soon`): money in cents, dates as ISO strings, lines per document,
 the template context of a document, its customer and dealership, the printable PDF per document,
-and totals per currency.
+totals per currency, and one customer's documents as one mail (`CustomerDocuments`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
-from alertas_rapidas.families._frames import clean_text, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
 from alertas_rapidas.formatting import DOCUMENT_TYPES
-from alertas_rapidas.messages import AttachmentSpec
+from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
@@ -141,3 +143,59 @@ def currency_totals(records: list[dict[str, Any]], field: str, local_currency: s
         totals[record["currency"]] = totals.get(record["currency"], 0) + int(record[field])
     order = sorted(totals, key=lambda code: (code != local_currency, code))
     return [{"currency": code, "amount": totals[code]} for code in order]
+
+
+@dataclass
+class CustomerDocuments:
+    """One customer's documents (a group of prepared document rows) on their way to one mail."""
+
+    group: pd.DataFrame
+
+    @cached_property
+    def first(self) -> Any:
+        return self.group.iloc[0]
+
+    @cached_property
+    def recipient_ref(self) -> str:
+        return f"customer:{int(self.first['customer_id'])}"
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.group.to_dict("records")
+
+    @cached_property
+    def records(self) -> list[dict[str, Any]]:
+        return [document_record(row) for row in self.rows]
+
+    @cached_property
+    def customer(self) -> dict[str, str]:
+        return customer_context(self.first)
+
+    def skipped(self, plan: Plan, business_key: str) -> bool:
+        """Record the customer as skipped when they have no usable address; True when so."""
+        reason = address_customer(self.first).skip_reason
+        if reason:
+            plan.skipped.append(SkippedCandidate(self.recipient_ref, business_key, reason))
+        return bool(reason)
+
+    def message(
+        self, business_key: str, context: dict[str, Any], lines: dict[int, list[dict[str, Any]]] | None
+    ) -> OutgoingMessage:
+        """The mail listing the documents; each attached as a PDF when `lines` is given."""
+        addressing = address_customer(self.first)
+        language = customer_language(self.first["language"])
+        return OutgoingMessage(
+            recipient_ref=self.recipient_ref,
+            business_key=business_key,
+            to=addressing.to,
+            cc=addressing.cc,
+            language=language,
+            display_name=self.customer["legal_name"] or None,
+            context=context,
+            attachments=[
+                document_attachment(record, lines.get(record["id"], []), row, language)
+                for record, row in zip(self.records, self.rows, strict=True)
+            ]
+            if lines is not None
+            else [],
+        )

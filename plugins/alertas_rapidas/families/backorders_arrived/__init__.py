@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilySpec, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.timing import RunTime
 
@@ -23,8 +23,7 @@ class BackordersSettings(BaseModel):
 
 def sql_params(settings: BackordersSettings, run: RunTime) -> dict[str, Any]:
     return {
-        "window_start": run.window_start,
-        "window_end": run.window_end,
+        **window_params(run),
         "fallback_role": settings.fallback_role,
     }
 
@@ -32,10 +31,6 @@ def sql_params(settings: BackordersSettings, run: RunTime) -> dict[str, Any]:
 FAMILY = FamilySpec(
     key="backorders_arrived",
     settings_model=BackordersSettings,
-    queries={
-        "arrivals": "backorders_arrived/arrivals.sql",
-        "pending_lines": "backorders_arrived/pending_lines.sql",
-        "fallback_staff": "backorders_arrived/fallback_staff.sql",
-    },
+    queries=own_queries("backorders_arrived", "arrivals", "pending_lines", "fallback_staff"),
     sql_params=sql_params,
 )

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilySpec, own_queries
+from alertas_rapidas.families import window_params as window_params
 from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.freshness import FRESHNESS_SQL
 from alertas_rapidas.timing import RunTime
@@ -75,10 +76,6 @@ def sql_params(settings: InterfacesNotRunSettings, run: RunTime) -> dict[str, An
 FAMILY = FamilySpec(
     key="interfaces_not_run",
     settings_model=InterfacesNotRunSettings,
-    queries={
-        "freshness": FRESHNESS_SQL,
-        "employees": "interfaces_not_run/employees.sql",
-        "dealership": "interfaces_not_run/dealership.sql",
-    },
+    queries={"freshness": FRESHNESS_SQL, **own_queries("interfaces_not_run", "employees", "dealership")},
     sql_params=sql_params,
 )

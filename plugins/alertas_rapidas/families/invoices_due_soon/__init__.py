@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilySpec, own_queries
+from alertas_rapidas.families import window_params as window_params
 from alertas_rapidas.timing import RunTime
 
 # Strict: a YAML `true` is no lead time.
@@ -54,10 +55,7 @@ def sql_params(settings: DueSoonSettings, run: RunTime) -> dict[str, Any]:
 FAMILY = FamilySpec(
     key="invoices_due_soon",
     settings_model=DueSoonSettings,
-    queries={
-        "documents": "invoices_due_soon/documents.sql",
-        "lines": "invoices_due_soon/lines.sql",
-    },
+    queries=own_queries("invoices_due_soon", "documents", "lines"),
     sql_params=sql_params,
-    parents={"lines": ("documents", "document_id")},  # run with the documents' ids as %(parent_keys)s
+    parents={"lines": ("documents", "document_id")},  # run with the parent's ids as %(parent_keys)s
 )

@@ -12,18 +12,15 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.families._documents import (
+    CustomerDocuments,
     currency_totals,
-    customer_context,
-    customer_language,
     dealership_context,
-    document_attachment,
-    document_record,
     lines_by_document,
     prepare_documents,
 )
-from alertas_rapidas.families._frames import address_customer, clean_text
+from alertas_rapidas.families._frames import clean_text
 from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.messages import Plan
 from alertas_rapidas.timing import RunTime
 
 
@@ -32,7 +29,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: 
     wanted = set(settings.lead_times())
     if not documents.empty:
         documents = documents[documents["days_before"].astype("int64").isin(wanted)]
-    lines = lines_by_document(frames["lines"]) if settings.attach_documents else {}
+    lines = lines_by_document(frames["lines"]) if settings.attach_documents else None
 
     groups = (
         list(documents.groupby(["customer_id", "days_before"], sort=False)) if not documents.empty else []
@@ -40,55 +37,28 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: 
     # Shorter lead times (more urgent) first, then by customer: a stable, readable order.
     groups.sort(key=lambda item: (int(item[0][1]), int(item[0][0])))
     plan = Plan(candidates=len(groups))
-    for (customer_id, days_before), group in groups:
-        first = group.iloc[0]
-        due_date = str(first["due_date"])
-        recipient_ref = f"customer:{int(customer_id)}"
+    for (_customer_id, days_before), group in groups:
+        docs = CustomerDocuments(group)
+        due_date = str(docs.first["due_date"])
         business_key = f"due:{due_date}:{int(days_before)}"
-        addressing = address_customer(first)
-        if addressing.skip_reason:
-            plan.skipped.append(SkippedCandidate(recipient_ref, business_key, addressing.skip_reason))
+        if docs.skipped(plan, business_key):
             continue
-        language = customer_language(first["language"])
-        rows = group.to_dict("records")
-        records = [document_record(row) for row in rows]
-        customer = customer_context(first)
-        local_currency = clean_text(first["local_currency"])
-        plan.messages.append(
-            OutgoingMessage(
-                recipient_ref=recipient_ref,
-                business_key=business_key,
-                to=addressing.to,
-                cc=addressing.cc,
-                language=language,
-                display_name=customer["legal_name"] or None,
-                context=_context(first, customer, records, due_date, int(days_before), local_currency, run),
-                attachments=[
-                    document_attachment(record, lines.get(record["id"], []), row, language)
-                    for record, row in zip(records, rows, strict=True)
-                ]
-                if settings.attach_documents
-                else [],
-            )
-        )
+        local_currency = clean_text(docs.first["local_currency"])
+        context = _context(docs, due_date, int(days_before), local_currency, run)
+        plan.messages.append(docs.message(business_key, context, lines))
     return plan
 
 
 def _context(
-    first: Any,
-    customer: dict[str, str],
-    records: list[dict[str, Any]],
-    due_date: str,
-    days_before: int,
-    local_currency: str,
-    run: RunTime,
+    docs: CustomerDocuments, due_date: str, days_before: int, local_currency: str, run: RunTime
 ) -> dict[str, Any]:
     # Local currency first, then foreign ones; within one, by issue date.
+    records = docs.records
     kind = {code: index for index, code in enumerate(_currency_order(records, local_currency))}
     listed = sorted(records, key=lambda r: (kind[r["currency"]], r["issue_date"] or "", r["id"]))
     return {
-        "dealership": dealership_context(first),
-        "customer": customer,
+        "dealership": dealership_context(docs.first),
+        "customer": docs.customer,
         "due_date": due_date,
         "days_before": days_before,
         "run_date": run.run_date.isoformat(),

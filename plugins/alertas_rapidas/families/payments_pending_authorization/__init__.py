@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilySpec, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.timing import RunTime
 
@@ -30,8 +30,7 @@ class PaymentsPendingSettings(BaseModel):
 
 def sql_params(settings: PaymentsPendingSettings, run: RunTime) -> dict[str, Any]:
     return {
-        "window_start": run.window_start,
-        "window_end": run.window_end,
+        **window_params(run),
         # An order is due a reminder when its age at T is at least remind_after_hours.
         "remind_before": run.at - timedelta(hours=settings.remind_after_hours),
         "fallback_role": settings.fallback_role,
@@ -41,11 +40,7 @@ def sql_params(settings: PaymentsPendingSettings, run: RunTime) -> dict[str, Any
 FAMILY = FamilySpec(
     key="payments_pending_authorization",
     settings_model=PaymentsPendingSettings,
-    queries={
-        "orders": "payments_pending_authorization/orders.sql",
-        "items": "payments_pending_authorization/items.sql",
-        "authorizers": "payments_pending_authorization/authorizers.sql",
-    },
+    queries=own_queries("payments_pending_authorization", "orders", "items", "authorizers"),
     sql_params=sql_params,
-    parents={"items": ("orders", "order_id")},  # run with the orders' ids as %(parent_keys)s
+    parents={"items": ("orders", "order_id")},  # run with the parent's ids as %(parent_keys)s
 )

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilySpec, own_queries, window_params
 from alertas_rapidas.timing import RunTime
 
 DocType = Literal["invoice", "credit_note", "debit_note", "receipt"]
@@ -39,8 +39,7 @@ class SalesDocumentSettings(BaseModel):
 
 def sql_params(settings: SalesDocumentSettings, run: RunTime) -> dict[str, Any]:
     return {
-        "window_start": run.window_start,
-        "window_end": run.window_end,
+        **window_params(run),
         "doc_types": settings.doc_type_list(),
     }
 
@@ -48,10 +47,7 @@ def sql_params(settings: SalesDocumentSettings, run: RunTime) -> dict[str, Any]:
 FAMILY = FamilySpec(
     key="sales_documents",
     settings_model=SalesDocumentSettings,
-    queries={
-        "documents": "sales_documents/documents.sql",
-        "lines": "sales_documents/lines.sql",
-    },
+    queries=own_queries("sales_documents", "documents", "lines"),
     sql_params=sql_params,
-    parents={"lines": ("documents", "document_id")},  # run with the documents' ids as %(parent_keys)s
+    parents={"lines": ("documents", "document_id")},  # run with the parent's ids as %(parent_keys)s
 )
