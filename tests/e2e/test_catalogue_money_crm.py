@@ -114,7 +114,7 @@ def test_dunning_levels_progress_once_each_and_never_back(dagbag, money_dms, mai
     assert set(got) == {TDS, TDS_CC, LAURA, HILL}
     last = got[TDS]
     assert last.subject == "Último aviso: saldo vencido hace 30 días o más - Autosur S.A."
-    assert last.message["Cc"] == f"{TDS_CC}, {LAURA}"
+    assert last.message["Cc"] == f"{TDS_CC}, Laura Gómez <{LAURA}>"  # the salesperson, by name
     assert "Su vendedor recibe copia de este mensaje." in text(last)
     assert got[HILL].subject == "Second notice: balance 15 or more days overdue - Autosur S.A."
 
@@ -167,7 +167,7 @@ def test_credit_limit_repeats_weekly_per_month_at_the_latest_rate(dagbag, money_
     assert sorted(notice.rcpt_tos) == [CARLA, LAURA]  # dealership-level credit manager, cc salesperson
     assert notice.subject == "Límite de crédito excedido: Transportes del Sur S.R.L. (C301) - 17/11/2026"
     assert parseaddr(notice.message["To"]) == ("Carla Méndez", CARLA)
-    assert notice.message["Cc"] == LAURA
+    assert notice.message["Cc"] == f"Laura Gómez <{LAURA}>"
     body = text(notice)
     assert "Límite de crédito $ 80.000,00 Saldo abierto $ 105.000,50 Excedente $ 25.000,50" in body
     assert "Vendedor: Laura Gómez." in body

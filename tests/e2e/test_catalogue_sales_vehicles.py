@@ -116,7 +116,7 @@ def test_vehicle_ready_for_delivery_tells_the_customer_copying_the_salesperson(
     assert tds.subject == "Su Toyota SW4 SRX está listo para entregar - Autosur S.A."
     assert sorted(tds.rcpt_tos) == sorted([TDS, TDS_CC, LAURA])
     assert tds.message["To"] == f'"Transportes del Sur S.R.L." <{TDS}>'
-    assert tds.message["Cc"] == f"{TDS_CC}, {LAURA}"
+    assert tds.message["Cc"] == f"{TDS_CC}, Laura Gómez <{LAURA}>"  # the salesperson, by name
     text = plain(tds)
     assert "Estimado/a Transportes del Sur S.R.L.:" in text
     assert "Dominio: AF123BC" in text
@@ -167,7 +167,7 @@ def test_deals_stalled_digest_per_salesperson_each_sale_and_stage_every_7_days_a
     }
     laura = mails[LAURA]
     assert laura.message["To"] == f"Laura Gómez <{LAURA}>"
-    assert laura.message["Cc"] == CARLA  # the sales manager of Casa Central
+    assert laura.message["Cc"] == f"Carla Benítez <{CARLA}>"  # the sales manager of Casa Central
     text = plain(laura)
     assert "Hola Laura Gómez:" in text
     # Longest in stage first; 1322 has been "arrived" exactly 7 days: not yet.
