@@ -21,7 +21,7 @@ from alertas_rapidas.messages import idempotency_key, message_id_for
 from alertas_rapidas.paths import make_dirs, storage_path, write_file
 from alertas_rapidas.recipients import allowing_special_domains
 from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
-from alertas_rapidas.summary import RunSummary
+from alertas_rapidas.summary import run_problems
 from alertas_rapidas.timing import RunTime
 
 log = logging.getLogger(__name__)
@@ -217,23 +217,3 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
         log.warning("Run flagged as failed (%s): %s", outcome, "; ".join(problems))
         raise AirflowFailException("run flagged: " + "; ".join(problems))
     return summary.to_stored()
-
-
-def run_problems(
-    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: RunSummary | dict[str, Any]
-) -> list[str]:
-    """What makes a run a failure the data team must look at (counts only)."""
-    summary = RunSummary.read(summary)
-    problems = []
-    if planned is None and not summary.held_back:
-        problems.append("extract or transform did not finish: nothing was delivered")
-    elif planned is not None and len(deliveries) < len(planned["batches"]):
-        missing = len(planned["batches"]) - len(deliveries)
-        problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
-    if summary.failed:
-        problems.append(f"{summary.failed} message(s) failed permanently")
-    if summary.refused_recipients:
-        problems.append(f"{summary.refused_recipients} recipient(s) refused by the SMTP server")
-    if summary.unknown:
-        problems.append(f"{summary.unknown} message(s) with unknown outcome")
-    return problems

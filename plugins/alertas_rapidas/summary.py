@@ -144,13 +144,36 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         f"  deferred        {summary.deferred}",
         f"  unknown         {summary.unknown}",
     ]
-    if summary.refused_recipients:
-        lines.append(f"  refused recipients {summary.refused_recipients}")
-    if summary.rendered_unsent:
-        lines.append(f"  rendered (dry run) {summary.rendered_unsent}")
-    if summary.redirected:
-        lines.append(f"  redirected      {summary.redirected}")
-    return lines
+    # shown only when not zero
+    optional = (
+        ("refused recipients", summary.refused_recipients),
+        ("rendered (dry run)", summary.rendered_unsent),
+        ("redirected     ", summary.redirected),
+    )
+    return lines + [f"  {label} {count}" for label, count in optional if count]
+
+
+# Counts that make a run a failure the data team must look at, with what they mean.
+_PROBLEM_COUNTS = (
+    ("failed", "message(s) failed permanently"),
+    ("refused_recipients", "recipient(s) refused by the SMTP server"),
+    ("unknown", "message(s) with unknown outcome"),
+)
+
+
+def run_problems(
+    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: RunSummary | Mapping[str, Any]
+) -> list[str]:
+    """What makes a run a failure the data team must look at (counts only)."""
+    summary = RunSummary.read(summary)
+    problems = []
+    if planned is None and not summary.held_back:
+        problems.append("extract or transform did not finish: nothing was delivered")
+    elif planned is not None and len(deliveries) < len(planned["batches"]):
+        missing = len(planned["batches"]) - len(deliveries)
+        problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
+    problems += [f"{summary.count(name)} {what}" for name, what in _PROBLEM_COUNTS if summary.count(name)]
+    return problems
 
 
 def record_summary(
