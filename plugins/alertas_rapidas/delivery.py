@@ -207,19 +207,17 @@ def deliver_with_ledger(
         if orphaned:
             counts[DeliveryState.UNKNOWN] += orphaned
             log.warning("%d message(s) were being sent when an earlier try stopped: now 'unknown'", orphaned)
+        run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
         try:
             for entry in entries:
                 claimed, status = ledger.claim(
                     conn,
                     key=entry["key"],
-                    family=family,
                     recipient_ref=entry["recipient_ref"],
                     business_key=entry["business_key"],
                     recipients=entry["envelope"],
-                    run_date=run_date,
-                    dag_id=claimant.dag_id,
-                    run_id=claimant.run_id,
                     message_id=entry["message_id"],
+                    **run,
                     claim_token=claimant.token,
                     claim_try=claimant.try_number,
                     policy=policy_,
@@ -241,13 +239,10 @@ def deliver_with_ledger(
                     if outcome.status == DeliveryState.SENT and entry.get("covers"):
                         ledger.record_covered(
                             conn,
-                            family=family,
                             recipient_ref=entry["recipient_ref"],
                             business_keys=entry["covers"],
                             message_id=entry["message_id"],
-                            run_date=run_date,
-                            dag_id=claimant.dag_id,
-                            run_id=claimant.run_id,
+                            **run,
                         )
                 counts[outcome.status] += 1
                 counts["refused_recipients"] += len(outcome.refused)
