@@ -1,7 +1,7 @@
 """The page's preview: what one family would send for a date (a dry run), shown in the browser.
 
 Runs `alertas_rapidas.authoring.preview` (extract, transform and render on the DMS, nothing sent,
-the ledger neither read nor written) into a folder of its own under the work root, then reads the
+the ledger neither read nor written) into a local folder of its own, then reads the
 rendered `.eml` files back: recipients, subject, the HTML body, and the attachments (downloaded
 through the page, by a file name checked against that folder).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,9 +30,10 @@ class PreviewMessage:
 
 
 def preview_folder(family: str, day: date) -> Path:
-    from alertas_rapidas.paths import work_root
-
-    return work_root() / "_ui_preview" / family / day.isoformat()
+    """A local folder of the API server (the run storage may be a bucket; a preview is served from
+    here): `$AIRFLOW_HOME/alertas_ui_preview/<family>/<date>/`, emptied by the next preview of it."""
+    home = os.environ.get("AIRFLOW_HOME") or str(Path.home() / "airflow")
+    return Path(home) / "alertas_ui_preview" / family / day.isoformat()
 
 
 def run_preview(family: str, day: date) -> tuple[str, list[PreviewMessage]]:
