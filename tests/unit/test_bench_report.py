@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alertas_dev.bench.__main__ import cpu_budget
+from alertas_dev.bench.report import cpu_budget
 
 
 def run(workers: int, cpu: float, wall: float) -> dict:
