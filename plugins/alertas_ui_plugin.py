@@ -17,6 +17,7 @@ from typing import Any
 from airflow.plugins_manager import AirflowPlugin
 
 from alertas_rapidas.business_days import BusinessDaysTimetable
+from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
 URL_PREFIX = "/alertas"
 UNSUBSCRIBE_PREFIX = "/alertas-unsubscribe"
@@ -39,7 +40,7 @@ class LazyApp:
 class AlertasRapidasUIPlugin(AirflowPlugin):
     name = "alertas_rapidas_ui"
     # The scheduler rebuilds a DAG's custom timetable only from classes a plugin registers.
-    timetables = [BusinessDaysTimetable]
+    timetables = [BusinessDaysTimetable, DealershipCronTimetable]
     fastapi_apps = [
         {
             "app": LazyApp("alertas_rapidas.ui.app:create_app"),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, task, task_group
+from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, task, task_group
 
 from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
@@ -160,8 +160,10 @@ def timetable(config: FamilyConfig) -> Any:
         from alertas_rapidas.business_days import BusinessDaysTimetable
 
         return BusinessDaysTimetable(schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays)
+    from alertas_rapidas.dealership_cron import DealershipCronTimetable
+
     interval = schedule.interval or timedelta(0)
-    return CronTriggerTimetable(schedule.cron, timezone=config.timezone, interval=interval)
+    return DealershipCronTimetable(schedule.cron, timezone=config.timezone, interval=interval)
 
 
 def schedule_text(config: FamilyConfig) -> str:

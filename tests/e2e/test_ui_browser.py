@@ -192,6 +192,8 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
         summaries = {dag["dag_id"]: dag["timetable_summary"] for dag in listed}
         for dag_id, business_days in business_day_dags().items():
             assert ("(business days, AR)" in summaries[dag_id]) is business_days, (dag_id, summaries[dag_id])
+            # the others by their cron and the dealership's time zone it runs in, not a bare cron
+            assert business_days or summaries[dag_id].endswith("(Buenos Aires)"), (dag_id, summaries[dag_id])
         page.goto(url + "/")
         expect(page.get_by_text("Welcome")).to_be_visible()
         expect(page.get_by_text("Health")).to_be_visible()
