@@ -76,3 +76,15 @@ def test_a_database_failure_is_503_in_the_recipients_language_and_logs_no_token(
     assert response.status_code == 503 and "Please try again later" in response.text
     assert "birthday_greetings" in caplog.text and "ConnectionError" in caplog.text
     assert token("en") not in caplog.text and "customer:7" not in caplog.text
+
+
+def test_without_the_secret_the_endpoint_answers_503_not_an_error_page(caplog, recorded):
+    def missing() -> str:
+        raise KeyError("alertas_unsubscribe_secret")
+
+    client = TestClient(create_app(secret_of=missing, record=lambda *a: recorded.append(a)))
+    for method in ("get", "post"):
+        response = getattr(client, method)(f"/{token()}")
+        assert response.status_code == 503
+        assert "No pudimos registrar la baja" in response.text and "Please try again later" in response.text
+    assert recorded == [] and "alertas_unsubscribe_secret cannot be read: KeyError" in caplog.text

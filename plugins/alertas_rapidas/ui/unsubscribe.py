@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from alertas_rapidas import unsubscribes
 from alertas_rapidas.unsubscribes import ALL, MAX_TOKEN, Token, TokenError
@@ -64,6 +65,10 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+class SecretUnavailable(RuntimeError):
+    """The token secret (Airflow Variable alertas_unsubscribe_secret) cannot be read."""
+
+
 def store(family: str, recipient_ref: str, source: str) -> bool:
     """Record one unsubscribe in the ledger database (connection alerts_postgres)."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
@@ -94,7 +99,9 @@ def family_title(family: str, lang: str) -> str:
 
 def page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     lang = lang if lang in TEXTS else "es"
-    html = _templates.get_template("unsubscribe.html").render(lang=lang, t=TEXTS[lang], **values)
+    html = _templates.get_template("unsubscribe.html").render(
+        lang=lang, t=TEXTS[lang], en=TEXTS["en"], **values
+    )
     return HTMLResponse(
         html,
         status_code=status_code,
@@ -107,14 +114,25 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
     source)` stores an unsubscribe."""
 
     def verified(token: str) -> Token | None:
+        """The token's content; None when it is not one of ours; SecretUnavailable when the
+        secret cannot be read (then no token can be checked)."""
         if len(token) > MAX_TOKEN:
             return None
         try:
-            return unsubscribes.read_token(secret_of(), token)
+            secret = secret_of()
+        except Exception as exc:
+            log.error("The Variable %s cannot be read: %s", unsubscribes.SECRET_VARIABLE, type(exc).__name__)
+            raise SecretUnavailable from None
+        try:
+            return unsubscribes.read_token(secret, token)
         except TokenError:
             return None
 
     app = FastAPI(title="Alertas Rápidas unsubscribe", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(SecretUnavailable)
+    def no_secret(_request: Request, _exc: SecretUnavailable) -> HTMLResponse:
+        return page("es", status_code=503, state="unavailable", both=True)
 
     @app.get("/{token}", response_class=HTMLResponse)
     def confirm(token: str) -> HTMLResponse:
@@ -127,15 +145,18 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
 
     @app.post("/{token}", response_class=HTMLResponse)
     async def unsubscribe(token: str, request: Request) -> HTMLResponse:
-        found = verified(token)
+        found = await run_in_threadpool(verified, token)
         if found is None:
             return page("es", status_code=404, state="invalid", both=True)
         form = await request.form()
         one_click = form.get("List-Unsubscribe") == "One-Click"
         scope_all = not one_click and form.get("scope") == "all"
         family = ALL if scope_all else found.family
-        try:
-            new = record(family, found.recipient_ref, "one-click" if one_click else "page")
+        try:  # the database and the family file are read off the event loop
+            new = await run_in_threadpool(
+                record, family, found.recipient_ref, "one-click" if one_click else "page"
+            )
+            title = await run_in_threadpool(family_title, found.family, found.language)
         except Exception as exc:
             log.error("Unsubscribe from %s not recorded: %s", found.family, type(exc).__name__)
             return page(found.language, status_code=503, state="unavailable")
@@ -145,10 +166,6 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
             "one-click" if one_click else "page",
             "new" if new else "again",
         )
-        return page(
-            found.language,
-            state="done_all" if scope_all else "done_one",
-            title=family_title(found.family, found.language),
-        )
+        return page(found.language, state="done_all" if scope_all else "done_one", title=title)
 
     return app
