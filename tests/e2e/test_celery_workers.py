@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from alertas_dev.celery_stack import CeleryStack, StackError
-from tests.support.object_store import seaweedfs
+from alertas_dev.object_store import seaweedfs
 
 pytestmark = pytest.mark.e2e
 

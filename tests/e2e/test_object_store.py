@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from alertas_dev.object_store import seaweedfs
 from alertas_rapidas.retention import housekeeping
-from tests.support.object_store import seaweedfs
 from tests.support.runs import ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e

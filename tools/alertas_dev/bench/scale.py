@@ -1,0 +1,322 @@
+"""`python -m alertas_dev.bench.scale`: memory against customer count, and Celery scale-out.
+
+Two measurements beside the main benchmark (`python -m alertas_dev.bench`), written to
+docs/benchmarks-scale.md:
+
+- memory: the main benchmark at two scales (default 10,000 and 100,000 customers, 2 LocalExecutor
+  workers), each in its own run of `alertas_dev.bench`; per task, the peak RSS at both scales and
+  their ratio (target: every task <= 512 MiB, and at the large scale <= 1.2 x the small one), and
+  the large run's wall (target: <= 8 min with 2 workers).
+- celery: the statements DAG on a real CeleryExecutor (tools/alertas_dev/celery_stack.py: Redis,
+  scheduler, DAG processor, API server, Celery workers with their own folders, run files in a
+  SeaweedFS bucket) with 1 worker, then with 2; wall from the run's start to its end in the
+  metadata database, messages/s, 2 workers vs 1 (target >= 1.6), and whether deliver tasks started
+  before the last render started (from the task instances' start times).
+
+`--from-facts` re-writes the report from earlier measurements (scale-facts.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alertas_dev.bench import measure
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DAG_ID = "alert_customer_statements"
+TASKS = ("extract", "transform", "render", "deliver", "summarize")
+TARGETS = {"rss_mib": 512.0, "rss_growth": 1.2, "large_wall_s": 480.0, "celery_ratio": 1.6}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m alertas_dev.bench.scale", description=__doc__)
+    parser.add_argument("--small", type=int, default=10_000, help="customers of the small run (10000)")
+    parser.add_argument("--large", type=int, default=100_000, help="customers of the large run (100000)")
+    parser.add_argument("--celery-customers", type=int, default=10_000, help="customers of the Celery runs")
+    parser.add_argument("--celery-batch-size", type=int, default=500, help="batch size of the Celery runs")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-celery", action="store_true")
+    parser.add_argument(
+        "--memory-facts",
+        nargs=2,
+        metavar=("SMALL_FACTS", "LARGE_FACTS"),
+        help="use two facts.json of earlier `alertas_dev.bench` runs instead of running them",
+    )
+    parser.add_argument("--out", default=str(PROJECT_ROOT / ".bench-scale"))
+    parser.add_argument("--docs", default=str(PROJECT_ROOT / "docs" / "benchmarks-scale.md"))
+    parser.add_argument("--from-facts", metavar="SCALE_FACTS_JSON", help="only re-write the report")
+    return parser.parse_args(argv)
+
+
+def step(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+# --- memory against scale ----------------------------------------------------------------------
+
+
+def bench_run(customers: int, out: Path) -> dict[str, Any]:
+    """One run of the main benchmark at `customers` with 2 workers; its facts."""
+    command = [
+        sys.executable, "-m", "alertas_dev.bench", "--customers", str(customers), "--workers", "2",
+        "--skip-dagbag", "--skip-family-extracts", "--skip-raw", "--no-docs", "--out", str(out),
+    ]  # fmt: skip
+    with (out.parent / f"bench-{customers}.log").open("wb") as log:
+        subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+    return json.loads((out / "facts.json").read_text(encoding="utf-8"))
+
+
+def memory_summary(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
+    def peaks(facts: dict[str, Any]) -> dict[str, float]:
+        run = facts["runs"][-1]
+        return {task: run["tasks"].get(task, {}).get("peak_kib", 0) / 1024 for task in TASKS}
+
+    run = large["runs"][-1]
+    return {
+        "small": {"customers": small["args"]["customers"], "movements": small["dms"]["movements"],
+                  "peaks": peaks(small), "wall": small["runs"][-1]["wall"],
+                  "messages": small["runs"][-1]["messages"]},
+        "large": {"customers": large["args"]["customers"], "movements": large["dms"]["movements"],
+                  "peaks": peaks(large), "wall": run["wall"], "messages": run["messages"],
+                  "received": run["received"], "state": run["state"]},
+        "load": [small.get("load_before"), large.get("load_after")],
+    }  # fmt: skip
+
+
+# --- Celery ------------------------------------------------------------------------------------
+
+
+def celery_runs(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """The statements DAG on the CeleryExecutor with 1 worker, then 2 (same data, ledger cleared)."""
+    import psycopg
+
+    from alertas_dev.bench.__main__ import RUN_DATE, write_bench_dags
+    from alertas_dev.celery_stack import CeleryStack
+    from alertas_dev.demo import dms_data
+    from alertas_dev.demo.local_postgres import LocalPostgres
+    from alertas_dev.demo.mail_sink import MailSink
+    from alertas_dev.object_store import seaweedfs
+
+    dags = write_bench_dags(out, args.celery_batch_size, None)
+    server = LocalPostgres(out / "pg").start()
+    results: dict[str, Any] = {"customers": args.celery_customers, "batch_size": args.celery_batch_size}
+    try:
+        for database in ("dms", "alerts", "airflow"):
+            server.create_database(database, drop=True)
+        step(f"Celery: generating the DMS, {args.celery_customers:,} customers")
+        with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:
+            conn.execute((PROJECT_ROOT / "sql" / "dms" / "schema.sql").read_text())
+            dms_data.load_demo_data(conn, customers=args.celery_customers, reference_date=RUN_DATE, months=7)
+            conn.execute("analyze")
+        with seaweedfs(out / "seaweedfs") as store, MailSink() as sink:
+            env = {
+                **store.env("bench-work"),
+                "AIRFLOW_CONN_DMS_POSTGRES": server.connection_json("dms"),
+                "AIRFLOW_CONN_ALERTS_POSTGRES": server.connection_json("alerts"),
+                "AIRFLOW_CONN_SMTP_DEFAULT": sink.connection_json(),
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+                "AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET": "bench-only-unsubscribe-key-0001",
+            }
+            stack = CeleryStack(
+                home=out / "stack",
+                metadata_db=f"postgresql://postgres@/airflow?host={server.socket_dir}",
+                env=env,
+                dags_folder=dags,
+                workers=2,
+            )
+            try:
+                stack.start(worker_count=1)
+                stack.wait_for_dag(DAG_ID)
+                step("Celery: warm-up (dry run, a month with no data)")
+                warm = stack.trigger(DAG_ID, "2026-01-01T11:00:00+00:00", json.dumps({"dry_run": True}))
+                stack.wait_for_run(DAG_ID, warm, timeout=600)
+                for workers in (1, 2):
+                    if workers == 2:
+                        stack.start_workers(2)
+                        time.sleep(10)  # the new worker connects to the broker
+                    with psycopg.connect(server.dsn("alerts"), autocommit=True) as conn:
+                        conn.execute("drop schema if exists alerts cascade")
+                    sink.store.clear()
+                    step(f"Celery: statements run with {workers} worker(s)")
+                    # Each run its own logical date (unique per DAG), both on 1 November: October's.
+                    run_id = stack.trigger(DAG_ID, f"2026-11-01T11:0{workers}:00+00:00")
+                    state = stack.wait_for_run(DAG_ID, run_id, timeout=1800)
+                    row = stack.metadata(
+                        "select start_date, end_date from dag_run where dag_id = %s and run_id = %s",
+                        (DAG_ID, run_id),
+                    )[0]
+                    tasks = stack.task_instances(DAG_ID, run_id)
+                    results[f"workers_{workers}"] = celery_result(state, row, tasks, len(sink.store.messages))
+                    print(f"    {state}: {results[f'workers_{workers}']}", flush=True)
+            finally:
+                stack.stop()
+    finally:
+        server.stop()
+    return results
+
+
+def celery_result(
+    state: str, row: tuple[Any, Any], tasks: list[dict[str, Any]], received: int
+) -> dict[str, Any]:
+    wall = (row[1] - row[0]).total_seconds()
+    renders = [t for t in tasks if t["task_id"].endswith("render") and t["start"]]
+    delivers = [t for t in tasks if t["task_id"].endswith("deliver") and t["start"]]
+    first_deliver = min((t["start"] for t in delivers), default=None)
+    last_render = max((t["start"] for t in renders), default=None)
+    hosts: dict[str, int] = {}
+    for task in renders + delivers:
+        hosts[task["hostname"]] = hosts.get(task["hostname"], 0) + 1
+    return {
+        "state": state,
+        "wall": wall,
+        "received": received,
+        "per_second": received / wall if wall else 0.0,
+        "renders": len(renders),
+        "delivers": len(delivers),
+        "deliver_before_last_render": bool(first_deliver and last_render and first_deliver < last_render),
+        "first_deliver_s": (first_deliver - row[0]).total_seconds() if first_deliver else None,
+        "last_render_start_s": (last_render - row[0]).total_seconds() if last_render else None,
+        "hosts": hosts,
+    }
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("met" if ok else "NOT met")
+
+
+def row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def build_report(facts: dict[str, Any]) -> list[str]:
+    lines = [
+        "# Benchmarks: memory at 100,000 customers and Celery scale-out",
+        "",
+        "Written by `make bench` (`python -m alertas_dev.bench.scale`); how each figure is measured is",
+        "in the module's docstring and in [benchmarks.md](benchmarks.md) (peak RSS: VmHWM of each task",
+        "process).",
+        "",
+        f"- Date: {facts['date']}; machine: {facts['machine']['cpu']}, {facts['machine']['cores']} cores; "
+        f"load average before / after: {facts['load_before']} / {facts['load_after']} (a shared machine: "
+        "other helpers' tests and servers ran at the same time)",
+        "",
+    ]
+    memory = facts.get("memory")
+    if memory:
+        small, large = memory["small"], memory["large"]
+        lines += [
+            "## Memory flat in the customer count (LocalExecutor, 2 workers)",
+            "",
+            f"- Small: {small['customers']:,} customers, {small['movements']:,} movements, "
+            f"{small['messages']:,} statements, wall {small['wall']:.0f} s",
+            f"- Large: {large['customers']:,} customers, {large['movements']:,} movements, "
+            f"{large['messages']:,} statements planned, {large['received']:,} received, wall "
+            f"{large['wall']:.0f} s ({large['state']})",
+            "",
+            row(["task", f"peak RSS at {small['customers']:,}", f"at {large['customers']:,}", "ratio",
+                 "target", ""]),
+            row(["---"] * 6),
+        ]  # fmt: skip
+        for task in TASKS:
+            a, b = small["peaks"][task], large["peaks"][task]
+            ratio = b / a if a else None
+            ok = None if not (a and b) else (b <= TARGETS["rss_mib"] and ratio <= TARGETS["rss_growth"])
+            lines.append(
+                row([task, f"{a:.0f} MiB" if a else "-", f"{b:.0f} MiB" if b else "-",
+                     f"{ratio:.2f}" if ratio else "-", "<= 512 MiB, <= 1.2 x", verdict(ok)])
+            )  # fmt: skip
+        wall_ok = large["wall"] <= TARGETS["large_wall_s"] and large["received"] == large["messages"]
+        lines += [
+            "",
+            row(["measure", "value", "target", ""]),
+            row(["---"] * 4),
+            row([f"{large['customers']:,} customers rendered and delivered, 2 workers (wall)",
+                 f"{large['wall']:.0f} s", "<= 480 s", verdict(wall_ok)]),
+            "",
+        ]  # fmt: skip
+    celery = facts.get("celery")
+    if celery and "workers_1" in celery:
+        one, two = celery["workers_1"], celery.get("workers_2")
+        runs = [one, *([two] if two else [])]
+        lines += [
+            "## CeleryExecutor: 1 and 2 workers, no shared disk (run files in a SeaweedFS bucket)",
+            "",
+            f"- {celery['customers']:,} customers, batch size {celery['batch_size']}; one Celery slot per "
+            "worker; Redis broker, scheduler, DAG processor, API server, PostgreSQL, SeaweedFS and the SMTP "
+            "sink on the same 2 cores",
+            "",
+            row(["statements DAG on Celery", *[f"{n} worker(s)" for n in range(1, len(runs) + 1)]]),
+            row(["---"] * (len(runs) + 1)),
+            row(["state, wall (run start to end)", *[f"{r['state']}, {r['wall']:.0f} s" for r in runs]]),
+            row(["messages received, per second",
+                 *[f"{r['received']:,}, {r['per_second']:.1f}/s" for r in runs]]),
+            row(["render / deliver tasks", *[f"{r['renders']} / {r['delivers']}" for r in runs]]),
+            row(["mapped tasks per worker (host name)",
+                 *[", ".join(f"{h}: {n}" for h, n in sorted(r["hosts"].items())) for r in runs]]),
+            row(["a deliver started before the last render started",
+                 *[f"{'yes' if r['deliver_before_last_render'] else 'no'} (first deliver at "
+                   f"{r['first_deliver_s'] or 0:.0f} s, last render start at "
+                   f"{r['last_render_start_s'] or 0:.0f} s)" for r in runs]]),
+            "",
+        ]  # fmt: skip
+        if two:
+            ratio = two["per_second"] / one["per_second"] if one["per_second"] else 0.0
+            lines += [
+                row(["measure", "value", "target", ""]),
+                row(["---"] * 4),
+                row(["Celery, 2 workers vs 1 (messages/s)", f"{ratio:.2f}", ">= 1.6",
+                     verdict(ratio >= TARGETS["celery_ratio"])]),
+                "",
+            ]  # fmt: skip
+    lines += facts.get("notes", [])
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.from_facts:
+        facts = json.loads(Path(args.from_facts).read_text(encoding="utf-8"))
+    else:
+        out = Path(args.out).resolve()
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        facts = {
+            "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+            "machine": measure.machine(),
+            "load_before": measure.load_average(),
+        }
+        if not args.skip_memory:
+            if args.memory_facts:
+                small, large = (json.loads(Path(p).read_text(encoding="utf-8")) for p in args.memory_facts)
+            else:
+                step(f"Main benchmark at {args.small:,} customers (2 workers)")
+                small = bench_run(args.small, out / f"bench-{args.small}")
+                step(f"Main benchmark at {args.large:,} customers (2 workers)")
+                large = bench_run(args.large, out / f"bench-{args.large}")
+            facts["memory"] = memory_summary(small, large)
+        if not args.skip_celery:
+            os.environ.setdefault("AIRFLOW_HOME", str(out / "airflow"))
+            facts["celery"] = celery_runs(args, out / "celery")
+        facts["load_after"] = measure.load_average()
+        (out / "scale-facts.json").write_text(json.dumps(facts, default=str, indent=1), encoding="utf-8")
+    lines = build_report(facts)
+    print("\n".join(lines))
+    Path(args.docs).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nWritten to {args.docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
