@@ -30,6 +30,8 @@ ops: install  ## the ops CLI on the demo's ledger after `make demo`, e.g. make o
 
 bench: install  ## statements at scale (10,000 customers) into a local SMTP sink; writes docs/benchmarks.md
 	$(PY) -m alertas_dev.bench $(BENCH_ARGS)
+	@# memory at 10,000 vs 100,000 customers and the CeleryExecutor with 1 and 2 workers (about 30 min)
+	$(PY) -m alertas_dev.bench.scale $(SCALE_ARGS)
 
 test: install  ## lint, validate every family, then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .
@@ -58,4 +60,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf .demo .ui .bench .bench-html .pytest_cache
+	rm -rf .demo .ui .bench .bench-html .bench-scale .pytest_cache
