@@ -5,29 +5,24 @@ from __future__ import annotations
 
 import pandas as pd
 
-from alertas_rapidas.families._documents import (
-    CustomerDocuments,
-    dealership_context,
-    lines_by_document,
-    prepare_documents,
-)
+from alertas_rapidas.families import _documents as documents_mail
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings
 from alertas_rapidas.messages import Plan
 from alertas_rapidas.timing import RunTime
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: SalesDocumentSettings, run: RunTime) -> Plan:
-    documents = prepare_documents(frames["documents"])
-    lines = lines_by_document(frames["lines"])
+    documents = documents_mail.prepare_documents(frames["documents"])
+    lines = documents_mail.lines_by_document(frames["lines"])
     business_key = f"documents:{run.window_end.isoformat()}"
 
     plan = Plan(candidates=int(documents["customer_id"].nunique()) if not documents.empty else 0)
     for _customer_id, group in documents.groupby("customer_id", sort=False):
-        docs = CustomerDocuments(group)
+        docs = documents_mail.CustomerDocuments(group)
         if docs.skipped(plan, business_key):
             continue
         context = {
-            "dealership": dealership_context(docs.first),
+            "dealership": documents_mail.dealership_context(docs.first),
             "customer": docs.customer,
             "documents": docs.records,
         }
