@@ -85,6 +85,30 @@ def test_every_family_sends_on_the_demo_date_and_its_documents_pass_the_checks(r
     assert doc_checks.check_folder(rendered) == []
 
 
+def test_every_familys_mails_pass_the_strict_mail_checks(rendered):
+    """Each family's rendered messages (tests/support/mail_checks.py: strict parse, Date with its
+    offset, Message-ID, Auto-Submitted, text and HTML alternatives, named attachments); the
+    recurring ones carry one-click List-Unsubscribe headers and the link at the foot."""
+    from alertas_dev.gallery import families
+    from alertas_rapidas.config import load_family_config
+    from alertas_rapidas.paths import FAMILIES_DIR
+    from tests.support.mail_checks import message_problems, strict_message
+
+    problems, recurring = [], set()
+    for key in families():
+        for eml in sorted((rendered / key).glob("[0-9][0-9][0-9].eml")):
+            raw = eml.read_bytes()
+            problems += [f"{key}/{eml.name}: {problem}" for problem in message_problems(raw)]
+            mail = strict_message(raw)
+            assert str(mail["Date"]).endswith("-0300"), (key, mail["Date"])  # Buenos Aires
+            if mail["List-Unsubscribe-Post"] is not None:
+                assert "alertas-unsubscribe/" in mail.get_body(("html",)).get_content()
+                recurring.add(key)
+    assert problems == []
+    configured = {key for key in families() if load_family_config(FAMILIES_DIR / f"{key}.yaml")[0].recurring}
+    assert recurring == configured and len(recurring) == 8
+
+
 def test_the_report_tables_no_longer_print_text_over_text(rendered):
     """The two PDFs of the issue: each cell's text is its own word, in its own column."""
     import pdfplumber

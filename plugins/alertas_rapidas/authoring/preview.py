@@ -150,6 +150,19 @@ def preview(
     )
 
 
+def _preview_links(config: FamilyConfig) -> Any:
+    """A recurring family's List-Unsubscribe links as a run makes them; without the secret (an
+    author's machine) signed with a placeholder, so the preview still shows the headers and link."""
+    from alertas_rapidas.rendering import RenderError
+    from alertas_rapidas.unsubscribes import UnsubscribeLinks, links_for
+
+    try:
+        return links_for(config)
+    except RenderError:
+        mailto = str(config.unsubscribe.mailto) if config.unsubscribe.mailto else None
+        return UnsubscribeLinks(config.key, "preview-only-not-a-secret", config.unsubscribe.url, mailto)
+
+
 def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, out: Path) -> int:
     """Render every message of the plan into `out`, with `index.html`; the number written."""
     from alertas_rapidas.messages import idempotency_key, message_id_for
@@ -168,6 +181,8 @@ def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, ou
         cc=list(config.cc),
         bcc=list(config.bcc),
         branding=config.branding,
+        timezone=config.timezone,
+        unsubscribe=_preview_links(config),
         # A family kept in a project of its own: its templates first, as the render task does.
         **({"templates_roots": (*own_roots, TEMPLATES_DIR)} if own_roots else {}),
     )
