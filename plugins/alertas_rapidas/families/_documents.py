@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_cents, to_iso_date
 from alertas_rapidas.formatting import DOCUMENT_TYPES
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 
@@ -58,18 +58,17 @@ def lines_by_document(lines: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
         amount=to_cents(lines["amount"]),
         quantity=pd.to_numeric(lines["quantity"], errors="coerce").fillna(0).astype("float64"),
     ).sort_values(["document_id", "line_no"], kind="stable")
-    grouped: dict[int, list[dict[str, Any]]] = {}
-    for row in frame.itertuples(index=False):
-        grouped.setdefault(int(row.document_id), []).append(
-            {
-                "line_no": int(row.line_no),
-                "description": clean_text(row.description),
-                "quantity": float(row.quantity),
-                "unit_price": int(row.unit_price),
-                "amount": int(row.amount),
-            }
-        )
-    return grouped
+    return records_by(frame, "document_id", _line_record)
+
+
+def _line_record(row: Any) -> dict[str, Any]:
+    return {
+        "line_no": int(row.line_no),
+        "description": clean_text(row.description),
+        "quantity": float(row.quantity),
+        "unit_price": int(row.unit_price),
+        "amount": int(row.amount),
+    }
 
 
 def document_record(row: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -56,3 +57,13 @@ def address_customer(row: Any) -> Addressing:
         active=truthy(row.active),
         opted_out=truthy(row.alerts_opt_out),
     )
+
+
+def records_by(
+    frame: pd.DataFrame, key: str, record: Callable[[Any], dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    """Each row of `frame`, in its order, as `record(row)`, listed under the row's integer `key`."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in frame.itertuples(index=False):
+        grouped.setdefault(int(getattr(row, key)), []).append(record(row))
+    return grouped

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from alertas_rapidas.families._frames import clean_text, optional_int, to_cents, truthy
+from alertas_rapidas.families._frames import clean_text, optional_int, records_by, to_cents, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
 from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import normalize_address
@@ -134,16 +134,15 @@ def _items_by_order(items: pd.DataFrame) -> dict[int, list[dict[str, Any]]]:
     if items.empty:
         return {}
     frame = items.assign(cents=to_cents(items["amount"])).sort_values(["order_id", "line_no"])
-    grouped: dict[int, list[dict[str, Any]]] = {}
-    for row in frame.itertuples(index=False):
-        grouped.setdefault(int(row.order_id), []).append(
-            {
-                "invoice": clean_text(row.supplier_invoice_number),
-                "description": clean_text(row.description),
-                "amount": int(row.cents),
-            }
-        )
-    return grouped
+    return records_by(frame, "order_id", _item_record)
+
+
+def _item_record(row: Any) -> dict[str, Any]:
+    return {
+        "invoice": clean_text(row.supplier_invoice_number),
+        "description": clean_text(row.description),
+        "amount": int(row.cents),
+    }
 
 
 def _attachment(number: str, order_id: int, language: str) -> AttachmentSpec:
