@@ -73,16 +73,22 @@ def mail_sink():
 @pytest.fixture(autouse=True)
 def _sent_messages_are_well_formed(request):
     """After every test that used the session's SMTP sink: each message it received passes the
-    strict checks of tests/support/mail_checks.py (Date, Message-ID, MIME structure...)."""
+    strict checks of tests/support/mail_checks.py (Date, Message-ID, MIME structure...), and its
+    PDF and XLSX attachments those of tests/support/doc_checks.py (overlaps, sheets, print set-up)."""
     yield
     if "mail_sink" not in request.fixturenames:
         return
     from tests.support.mail_checks import message_problems
 
     store = request.getfixturevalue("mail_sink").store
-    found = []
+    from tests.support.doc_checks import MAX_DOCUMENTS_PER_TEST, message_document_problems
+
+    found, documents = [], 0
     for number, item in enumerate(list(store.messages), start=1):
         found += [f"message {number}: {problem}" for problem in message_problems(item.data)]
+        if documents < MAX_DOCUMENTS_PER_TEST and b"filename" in item.data:  # its PDFs and XLSX too
+            documents += 1
+            found += message_document_problems(item.data, f"message {number}")
     if found:
         pytest.fail("sent messages fail the strict checks:\n" + "\n".join(found[:20]), pytrace=False)
 

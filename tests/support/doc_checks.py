@@ -221,3 +221,24 @@ def check_folder(folder: Path) -> list[str]:
         elif path.suffix == ".xlsx":
             problems += xlsx_problems(path.read_bytes(), str(path.relative_to(folder)))
     return problems
+
+
+MAX_DOCUMENTS_PER_TEST = 25  # the hook below reads at most this many attachments per test
+
+
+def message_document_problems(raw: bytes, name: str = "message") -> list[str]:
+    """The PDFs (overlapping or off-page words) and XLSX files of one sent message, checked;
+    what tests/conftest.py runs on the mails every test received (a cheap hook: a test's own
+    PDFs need not say "Página N de M", its own tests check that)."""
+    from email import message_from_bytes, policy
+
+    mail = message_from_bytes(raw, policy=policy.default)
+    problems: list[str] = []
+    for part in mail.iter_attachments():
+        filename = part.get_filename() or ""
+        data = part.get_payload(decode=True) or b""
+        if filename.endswith(".pdf"):
+            problems += pdf_problems(data, f"{name} {filename}")
+        elif filename.endswith(".xlsx"):
+            problems += xlsx_problems(data, f"{name} {filename}")
+    return problems
