@@ -28,8 +28,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
+    Flowable,
     Frame,
-    Image,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -228,7 +228,24 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
 
 
 LOGO_HEIGHT = 1.3 * cm
-_LOGO_SIZES: dict[str, tuple[int, int]] = {}
+_LOGOS: dict[str, ImageReader] = {}
+
+
+class _Logo(Flowable):
+    """The logo drawn from one ImageReader kept for the process: the PNG is decoded once, not
+    for every statement (a platypus Image reads and decodes its file on each build)."""
+
+    def __init__(self, reader: ImageReader) -> None:
+        super().__init__()
+        width, height = reader.getSize()
+        self.reader, self.width, self.height = reader, LOGO_HEIGHT * width / height, LOGO_HEIGHT
+        self.hAlign = "LEFT"
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.reader, 0, 0, self.width, self.height, mask="auto")
 
 
 def _logo(brand: dict[str, Any] | None) -> list[Any]:
@@ -236,11 +253,12 @@ def _logo(brand: dict[str, Any] | None) -> list[Any]:
     path = (brand or {}).get("logo")
     if not path:
         return []
-    size = _LOGO_SIZES.get(path)
-    if size is None:
-        size = _LOGO_SIZES[path] = ImageReader(path).getSize()
-    width = LOGO_HEIGHT * size[0] / size[1]
-    return [Image(path, width=width, height=LOGO_HEIGHT, hAlign="LEFT"), Spacer(1, 4)]
+    reader = _LOGOS.get(path)
+    if reader is None:
+        if len(_LOGOS) > 8:
+            _LOGOS.clear()
+        reader = _LOGOS[path] = ImageReader(path)
+    return [_Logo(reader), Spacer(1, 4)]
 
 
 def _letterhead(brand: dict[str, Any] | None, look: _Look) -> list[Any]:
