@@ -246,6 +246,39 @@ def build_report(facts: dict[str, Any]) -> list[str]:
                  f"{large['wall']:.0f} s", "<= 480 s", verdict(wall_ok)]),
             "",
         ]  # fmt: skip
+    steps = facts.get("step_memory")
+    if steps:
+        small, large = steps["small"], steps["large"]
+        lines += [
+            "## Peak RSS of the extract and transform steps against the customer count",
+            "",
+            "Each step alone in a fresh interpreter (`python -m alertas_dev.bench.step_memory`) on the",
+            "same generated DMS as the pipeline runs; a plain process, about 100 MiB below the same",
+            "step's Airflow task process. Render, deliver and summarize hold one batch at most",
+            "(`batch_size`), whatever the customer count.",
+            "",
+            row(["step", f"{steps['small_customers']:,} customers", f"{steps['large_customers']:,} customers",
+                 "ratio", "target", ""]),
+            row(["---"] * 6),
+        ]  # fmt: skip
+        by_step = {item["step"]: item for item in large}
+        for item in small:
+            other = by_step.get(item["step"])
+            if other is None:
+                continue
+            ratio = other["peak_mib"] / item["peak_mib"]
+            sliced = "whole" not in item["step"]
+            ok = (
+                (other["peak_mib"] <= TARGETS["rss_mib"] and ratio <= TARGETS["rss_growth"])
+                if sliced
+                else None
+            )
+            lines.append(
+                row([item["step"], f"{item['peak_mib']:.0f} MiB ({item['seconds']:.0f} s)",
+                     f"{other['peak_mib']:.0f} MiB ({other['seconds']:.0f} s)", f"{ratio:.2f}",
+                     "<= 512 MiB, <= 1.2 x" if sliced else "(for comparison)", verdict(ok)])
+            )  # fmt: skip
+        lines.append("")
     celery = facts.get("celery")
     if celery and "workers_1" in celery:
         one, two = celery["workers_1"], celery.get("workers_2")
