@@ -43,16 +43,21 @@ def _shown(value: object) -> int:
 
 
 def _glyphs(page) -> list[_Glyph]:
-    """Every visible character of a pdfplumber page, with the word it belongs to."""
-    words = page.extract_words(keep_blank_chars=False, use_text_flow=True, extra_attrs=["size"])
+    """Every visible character of a pdfplumber page, with the word it belongs to (words are
+    looked up among those of the character's own line)."""
+    lines: dict[int, list[dict]] = {}
+    for word in page.extract_words(keep_blank_chars=False, use_text_flow=True):
+        lines.setdefault(round(word["top"]), []).append(word)
     glyphs = []
     for char in page.chars:
         if not char["text"].strip():
             continue
+        top = round(char["top"])
+        near = [w for key in (top - 1, top, top + 1) for w in lines.get(key, ())]
         word = next(
             (
                 w["text"]
-                for w in words
+                for w in near
                 if w["x0"] - 0.1 <= char["x0"]
                 and char["x1"] <= w["x1"] + 0.1
                 and abs(w["top"] - char["top"]) < 1

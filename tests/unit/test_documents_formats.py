@@ -219,3 +219,40 @@ def test_a_wide_report_turns_landscape():
     rows = [{f"c{i}": 123_456_789_00 for i in range(10)}]
     table = {"title_es": "Ancho", "title_en": "Wide", "columns": columns, "rows": rows}
     assert report_layout(table, "es")["orientation"] == "landscape"
+
+
+def render_table_pdf(table: dict, lang: str = "es") -> bytes:
+    from alertas_rapidas.rendering import html_to_pdf, render_template, template_environment
+
+    context = {
+        "table": table,
+        "lang": lang,
+        "run_date": "2026-11-01",
+        "dealership": {"name": "Autosur S.A.", "tax_id": "30-71234567-1"},
+        "brand": {"logo": None, "letterhead": ["Av. Rivadavia 1234, CABA"]},
+    }
+    return html_to_pdf(render_template(template_environment(), f"_reports/table.{lang}.html", context))
+
+
+def test_a_long_wide_report_pdf_is_landscape_numbered_and_never_overlaps():
+    import pdfplumber
+
+    columns = [
+        {"key": "day", "label_es": "Fecha", "label_en": "Date", "kind": "date"},
+        {"key": "code", "label_es": "Código", "label_en": "Code", "kind": "text"},
+        *[
+            {"key": f"n{i}", "label_es": f"Existencia{i}", "label_en": f"Stock{i}", "kind": "money"}
+            for i in range(8)
+        ],
+    ]
+    rows = [
+        {"day": "2026-10-22", "code": f"FRE-{n:04d}", **{f"n{i}": 1_234_567_89 for i in range(8)}}
+        for n in range(70)
+    ]
+    data = render_table_pdf({"title_es": "Ancho", "title_en": "Wide", "columns": columns, "rows": rows})
+    assert doc_checks.pdf_problems(data) == []
+    assert doc_checks.page_numbering_problems(data) == []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert len(pdf.pages) >= 2
+        assert all(page.width > page.height for page in pdf.pages)  # landscape
+        assert all("Existencia7" in (page.extract_text() or "") for page in pdf.pages)  # header repeated
