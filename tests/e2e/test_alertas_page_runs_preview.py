@@ -52,8 +52,8 @@ def test_a_run_that_failed_at_extract_is_listed_failed_and_highlighted(
     html = page.get("/", params={"family": FAMILY}).text
     start = html.index('data-testid="airflow-runs"')
     table = html[start : html.index("</table>", start)]
-    bad_row = table[table.index(f'data-run-id="{bad.run_id}"') :].split("</tr>")[0]
-    good_row = table[table.index(f'data-run-id="{good.run_id}"') :].split("</tr>")[0]
+    bad_row = table[table.index(f'data-airflow-run-id="{bad.run_id}"') :].split("</tr>")[0]
+    good_row = table[table.index(f'data-airflow-run-id="{good.run_id}"') :].split("</tr>")[0]
     assert 'data-state="failed"' in bad_row and "bad-row" in bad_row
     assert "extract: failed" in bad_row
     assert 'data-state="success"' in good_row and "bad-row" not in good_row

@@ -313,9 +313,9 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
         # Every run with its Airflow state (the dry run included, though it wrote no messages).
         airflow_runs = alertas.locator("table[data-testid='airflow-runs']")
         for run_id in (dry_run_id, real_run_id):
-            expect(airflow_runs.locator(f"tr[data-run-id='{run_id}'] [data-col='state']")).to_have_text(
-                "success"
-            )
+            expect(
+                airflow_runs.locator(f"tr[data-airflow-run-id='{run_id}'] [data-col='state']")
+            ).to_have_text("success")
         shot("07_alertas_page")
         html = page.locator("iframe").element_handle().content_frame().content()
         assert "Messages per family and day" in html
