@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
+from airflow.sdk.exceptions import AirflowNotFoundException
 
 from alertas_rapidas import ledger
 from alertas_rapidas.connections import sender_address
@@ -82,7 +83,13 @@ class SmtpSession(SmtpHook):
 
     def get_conn(self) -> SmtpSession:
         if not self._smtp_client:
-            self.smtp_connection = self.get_connection(self.smtp_conn_id)
+            try:
+                self.smtp_connection = self.get_connection(self.smtp_conn_id)
+            except AirflowNotFoundException:  # configuration, not a server that is down: no retry
+                raise SmtpSetupError(
+                    f"the connection {self.smtp_conn_id!r} is not defined: define it "
+                    "(Admin > Connections or AIRFLOW_CONN_" + self.smtp_conn_id.upper() + ")"
+                ) from None
             if self.smtp_password and not (self.use_ssl or self.smtp_starttls):
                 raise SmtpSetupError(
                     "the connection has a password but no TLS: set disable_tls: false (STARTTLS) "

@@ -269,3 +269,15 @@ def test_a_run_with_a_wrong_password_fails_at_once_with_the_reason_and_sends_not
     assert run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES).state == "success"
     assert len(starttls_sink.store.messages) == 3
     assert PASSWORD not in output.out + output.err and "wrong-password" not in output.out + output.err
+
+
+def test_an_undefined_connection_is_a_setup_error_not_a_server_that_is_down(monkeypatch):
+    """A family with its own sender address never reads smtp_default before deliver: a missing
+    connection must still fail the deliver task once (setup error), not be deferred and retried."""
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    session = SmtpSession()
+    with pytest.raises(SmtpSetupError, match="'smtp_default' is not defined"):
+        session.check()
+    outcome = send_one()
+    assert outcome.status == "failed" and outcome.setup_error
+    assert "AIRFLOW_CONN_SMTP_DEFAULT" in outcome.reason
