@@ -40,7 +40,10 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
     # In-process, the tasks run inside the dag.test() process: that is where the CPU went.
     roles = run["cpu_s"]
     assert roles["dag.test() loop (scheduling, in place of a scheduler)"] > 0
-    assert max(roles, key=roles.get) == "dag.test() loop (scheduling, in place of a scheduler)"
+    # ... among the run's own processes (the machine's other load, e.g. a parallel build, is
+    # reported apart and may be larger on a busy machine)
+    own = {role: cpu for role, cpu in roles.items() if role != "other processes on the machine"}
+    assert max(own, key=own.get) == "dag.test() loop (scheduling, in place of a scheduler)"
     assert facts["extract"]["rows"]["movements"] > 0
 
     text = report.read_text()
