@@ -161,7 +161,7 @@ def test_vehicle_loans_overdue_per_loan_cc_by_type_repeated_every_two_days_at_mo
         HUGO: [HUGO],
         PABLO: [PABLO],
     }
-    assert received[LAURA].message["Cc"] == MARTA
+    assert received[LAURA].message["Cc"] == f"Marta Díaz <{MARTA}>"  # a copied employee, by name (issue 13)
     assert received[RAUL].message["To"] == f"Raúl Vega <{RAUL}>"
     text = plain(received[LAURA])
     assert "Hola Laura Gómez:" in text
