@@ -78,6 +78,8 @@ class CeleryStack:
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+            # Task tokens are made at queue time (default life 600 s): long queues need longer.
+            "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": "3600",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
         }
 

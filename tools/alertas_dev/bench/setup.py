@@ -49,6 +49,10 @@ def prepare_environment(out: Path, dags: Path, log_level: str) -> None:
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": log_level,
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+            # A task's execution-API token is made when the task is queued and lasts 600 s by
+            # default: at 100,000 customers (86 batches on 2 slots) the last ones waited longer
+            # and failed with "Invalid auth token" before starting.
+            "AIRFLOW__EXECUTION_API__JWT_EXPIRATION_TIME": "3600",
             # A task's supervisor notices its task process has exited at its next wake-up, up to
             # this many seconds later (default 5): for short tasks that idle time adds up.
             "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": os.environ.get(
