@@ -37,13 +37,14 @@ def test_benchmark_runs_at_tiny_scale_and_writes_its_report(tmp_path):
     assert facts["raw"]["raw_1"]["pdfs"] == run["messages"]
     # The job floor sent every message to its own sink (warm-up messages not counted).
     assert facts["raw"]["job_1"]["messages"] == facts["raw"]["job_1"]["received"] == run["messages"]
-    # In-process, the tasks run inside the dag.test() process: that is where the CPU went.
+    # With no executor the tasks run in the dag.test() process or in processes it forks (titled
+    # "airflow worker -- <ti>" once setproctitle is installed, as Celery does): between them they
+    # used the most CPU of the run's own processes (the machine's other load is reported apart).
     roles = run["cpu_s"]
-    assert roles["dag.test() loop (scheduling, in place of a scheduler)"] > 0
-    # ... among the run's own processes (the machine's other load, e.g. a parallel build, is
-    # reported apart and may be larger on a busy machine)
+    loop, tasks = "dag.test() loop (scheduling, in place of a scheduler)", "task processes"
+    assert roles[loop] > 0
     own = {role: cpu for role, cpu in roles.items() if role != "other processes on the machine"}
-    assert max(own, key=own.get) == "dag.test() loop (scheduling, in place of a scheduler)"
+    assert max(own, key=own.get) in (loop, tasks), own
     assert facts["extract"]["rows"]["movements"] > 0
 
     text = report.read_text()

@@ -185,9 +185,13 @@ class CpuSampler(_ProcSampler):
                 entry = self._seen[pid] = [None, cpu if first else 0.0, cpu]
             entry[2] = cpu
             # A forked child starts with its parent's title: executor workers fork from the
-            # dag.test() process and task processes from executor workers, then retitle.
-            if entry[0] in (None, CPU_ROLES[1], CPU_ROLES[2]):
-                entry[0] = _role_of(pid, comm, int(fields[1]), self._seen)
+            # dag.test() process and task processes from executor workers, then retitle. The
+            # dag.test() process itself (the benchmark's child) keeps its role: running tasks
+            # in-process, it takes each task's title too (setproctitle, which Celery installs).
+            ppid = int(fields[1])
+            own_dagrun = entry[0] == CPU_ROLES[2] and ppid == os.getpid()
+            if entry[0] in (None, CPU_ROLES[1], CPU_ROLES[2]) and not own_dagrun:
+                entry[0] = _role_of(pid, comm, ppid, self._seen)
 
 
 def _role_of(pid: str, comm: str, ppid: int, seen: dict[str, list[Any]]) -> str | None:
