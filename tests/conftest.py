@@ -110,6 +110,15 @@ def dms(postgres, mail_sink):
 
 
 @pytest.fixture
+def statements_dms(dms):
+    """The `dms` fixture with the hand-written dealership and October statements data
+    (tests/fixtures/organisation.sql, statements.sql)."""
+    dms.execute((ROOT / "tests" / "fixtures" / "organisation.sql").read_text())
+    dms.execute((ROOT / "tests" / "fixtures" / "statements.sql").read_text())
+    return dms
+
+
+@pytest.fixture
 def ledger(postgres):
     """A connection to the ledger database, for assertions."""
     import psycopg

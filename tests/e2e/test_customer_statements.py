@@ -11,16 +11,8 @@ from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_customer_statements"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
-
-
-@pytest.fixture
-def statements_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "statements.sql").read_text())
-    return dms
 
 
 def by_recipient(messages):

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,19 +21,11 @@ from tests.support.runs import last_summary, ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 T = "2026-11-01T11:00:00+00:00"
 C001 = ("Pagos@transportes.example.com", "contaduria@transportes.example.com")
 OWNERS = "datos@example.com"
-
-
-@pytest.fixture
-def statements_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "statements.sql").read_text())
-    return dms
 
 
 def customer_mail(store):

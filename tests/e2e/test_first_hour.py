@@ -16,22 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.support.runs import run_dag
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 T = "2026-11-01T11:00:00+00:00"
-
-
-@pytest.fixture
-def statements_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "statements.sql").read_text())
-    return dms
 
 
 def ops(capsys, *args: str) -> tuple[int, str, str]:

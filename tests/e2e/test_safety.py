@@ -18,16 +18,8 @@ from tests.support.runs import ledger_rows, run_dag
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 DAG_ID = "alert_customer_statements"
 T = "2026-11-01T11:00:00+00:00"
-
-
-@pytest.fixture
-def statements_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "statements.sql").read_text())
-    return dms
 
 
 def test_crlf_in_a_name_cannot_add_recipients_or_headers(statements_dms, dagbag, mail_sink):
