@@ -21,19 +21,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import FileResponse, HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alertas_rapidas.ui import queries
+from alertas_rapidas.ui.page_templates import page_templates
 from alertas_rapidas.ui.queries import DAG_ID_PATTERN, MAX_RUN_ID, FilterError, Filters
 
 log = logging.getLogger(__name__)
 
-_templates = Environment(
-    loader=PackageLoader("alertas_rapidas.ui", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_templates = page_templates()
 _templates.filters["utc"] = lambda value: (
     value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else ""
 )

@@ -22,20 +22,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from alertas_rapidas import unsubscribes
+from alertas_rapidas.ui.page_templates import page_templates
 from alertas_rapidas.unsubscribes import ALL, MAX_TOKEN, Token, TokenError
 
 log = logging.getLogger(__name__)
 
-_templates = Environment(
-    loader=PackageLoader("alertas_rapidas.ui", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_templates = page_templates()
 
 TEXTS: dict[str, dict[str, str]] = {
     "es": {
