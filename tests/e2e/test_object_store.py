@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 from datetime import UTC, datetime, timedelta
 from email import policy
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,6 @@ from tests.support.runs import ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_customer_statements"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 PREFIX = "work-e2e"
@@ -37,13 +35,6 @@ def store(tmp_path_factory):
 def run_files_in_bucket(store, monkeypatch):
     for name, value in store.env(PREFIX).items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def statements_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "statements.sql").read_text())
-    return dms
 
 
 def test_a_statements_run_keeps_every_run_file_in_the_bucket(
