@@ -200,6 +200,13 @@ def row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _busy(facts: dict[str, Any]) -> bool:
+    """A load average above the core count before or after the runs (\"1.0 0.9 0.8\" strings)."""
+    cores = facts["machine"]["cores"]
+    loads = [str(facts.get(key) or "").split()[:1] for key in ("load_before", "load_after")]
+    return any(load[0].replace(".", "", 1).isdigit() and float(load[0]) > cores for load in loads)
+
+
 def build_report(facts: dict[str, Any]) -> list[str]:
     lines = [
         "# Benchmarks: memory at 100,000 customers and Celery scale-out",
@@ -209,8 +216,8 @@ def build_report(facts: dict[str, Any]) -> list[str]:
         "process).",
         "",
         f"- Date: {facts['date']}; machine: {facts['machine']['cpu']}, {facts['machine']['cores']} cores; "
-        f"load average before / after: {facts['load_before']} / {facts['load_after']} (a shared machine: "
-        "other helpers' tests and servers ran at the same time)",
+        f"load average before / after: {facts['load_before']} / {facts['load_after']}"
+        + (" (the machine was busy: other work shared the cores)" if _busy(facts) else ""),
         "",
     ]
     memory = facts.get("memory")
