@@ -248,6 +248,27 @@ def pdf_builder(name: str) -> PdfBuilder:
 class MessageRenderer:
     """Renders the messages of one family with one Jinja environment."""
 
+    @classmethod
+    def for_family(
+        cls, config: Any, family: Any, *, sender: str, unsubscribe: UnsubscribeLinks | None
+    ) -> MessageRenderer:
+        """The renderer of a family's messages as its config sets it up (reply-to, copies, time
+        zone, branding; its own templates first): the render step, the preview and the benchmark's
+        raw job floor all render through this."""
+        own_roots = tuple(Path(root) for root in getattr(family, "template_roots", ()))
+        return cls(
+            config.key,
+            family.templates,
+            sender=format_sender(config.sender.name, config.sender.address or sender),
+            reply_to=config.sender.reply_to,
+            cc=list(config.cc),
+            bcc=list(config.bcc),
+            templates_roots=(*own_roots, TEMPLATES_DIR),
+            timezone=config.timezone,
+            unsubscribe=unsubscribe,
+            branding=config.branding,
+        )
+
     def __init__(
         self,
         family: str,

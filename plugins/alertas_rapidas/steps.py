@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -119,25 +118,14 @@ def sent_history(config: FamilyConfig) -> Any:
 def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:
     """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
     from alertas_rapidas.connections import sender_address
-    from alertas_rapidas.paths import TEMPLATES_DIR
     from alertas_rapidas.plan_io import read_batch
-    from alertas_rapidas.rendering import MessageRenderer, format_sender
+    from alertas_rapidas.rendering import MessageRenderer
     from alertas_rapidas.unsubscribes import links_for
 
     # The .eml files are final (From included): delivery sends their bytes as they are.
     # The sender is read from the connection's settings: rendering contacts no mail server.
-    renderer = MessageRenderer(
-        config.key,
-        family.templates,
-        sender=format_sender(config.sender.name, config.sender.address or sender_address()),
-        reply_to=config.sender.reply_to,
-        cc=list(config.cc),
-        bcc=list(config.bcc),
-        templates_roots=(*(Path(root) for root in family.template_roots), TEMPLATES_DIR),
-        timezone=config.timezone,
-        unsubscribe=links_for(config),
-        branding=config.branding,
-    )
+    sender = config.sender.address or sender_address()
+    renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
     batch = storage_path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"
     make_dirs(outbox)

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alertas_rapidas.config import FamilyConfig
-from alertas_rapidas.paths import FAMILIES_DIR, TEMPLATES_DIR, safe_name
+from alertas_rapidas.paths import FAMILIES_DIR, safe_name
 from alertas_rapidas.timing import RunTime
 
 PREVIEW_SENDER = "preview@alertas-rapidas.invalid"
@@ -166,25 +166,14 @@ def _preview_links(config: FamilyConfig) -> Any:
 def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, out: Path) -> int:
     """Render every message of the plan into `out`, with `index.html`; the number written."""
     from alertas_rapidas.messages import idempotency_key, message_id_for
-    from alertas_rapidas.rendering import MessageRenderer, RenderError, format_sender
+    from alertas_rapidas.rendering import MessageRenderer, RenderError
 
     out.mkdir(parents=True, exist_ok=True)
     for old in [out / "index.html", *out.glob("[0-9][0-9][0-9].*"), *out.glob("[0-9][0-9][0-9]-*")]:
         if old.is_file():
             old.unlink()  # an earlier preview's files, so that none is mistaken for this one's
-    own_roots = tuple(Path(root) for root in getattr(family, "template_roots", ()))
-    renderer = MessageRenderer(
-        config.key,
-        family.templates,
-        sender=format_sender(config.sender.name, config.sender.address or PREVIEW_SENDER),
-        reply_to=config.sender.reply_to,
-        cc=list(config.cc),
-        bcc=list(config.bcc),
-        branding=config.branding,
-        timezone=config.timezone,
-        unsubscribe=_preview_links(config),
-        # A family kept in a project of its own: its templates first, as the render task does.
-        **({"templates_roots": (*own_roots, TEMPLATES_DIR)} if own_roots else {}),
+    renderer = MessageRenderer.for_family(
+        config, family, sender=PREVIEW_SENDER, unsubscribe=_preview_links(config)
     )
     entries = []
     for number, message in enumerate(plan.messages, start=1):

@@ -368,13 +368,15 @@ def _send_all(job: tuple[list[Any], int, str]) -> int:
     """Render each message (PDF, templates, MIME) and send it over one SMTP connection."""
     import smtplib
 
-    from alertas_rapidas.families import get_family
+    from alertas_dev.bench.pipeline import family_parts
     from alertas_rapidas.messages import idempotency_key, message_id_for
     from alertas_rapidas.rendering import MessageRenderer
+    from alertas_rapidas.unsubscribes import links_for
 
     messages, port, sender = job
-    family = get_family("customer_statements")
-    renderer = MessageRenderer(family.key, family.templates, sender=sender)
+    config, _settings, family, _run = family_parts()
+    # set up as the render step sets it up (branding, time zone, unsubscribe headers)
+    renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for message in messages:
             key = idempotency_key(family.key, message.recipient_ref, message.business_key)

@@ -65,13 +65,15 @@ def raw_items(
 ) -> tuple[list[tuple[dict[str, Any], str, str]], list[Any]]:
     """The statements the run renders, as (context, language, engine), and the messages carrying
     them: the transform's output."""
+    from alertas_rapidas.branding import brand_context
     from alertas_rapidas.extract import load_frames
     from alertas_rapidas.families import load_transform
 
-    _config, settings, family, run = family_parts()
+    config, settings, family, run = family_parts()
     plan = load_transform(family)(load_frames(extract_results), settings, run)
+    brand = brand_context(config.branding)  # the logo and letterhead the render step draws too
     items = [
-        ({**message.context, "lang": message.language}, message.language, settings.pdf_engine)
+        ({**message.context, "lang": message.language, "brand": brand}, message.language, settings.pdf_engine)
         for message in plan.messages
     ]
     return items, plan.messages
