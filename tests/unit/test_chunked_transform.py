@@ -19,9 +19,9 @@ from alertas_rapidas.families.customer_statements.transform import build_plan
 from alertas_rapidas.plan_io import PlanWriter, read_batch, read_plan_info, read_skipped, write_plan
 from tests.unit.test_statement_transform import (
     BALANCE_COLUMNS,
-    CUSTOMER_COLUMNS,
     MOVEMENT_COLUMNS,
     NOV_RUN,
+    extract_schema,
     statement_rows,
 )
 
@@ -66,25 +66,9 @@ def many_customers() -> dict[str, list[dict]]:
 
 @pytest.fixture
 def extracts(tmp_path):
-    money = pa.decimal128(14, 2)
-    types = {
-        "customer_id": pa.int64(),
-        "movement_id": pa.int64(),
-        "period_movements": pa.int64(),
-        "opening_balance": money,
-        "period_debit": money,
-        "period_credit": money,
-        "debit": money,
-        "credit": money,
-        "movement_date": pa.date32(),
-        "cc_emails": pa.list_(pa.string()),
-        "alerts_opt_out": pa.bool_(),
-        "active": pa.bool_(),
-    }
-    columns = {"customers": CUSTOMER_COLUMNS, "balances": BALANCE_COLUMNS, "movements": MOVEMENT_COLUMNS}
     results = []
     for name, rows in many_customers().items():
-        schema = pa.schema([pa.field(c, types.get(c, pa.string())) for c in columns[name]])
+        schema = extract_schema(name)
         path = tmp_path / "extract" / f"{name}.parquet"
         path.parent.mkdir(exist_ok=True)
         # Small row groups, as the extract's chunks are at scale: slices read only some of them.

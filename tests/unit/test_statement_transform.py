@@ -442,12 +442,10 @@ def test_account_types_setting_reaches_the_sql_params():
 # --- the real extract shape ---------------------------------------------------------------------
 
 
-def test_frames_read_back_from_parquet_give_the_same_plan(tmp_path):
-    """As the extract writes them: numeric(14,2) as decimal128, date32, text[] as list<string>."""
+def extract_schema(name: str):
+    """The Parquet schema the extract writes for query `name`: numeric(14,2) as decimal128,
+    date32, text[] as list<string>, the rest as text."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from alertas_rapidas.extract import load_frames
 
     money = pa.decimal128(14, 2)
     types = {
@@ -464,18 +462,27 @@ def test_frames_read_back_from_parquet_give_the_same_plan(tmp_path):
         "alerts_opt_out": pa.bool_(),
         "active": pa.bool_(),
     }
+    columns = {"customers": CUSTOMER_COLUMNS, "balances": BALANCE_COLUMNS, "movements": MOVEMENT_COLUMNS}
+    return pa.schema([pa.field(c, types.get(c, pa.string())) for c in columns[name]])
+
+
+def test_frames_read_back_from_parquet_give_the_same_plan(tmp_path):
+    """As the extract writes them: numeric(14,2) as decimal128, date32, text[] as list<string>."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from alertas_rapidas.extract import load_frames
+
     customers, balances, movements = statement_rows()
     records = {
         "customers": customers,
         "balances": [dict(zip(BALANCE_COLUMNS, row, strict=True)) for row in balances],
         "movements": [dict(zip(MOVEMENT_COLUMNS, row, strict=True)) for row in movements],
     }
-    columns = {"customers": CUSTOMER_COLUMNS, "balances": BALANCE_COLUMNS, "movements": MOVEMENT_COLUMNS}
     results = []
     for name, rows in records.items():
-        schema = pa.schema([pa.field(c, types.get(c, pa.string())) for c in columns[name]])
         path = tmp_path / f"{name}.parquet"
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+        pq.write_table(pa.Table.from_pylist(rows, schema=extract_schema(name)), path)
         results.append({"name": name, "path": str(path), "rows": len(rows)})
 
     from_parquet = build_plan(load_frames(results), StatementSettings(), NOV_RUN)
