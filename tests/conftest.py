@@ -71,6 +71,16 @@ def mail_sink():
 
 
 @pytest.fixture(autouse=True)
+def _link_secrets_read_afresh():
+    """Each test reads link secrets anew (its ledger, and so the package's own secrets, is new)."""
+    from alertas_rapidas import link_secrets
+
+    link_secrets.forget()
+    yield
+    link_secrets.forget()
+
+
+@pytest.fixture(autouse=True)
 def _sent_messages_are_well_formed(request):
     """After every test that used the session's SMTP sink: each message it received passes the
     strict checks of tests/support/mail_checks.py (Date, Message-ID, MIME structure...), and its

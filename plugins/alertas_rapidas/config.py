@@ -187,6 +187,14 @@ class FamilyConfig(_Strict):
     # gets a multiple of this many, so the last round keeps every slot busy.
     worker_slots: int = Field(default=2, ge=1, le=256)
     statement_timeout: timedelta = timedelta(minutes=2)
+    claim_lease: timedelta = Field(
+        default=timedelta(minutes=10),
+        ge=timedelta(seconds=2),
+        le=timedelta(hours=24),
+        description="how long a message claimed for sending (`sending`) outlives its deliver task's "
+        "last heartbeat (the task beats four times a lease): past it, or as soon as Airflow says the "
+        'task is not running, the message becomes `unknown` (README "Recovery")',
+    )
     sender: SenderConfig = SenderConfig()
     # The dealership's logo and letterhead lines on every PDF and in the HTML mail header.
     branding: BrandingConfig = BrandingConfig()

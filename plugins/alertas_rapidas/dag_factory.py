@@ -20,7 +20,7 @@ from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import FamilySpec
-from alertas_rapidas.task_errors import fail_fast_on_configuration_errors
+from alertas_rapidas.task_errors import recording_failures
 
 DAG_FILE_PREFIX = "alert_"
 
@@ -100,12 +100,12 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
         @task(task_id="extract", multiple_outputs=False)
         def extract(**context: Any) -> dict[str, Any]:
-            with fail_fast_on_configuration_errors("extract"):
+            with recording_failures("extract", context):
                 return steps.extract_step(config, family, settings, context)
 
         @task(task_id="transform")
         def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
-            with fail_fast_on_configuration_errors("transform"):
+            with recording_failures("transform", context):
                 return steps.transform_step(config, family, settings, extracted, context)
 
         # A ready deliver outranks a ready render (absolute weights): when tasks wait for worker
@@ -113,13 +113,13 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         # (Not with Airflow 3.3's LocalExecutor, which queues every ready task first-in-first-out
         # whatever its parallelism: apache/airflow#71914.)
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
-        def render(batch: dict[str, Any]) -> dict[str, Any]:
-            with fail_fast_on_configuration_errors("render"):
+        def render(batch: dict[str, Any], **context: Any) -> dict[str, Any]:
+            with recording_failures("render", context):
                 return steps.render_step(config, family, batch)
 
         @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
         def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
-            with fail_fast_on_configuration_errors("summarize"):
+            with recording_failures("summarize", context):
                 return steps.summarize_step(config, steps.batch_results(deliveries), context)
 
         extracted = extract()
@@ -145,6 +145,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
                 task_id="deliver",
                 family=config.key,
                 batch=render(batch),
+                claim_lease=config.claim_lease,
                 weight_rule="absolute",
                 priority_weight=2,
             ).output

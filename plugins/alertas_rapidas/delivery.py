@@ -2,8 +2,9 @@
 
 For each message of a batch manifest: claim it in the ledger (committed), send it, record the
 outcome. Messages already sent, or being sent by another run, are not claimed and not sent.
-A message left `sending` by an earlier, interrupted try of the same task is marked `unknown`
-(it may have reached the server) and is never re-sent automatically.
+A message left `sending` by a task that stopped (an earlier try of this task, or any task whose
+claim expired: see `recovery`) is marked `unknown` (it may have reached the server) and is never
+re-sent automatically.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import json
 import logging
 import ssl
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from alertas_rapidas import ledger
 from alertas_rapidas.connections import sender_address
 from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
+from alertas_rapidas.recovery import Claimant, StateOf, expire_stranded, heartbeat
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
 
 log = logging.getLogger(__name__)
@@ -152,21 +153,6 @@ class SmtpSession(SmtpHook):
         return outcome
 
 
-@dataclass(frozen=True)
-class Claimant:
-    """Who claims: the task instance (its earlier tries' leftovers are recognised by this)."""
-
-    dag_id: str
-    run_id: str
-    task_id: str
-    map_index: int
-    try_number: int
-
-    @property
-    def token(self) -> str:
-        return f"{self.dag_id}|{self.run_id}|{self.task_id}|{self.map_index}"
-
-
 def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> bytes:
     """The stored message as rendered; with From added when it has none and, in redirect mode,
     To/Cc replaced by one address (only then is it parsed and written again)."""
@@ -204,16 +190,26 @@ def deliver_with_ledger(
     policy_: ledger.ClaimPolicy,
     smtp_conn_id: str,
     alerts_conn_id: str,
+    lease: timedelta = timedelta(minutes=10),
+    state_of: StateOf | None = None,
 ) -> dict[str, int]:
+    """Deliver the manifest's messages, ledger first; return the counts (wire names).
+
+    Before claiming anything, messages this family left `sending` under a claimant that stopped
+    become `unknown` (`recovery.expire_stranded`); those of this run date are counted as
+    `stranded`, and the run is flagged."""
     counts: Counter[str] = Counter()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
     if entries:
         session.check()  # wrong TLS/login settings: stop before claiming anything
-    with ledger.ledger_connection(alerts_conn_id) as conn:
+    with ledger.ledger_connection(alerts_conn_id) as conn, heartbeat(conn, claimant, lease):
         orphaned = ledger.mark_interrupted(conn, claim_token=claimant.token, try_number=claimant.try_number)
         if orphaned:
             counts[DeliveryState.UNKNOWN] += orphaned
             log.warning("%d message(s) were being sent when an earlier try stopped: now 'unknown'", orphaned)
+        stranded = expire_stranded(conn, lease=lease, family=family, state_of=state_of, keep=claimant)
+        recovered = {item.key for item in stranded}
+        counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
         run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
         try:
             for entry in entries:
@@ -230,6 +226,8 @@ def deliver_with_ledger(
                     policy=policy_,
                 )
                 if not claimed:
+                    if entry["key"] in recovered:  # counted as stranded above
+                        continue
                     in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
                     counts["already_sent" if in_hand else f"held_{status}"] += 1
                     continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -38,25 +38,27 @@ class AlertEmailOperator(BaseOperator):
         batch: dict[str, Any],
         smtp_conn_id: str = SMTP_CONN_ID,
         alerts_conn_id: str = ALERTS_CONN_ID,
+        claim_lease: timedelta = timedelta(minutes=10),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.family = family
         self.batch = batch
+        self.claim_lease = claim_lease
         self.smtp_conn_id = smtp_conn_id
         self.alerts_conn_id = alerts_conn_id
 
     def execute(self, context: Any) -> dict[str, int]:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from alertas_rapidas import delivery
+        from alertas_rapidas.task_errors import ConfigurationError, recording_failures
 
-        try:
-            return self._deliver(context)
-        except delivery.SmtpSetupError as exc:
-            raise AirflowFailException(
-                f"SMTP connection {self.smtp_conn_id!r} does not work with the server, not retried: {exc}"
-            ) from None
+        with recording_failures("deliver", context):
+            try:
+                return self._deliver(context)
+            except delivery.SmtpSetupError as exc:
+                raise ConfigurationError(
+                    f"SMTP connection {self.smtp_conn_id!r} does not work with the server: {exc}"
+                ) from None
 
     def _deliver(self, context: Any) -> dict[str, int]:
         from alertas_rapidas import delivery, ledger
@@ -73,18 +75,22 @@ class AlertEmailOperator(BaseOperator):
             )
             log.info("Redirected %d message(s) to the test address", counts.get("redirected", 0))
             return counts
+        from alertas_rapidas.recovery import Claimant, task_state_reader
+
         ti = context["ti"]
         counts = delivery.deliver_with_ledger(
             family=self.family,
             entries=entries,
             run_date=date.fromisoformat(self.batch["run_date"]),
-            claimant=delivery.Claimant(
+            claimant=Claimant.here(
                 dag_id=ti.dag_id,
                 run_id=ti.run_id,
                 task_id=ti.task_id,
                 map_index=ti.map_index if ti.map_index is not None else -1,
                 try_number=ti.try_number,
             ),
+            lease=self.claim_lease,
+            state_of=task_state_reader(ti),
             policy_=ledger.ClaimPolicy(
                 force_resend=options.force_resend, resend_unknown=options.resend_unknown
             ),

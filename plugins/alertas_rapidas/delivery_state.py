@@ -2,7 +2,7 @@
 
 `MOVES` is the one table of allowed transitions: which ledger operation takes a message from which
 states to which. The SQL of `ledger` and of `ops reopen` binds its states from here; tests check
-the table against the CHECK constraint of sql/alerts/ledger.sql and against a real ledger.
+the table against the CHECK constraint of sql/alerts/migrations/ and against a real ledger.
 """
 
 from __future__ import annotations
@@ -55,6 +55,9 @@ MOVES: dict[str, Move] = {
     "outcome": _move({S.SENDING}, S.SENT, S.FAILED, S.DEFERRED, S.UNKNOWN),
     # ledger.mark_interrupted: an earlier try of the task stopped while sending
     "interrupted": _move({S.SENDING}, S.UNKNOWN),
+    # recovery.expire_stranded: the claimant stopped (its task is not running, or its heartbeat is
+    # older than the claim lease), whatever run finds it
+    "stranded": _move({S.SENDING}, S.UNKNOWN),
     # ledger.record_skips: a new candidate, or one skipped before (its reason refreshed) ...
     "skip": _move({NEW, S.SKIPPED}, S.SKIPPED),
     # ... and a reopened one stays pending (reason refreshed); nothing further along is touched

@@ -22,6 +22,7 @@ from psycopg import IsolationLevel
 
 from alertas_rapidas.paths import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.sql_files import read_sql
+from alertas_rapidas.task_errors import ConfigurationError
 
 CHUNK_ROWS = 50_000
 
@@ -56,6 +57,32 @@ class ExtractError(RuntimeError):
     """The DMS could not be read: unreachable, timed out, or a query failed."""
 
 
+class SqlFileError(ConfigurationError):
+    """A family's SQL file does not run: a syntax error, an unknown column or table, a parameter
+    it names that the run does not bind. Retrying cannot fix it."""
+
+
+# psycopg's connection errors, reduced to what a person acts on (the first that matches wins).
+_CONNECT_REASONS = (
+    ("connection refused", "connection refused"),
+    ("no such file or directory", "no server listening at its socket"),
+    ("timeout expired", "timed out"),
+    ("password authentication failed", "password authentication failed"),
+    ("could not translate host name", "unknown host"),
+    ("does not exist", "the database does not exist"),
+    ("server closed the connection", "the server closed the connection"),
+)
+
+
+def connect_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words (no host, socket or user names)."""
+    text = str(exc).lower()
+    for needle, reason in _CONNECT_REASONS:
+        if needle in text:
+            return reason
+    return type(exc).__name__
+
+
 def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
     """A psycopg connection to the DMS whose transactions are read-only and time-limited."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
@@ -67,8 +94,11 @@ def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
     )
     try:
         conn = hook.get_conn()
-    except Exception as exc:  # the driver's own error names host and cause, never rows
-        raise ExtractError(f"cannot connect to the DMS through connection {conn_id!r}: {exc}") from exc
+    except Exception as exc:  # a missing connection stays in the chain: a configuration error
+        from alertas_rapidas.connections import DMS_CONN_ID
+
+        what = "the DMS" if conn_id == DMS_CONN_ID else "the database"
+        raise ExtractError(f"cannot connect to {what} through {conn_id} ({connect_reason(exc)})") from exc
     conn.read_only = True
     return conn
 
@@ -109,9 +139,22 @@ def extract_queries(
                         parent, key = parents[name]
                         bound = {**params, "parent_keys": _column_values(written[parent].path, key)}
                     with writing_local(path) as local:
-                        rows = _stream_to_parquet(conn, name, read_sql(queries[name]), bound, local)
+                        rows = _stream_to_parquet(conn, name, queries[name], bound, local)
                     written[name] = ExtractResult(name=name, path=str(path), rows=rows)
     return [written[name] for name in queries]
+
+
+def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
+    """psycopg's complaint about a query, one line; an unbound parameter with a did-you-mean."""
+    import difflib
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if text.startswith("query parameter missing:"):
+        missing = text.split(":", 1)[1].strip()
+        close = difflib.get_close_matches(missing, list(params), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; bound: {', '.join(sorted(params))}"
+        return f"parameter %({missing})s is not bound{hint}"
+    return text
 
 
 def _column_values(path: str, column: str) -> list[Any]:
@@ -121,11 +164,16 @@ def _column_values(path: str, column: str) -> list[Any]:
     return sorted({value for value in values if value is not None})
 
 
-def _stream_to_parquet(conn: Any, name: str, sql: str, params: dict[str, Any], path: Path) -> int:
+def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, Any], path: Path) -> int:
+    import psycopg
+
     rows = 0
     with conn.cursor(name=f"alertas_extract_{name}") as cursor:
         cursor.itersize = CHUNK_ROWS
-        cursor.execute(sql, params)
+        try:
+            cursor.execute(read_sql(sql_file), params)
+        except psycopg.ProgrammingError as exc:  # the SQL or its parameters, not the server
+            raise SqlFileError(f"sql/{sql_file}: {_sql_problem(exc, params)}") from None
         chunk = cursor.fetchmany(CHUNK_ROWS)
         schema = _arrow_schema(conn, cursor.description)
         with pq.ParquetWriter(path, schema) as writer:

@@ -16,10 +16,6 @@ from datetime import date
 from typing import Any
 
 from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
-from alertas_rapidas.sql_files import read_sql
-
-LEDGER_SQL = "alerts/ledger.sql"
-_SCHEMA_LOCK = 7_420_011  # advisory lock id: serialises concurrent first-use schema creation
 
 
 @dataclass(frozen=True)
@@ -39,7 +35,7 @@ class ClaimPolicy:
 
 @contextmanager
 def ledger_connection(conn_id: str) -> Generator[Any, None, None]:
-    """An autocommit psycopg connection to the ledger database, schema ensured."""
+    """An autocommit psycopg connection to the ledger database, its schema at the latest version."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
@@ -52,9 +48,10 @@ def ledger_connection(conn_id: str) -> Generator[Any, None, None]:
 
 
 def ensure_schema(conn: Any) -> None:
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        conn.execute(read_sql(LEDGER_SQL))
+    """The ledger's schema at the latest migration (alertas_rapidas.migrations)."""
+    from alertas_rapidas.migrations import ensure_current
+
+    ensure_current(conn)
 
 
 def claim(
@@ -78,17 +75,17 @@ def claim(
         """
         insert into alerts.deliveries as d (
             idempotency_key, family, recipient_ref, business_key, status, run_date,
-            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try
+            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at
         )
         values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
                 %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
-                %(claim_token)s, %(claim_try)s)
+                %(claim_token)s, %(claim_try)s, now())
         on conflict (idempotency_key) do update
             set status = %(sending)s, reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
                 claim_token = excluded.claim_token, claim_try = excluded.claim_try,
-                refused = null, smtp_response = null, updated_at = now()
+                claimed_at = now(), refused = null, smtp_response = null, updated_at = now()
             where d.status = any(%(states)s)
         returning d.status
         """,

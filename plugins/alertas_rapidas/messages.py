@@ -122,13 +122,25 @@ SKIP_REASONS: dict[str, str] = {
 }
 
 
+# Why rows got no message in this run although they would otherwise (not a skip: no ledger row).
+HOLD_REASONS: dict[str, str] = {
+    "repeat_done": "sent already, as many times as the alert's repeat rule allows",
+    "repeat_not_due": "sent before; the next repeat is not due yet",
+}
+
+
 @dataclass
 class Plan:
-    """A transform's result for one run."""
+    """A transform's result for one run. `held` counts the rows held back by the repeat rules
+    (by reason, `HOLD_REASONS`): they are neither candidates nor skipped, but the summary shows them."""
 
     candidates: int
     messages: list[OutgoingMessage] = field(default_factory=list)
     skipped: list[SkippedCandidate] = field(default_factory=list)
+    held: dict[str, int] = field(default_factory=dict)
+
+    def hold(self, reason: str, rows: int = 1) -> None:
+        self.held[reason] = self.held.get(reason, 0) + rows
 
 
 def idempotency_key(family: str, recipient_ref: str, business_key: str) -> str:

@@ -1,7 +1,9 @@
 """The failure notice to the data team: one mail per failed run, to the config's `owners_email`.
 
-It goes through the ledger like any message (recipient `owners`, business key `run_failed:<run
-id>`), so retries of the summary task never send it twice. It carries counts and task ids only.
+Claimed in `alerts.notices` (one row per run, committed before the SMTP transaction) so retries of
+the summary task never send it twice; it is not one of the family's messages and never counts as
+one. It carries counts, the one-line causes of the failed tasks, task ids and DMS references of
+the messages whose outcome is unknown (`customer:42`, never a name or an address).
 """
 
 from __future__ import annotations
@@ -17,15 +19,24 @@ from zoneinfo import ZoneInfo
 from alertas_rapidas import ledger
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
+from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import idempotency_key, message_id_for
 from alertas_rapidas.summary import RunSummary
+
+MAX_LISTED = 20  # unknown messages named in one notice
 
 log = logging.getLogger(__name__)
 
 
 def failure_notice(
-    config: FamilyConfig, run_id: str, problems: list[str], summary: RunSummary
+    config: FamilyConfig,
+    run_id: str,
+    problems: list[str],
+    summary: RunSummary,
+    unknown: list[tuple[str, str, str]] | None = None,
 ) -> EmailMessage:
+    """The notice: what went wrong (`problems`), the counts, and the messages of the run's date
+    whose outcome is unknown (`unknown`: recipient_ref, business key, reason)."""
     mail = EmailMessage(policy=SMTP)
     mail["To"] = ", ".join(config.owners_email)
     mail["Subject"] = f"[Alertas Rápidas] {config.dag_id} failed for {summary.run_date}"
@@ -41,9 +52,20 @@ def failure_notice(
         *[f"- {problem}" for problem in problems],
         "",
         f"Counts: {counts}.",
-        "Open the run in the Airflow UI for the task logs; the delivery ledger (alerts.deliveries)",
-        "holds each message's state. Messages marked 'unknown' are never re-sent automatically:",
-        "decide, then trigger a run with resend_unknown if they must go out again.",
+    ]
+    if unknown:
+        lines += [
+            "",
+            f"Messages of {summary.run_date} whose outcome is unknown (they may have reached the server):",
+            *[f"- {ref} {key}: {reason}" for ref, key, reason in unknown[:MAX_LISTED]],
+            *([f"- ... and {len(unknown) - MAX_LISTED} more"] if len(unknown) > MAX_LISTED else []),
+        ]
+    lines += [
+        "",
+        "Open the run in the Airflow UI for the task logs; `python -m alertas_rapidas.ops deliveries",
+        f"--family {config.key} --state unknown` lists the messages whose outcome is unknown. They are",
+        "never re-sent automatically: decide, then `ops reopen` one message (or trigger a run with",
+        "resend_unknown) if it must go out again.",
     ]
     mail.set_content("\n".join(lines) + "\n")
     return mail
@@ -63,30 +85,68 @@ def send_failure_notice(
 
     if not config.owners_email:
         return "no owners_email configured: no failure notice"
-    key = idempotency_key(config.key, "owners", f"run_failed:{run_id}")
     recipients = [str(address) for address in config.owners_email]
+    message_id = message_id_for(idempotency_key(config.key, "owners", f"run_failed:{run_id}"))
     session = SmtpSession(smtp_conn_id=SMTP_CONN_ID)
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
-        claimed, status = ledger.claim(
-            conn,
-            key=key,
-            family=config.key,
-            recipient_ref="owners",
-            business_key=f"run_failed:{run_id}",
-            recipients=recipients,
-            run_date=run_date,
-            dag_id=dag_id,
-            run_id=run_id,
-            message_id=message_id_for(key),
-            policy=ledger.ClaimPolicy(),
-        )
-        if not claimed:
-            return f"failure notice already {status}"
+        claimed = conn.execute(
+            """
+            insert into alerts.notices as n
+                (dag_id, run_id, family, run_date, status, recipients, message_id)
+            values (%(dag_id)s, %(run_id)s, %(family)s, %(run_date)s, %(sending)s, %(recipients)s,
+                    %(message_id)s)
+            on conflict (dag_id, run_id) do update
+                set status = %(sending)s, attempts = n.attempts + 1, updated_at = now()
+                where n.status = %(deferred)s
+            returning 1
+            """,
+            {
+                "dag_id": dag_id,
+                "run_id": run_id,
+                "family": config.key,
+                "run_date": run_date,
+                "recipients": recipients,
+                "message_id": message_id,
+                "sending": DeliveryState.SENDING,
+                "deferred": DeliveryState.DEFERRED,
+            },
+        ).fetchone()
+        if claimed is None:
+            status = conn.execute(
+                "select status from alerts.notices where dag_id = %s and run_id = %s", (dag_id, run_id)
+            ).fetchone()
+            return f"failure notice already {status[0] if status else 'handled'}"
         try:
-            mail = failure_notice(config, run_id, problems, summary)
+            mail = failure_notice(
+                config, run_id, problems, summary, unknown_messages(conn, config.key, run_date)
+            )
             mail["From"] = session.sender()
             outcome = session.send(recipients, mail.as_bytes())
         finally:
             session.reset()
-        ledger.record_outcome(conn, key=key, status=outcome.status, reason=outcome.reason)
+        conn.execute(
+            """
+            update alerts.notices
+               set status = %s, reason = %s, smtp_response = %s, updated_at = now(),
+                   sent_at = case when %s = 'sent' then now() end
+             where dag_id = %s and run_id = %s
+            """,
+            (outcome.status, outcome.reason, outcome.response, outcome.status, dag_id, run_id),
+        )
     return f"failure notice {outcome.status}"
+
+
+def unknown_messages(conn: Any, family: str, run_date: Any) -> list[tuple[str, str, str]]:
+    """(recipient_ref, business key, reason) of the family's messages of `run_date` whose outcome
+    is unknown: the ones a person must decide about."""
+    rows = conn.execute(
+        """
+        select recipient_ref, business_key, coalesce(reason, '')
+          from alerts.deliveries
+         where family = %s and run_date = %s and status = %s
+         order by updated_at desc, recipient_ref
+         limit %s
+        """,
+        (family, run_date, DeliveryState.UNKNOWN, MAX_LISTED + 1),
+    ).fetchall()
+    return [(ref, key, reason) for ref, key, reason in rows]

@@ -32,6 +32,7 @@ class PlanWriter:
         self.candidates = 0
         self.messages = 0
         self.skipped: Counter[str] = Counter()
+        self.held: Counter[str] = Counter()
         self._spool = tempfile.TemporaryDirectory(prefix="alertas-plan-")
         self._messages: IO[str] = open(Path(self._spool.name) / "messages.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
         self._skipped: IO[str] = open(Path(self._spool.name) / "skipped.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
@@ -44,6 +45,7 @@ class PlanWriter:
         for item in plan.skipped:
             self._skipped.write(_dumps(vars(item)) + "\n")
             self.skipped[item.reason] += 1
+        self.held.update(plan.held)
 
     def finish(self) -> dict[str, Any]:
         """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter."""
@@ -70,6 +72,7 @@ class PlanWriter:
                 "candidates": self.candidates,
                 "messages": self.messages,
                 "skipped": dict(sorted(self.skipped.items())),
+                "held": dict(sorted(self.held.items())),
                 "batches": batches,
                 "skipped_path": str(skipped_path),
                 "run": self.run,

@@ -156,31 +156,17 @@ def template_environment(*templates_dirs: str) -> Environment:
     return env
 
 
-MIN_SECRET_LENGTH = 16
-
-
 def signed_ref(value: object, variable: str) -> str:
-    """An opaque token for a link: HMAC-SHA256 of `value` (e.g. "sale:123") keyed with the secret
-    held in the Airflow Variable named `variable`, as 64 hex digits, e.g.
-    `{{ row.survey_ref | signed_ref(settings.secret_variable) }}`. The secret is read when the mail
-    is rendered and goes nowhere else (not in the plan, the context, XCom or a log); the site the
-    link points to finds the record by computing the same HMAC."""
-    secret = _secret(variable)
+    """An opaque token for a link: HMAC-SHA256 of `value` (e.g. "sale:123") keyed with the link
+    secret named `variable` (the Airflow Variable of that name, else the package's own: see
+    `link_secrets`), as 64 hex digits, e.g. `{{ row.survey_ref | signed_ref(settings.secret_variable) }}`.
+    The secret is read when the mail is rendered and goes nowhere else (not in the plan, the
+    context, XCom or a log); the site the link points to finds the record by computing the same
+    HMAC."""
+    from alertas_rapidas.link_secrets import link_secret
+
+    secret = link_secret(variable)
     return hmac.new(secret.encode("utf-8"), str(value).encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def _secret(variable: str) -> str:
-    from airflow.sdk import Variable  # Airflow masks a variable named *secret* in task logs
-
-    try:
-        secret = Variable.get(variable)
-    except Exception as exc:  # the error names the variable only, never a value
-        raise RenderError(f"the Airflow Variable {variable!r} (a link secret) is not set") from exc
-    if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-        raise RenderError(
-            f"the Airflow Variable {variable!r} must hold a secret of at least {MIN_SECRET_LENGTH} characters"
-        )
-    return secret
 
 
 LABELS_FILE = "labels.yaml"

@@ -173,9 +173,15 @@ def batch_results(pulled: Any) -> list[dict[str, Any]]:
 
 def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
     """Record skips in the ledger, the run in the run log, and log a readable summary; return the
-    summary's stored form (for XCom)."""
+    summary's stored form (for XCom). Messages this family left `sending` under a task that stopped
+    become `unknown` here too (and count for this run when they are of its date); the cause of
+    every task that failed joins the run's problems."""
+    from alertas_rapidas import recovery
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import ledger_connection
     from alertas_rapidas.plan_io import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
+    from alertas_rapidas.task_errors import failed_task_causes
 
     folder = run_folder(context)
     planned = read_plan_info(folder / "plan")
@@ -183,8 +189,18 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     freshness = json.loads(freshness_file.read_bytes()) if freshness_file.exists() else None
     options = RunOptions.from_params(context.get("params"))
     run_date = run_time_of(config, context).run_date
+    dag_id, run_id, ti = context["dag"].dag_id, context["run_id"], context.get("ti")
+    with ledger_connection(ALERTS_CONN_ID) as conn:
+        stranded = recovery.expire_stranded(
+            conn,
+            lease=config.claim_lease,
+            family=config.key,
+            state_of=recovery.task_state_reader(ti) if ti is not None else None,
+        )
+        causes = failed_task_causes(conn, dag_id, run_id, ti)
     summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
-    problems = run_problems(planned, deliveries, summary)
+    summary.stranded += sum(1 for item in stranded if item.run_date == run_date)
+    problems = run_problems(planned, deliveries, summary, causes)
     summary.problems = problems
     record_summary(config, planned, summary, options, context)
     for line in format_summary(summary):
@@ -196,12 +212,14 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
 
         outcome = send_failure_notice(
             config,
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+            dag_id=dag_id,
+            run_id=run_id,
             run_date=run_date,
             problems=problems,
             summary=summary,
         )
         log.warning("Run flagged as failed (%s): %s", outcome, "; ".join(problems))
-        raise AirflowFailException("run flagged: " + "; ".join(problems))
+        flagged = AirflowFailException("run flagged: " + "; ".join(problems))
+        flagged.flagged_run = True  # type: ignore[attr-defined]  # its causes are the problems: not one more
+        raise flagged
     return summary.to_stored()

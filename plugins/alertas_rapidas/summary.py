@@ -45,12 +45,17 @@ class RunSummary(BaseModel):
     candidates: int = 0
     messages: int = 0
     skipped: dict[str, int] = Field(default_factory=dict)  # by reason
+    # rows that qualify but got no message this run, by reason: the repeat rules (`repeat_done`,
+    # `repeat_not_due`: messages.HOLD_REASONS) and the ledger (`unknown_before`, `failed_before`:
+    # an earlier outcome that only a deliberate resend changes)
+    held: dict[str, int] = Field(default_factory=dict)
     # what the deliver tasks report, summed over the batches (wire names)
     sent: int = 0
     already_sent: int = 0
     failed: int = 0
     deferred: int = 0
     unknown: int = 0
+    stranded: int = 0  # left `sending` by a task that stopped; now `unknown` (recovery)
     refused_recipients: int = 0
     redirected: int = 0
     rendered_unsent: int = Field(0, alias="dry_run")
@@ -81,11 +86,17 @@ class RunSummary(BaseModel):
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
 
+    @property
+    def held_total(self) -> int:
+        return sum(self.held.values())
+
 
 WIRE_NAMES = {
     (info.alias or name): name for name, info in RunSummary.model_fields.items()
 }  # wire name -> field
 COUNT_FIELDS = frozenset(name for name, info in RunSummary.model_fields.items() if info.annotation is int)
+# A deliver task's `held_<state>` counts: messages the ledger holds in a state a run leaves alone.
+LEDGER_HOLDS = {"held_unknown": "unknown_before", "held_failed": "failed_before"}
 # The counts a deliver task reports (under their wire names), summed over the batches.
 DELIVERY_COUNTS = tuple(
     wire
@@ -105,10 +116,13 @@ def build_summary(
     """Counts of one run. `held_back` lists the stale interfaces when the run waited in vain."""
     stale = [item for item in freshness or [] if not item["fresh"]] if not planned else []
     totals: Counter[str] = Counter()
+    held: Counter[str] = Counter()
     for result in deliveries:
         if result:
             totals.update({k: int(v) for k, v in result.items() if k in DELIVERY_COUNTS})
+            held.update({LEDGER_HOLDS[k]: int(v) for k, v in result.items() if k in LEDGER_HOLDS})
     planned = planned or {}
+    held.update({reason: int(n) for reason, n in (planned.get("held") or {}).items()})
     return RunSummary.model_validate(
         {
             "family": family,
@@ -116,6 +130,7 @@ def build_summary(
             "candidates": int(planned.get("candidates", 0)),
             "messages": int(planned.get("messages", 0)),
             "skipped": dict(sorted((planned.get("skipped") or {}).items())),
+            "held": dict(sorted(held.items())),
             **{name: totals.get(name, 0) for name in DELIVERY_COUNTS},
             "dry_run_mode": options.dry_run,
             "complete": bool(planned),
@@ -127,6 +142,7 @@ def build_summary(
 def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
     summary = RunSummary.read(summary)
     skipped_text = ", ".join(f"{reason} {count}" for reason, count in summary.skipped.items()) or "none"
+    held_text = ", ".join(f"{reason} {count}" for reason, count in summary.held.items()) or "none"
     lines = [
         f"Run summary of {summary.family} for {summary.run_date}"
         + (" (DRY RUN: nothing sent)" if summary.is_dry_run else ""),
@@ -140,12 +156,14 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         f"  sent            {summary.sent}",
         f"  already sent    {summary.already_sent}",
         f"  skipped         {summary.skipped_total} ({skipped_text})",
+        f"  held back       {summary.held_total} ({held_text})",
         f"  failed          {summary.failed}",
         f"  deferred        {summary.deferred}",
         f"  unknown         {summary.unknown}",
     ]
     # shown only when not zero
     optional = (
+        ("stranded       ", summary.stranded),
         ("refused recipients", summary.refused_recipients),
         ("rendered (dry run)", summary.rendered_unsent),
         ("redirected     ", summary.redirected),
@@ -155,6 +173,7 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
 
 # Counts that make a run a failure the data team must look at, with what they mean.
 _PROBLEM_COUNTS = (
+    ("stranded", "message(s) were left 'sending' by a task that stopped: outcome now unknown"),
     ("failed", "message(s) failed permanently"),
     ("refused_recipients", "recipient(s) refused by the SMTP server"),
     ("unknown", "message(s) with unknown outcome"),
@@ -162,9 +181,13 @@ _PROBLEM_COUNTS = (
 
 
 def run_problems(
-    planned: dict[str, Any] | None, deliveries: list[dict[str, Any]], summary: RunSummary | Mapping[str, Any]
+    planned: dict[str, Any] | None,
+    deliveries: list[dict[str, Any]],
+    summary: RunSummary | Mapping[str, Any],
+    causes: list[str] | None = None,
 ) -> list[str]:
-    """What makes a run a failure the data team must look at (counts only)."""
+    """What makes a run a failure the data team must look at: counts, then the one-line cause of
+    each task that failed (`task_errors.failure_cause`; no personal data)."""
     summary = RunSummary.read(summary)
     problems = []
     if planned is None and not summary.held_back:
@@ -173,7 +196,7 @@ def run_problems(
         missing = len(planned["batches"]) - len(deliveries)
         problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
     problems += [f"{summary.count(name)} {what}" for name, what in _PROBLEM_COUNTS if summary.count(name)]
-    return problems
+    return problems + [cause for cause in causes or [] if cause not in problems]
 
 
 def record_summary(

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from alertas_rapidas.messages import Plan, SkippedCandidate
 
-SECRET_VARIABLE = "alertas_unsubscribe_secret"
+SECRET_VARIABLE = "alertas_unsubscribe_secret"  # link_secrets.UNSUBSCRIBE
 ALL = "*"  # every recurring family
 REASON = "unsubscribed"
 SOURCES = ("one-click", "page", "mailto", "ops")
@@ -51,7 +51,12 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Decoded only when `text` is the canonical encoding of its bytes: base64 lets the last
+    character's unused bits (and stray characters) vary, and a token must have one spelling."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not the canonical base64 form")
+    return data
 
 
 def _signature(secret: str, payload: bytes) -> bytes:
@@ -120,18 +125,16 @@ def links_for(config: Any) -> UnsubscribeLinks | None:
     """The family's links when it is `recurring` (the secret is read now: in the render task)."""
     if not config.recurring:
         return None
-    from alertas_rapidas.rendering import _secret  # a missing or short secret fails the render
-
     mailto = str(config.unsubscribe.mailto) if config.unsubscribe.mailto else None
-    return UnsubscribeLinks(config.key, _secret(SECRET_VARIABLE), config.unsubscribe.url, mailto)
+    return UnsubscribeLinks(config.key, read_secret(), config.unsubscribe.url, mailto)
 
 
 def read_secret() -> str:
-    """The token secret outside a task (API server, ops CLI): the Airflow Variable, or the
-    environment variable `AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET`."""
-    from airflow.models.variable import Variable
+    """The token secret: the Airflow Variable `alertas_unsubscribe_secret` when set, else the
+    package's own, created once (`link_secrets`). The same in a task, the API server and ops."""
+    from alertas_rapidas.link_secrets import link_secret
 
-    return Variable.get(SECRET_VARIABLE)
+    return link_secret(SECRET_VARIABLE)
 
 
 # -- the stored choices ---------------------------------------------------------------------------

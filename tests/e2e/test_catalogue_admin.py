@@ -281,7 +281,9 @@ def test_alerts_health_reports_yesterdays_problems_to_the_owners(admin_dms, dagb
     from alertas_rapidas.transforms.alerts_health import due_families
 
     dag_id = "alert_alerts_health"
-    ledger.execute((Path(__file__).resolve().parents[2] / "sql" / "alerts" / "ledger.sql").read_text())
+    from alertas_rapidas.migrations import migrate
+
+    migrate(ledger)
     due = due_families(date(2026, 11, 24))
     # Tuesday 24/11: the daily, hourly and business-days families were due; the weekly ones
     # (Mondays) and this family's own first day were not in question.

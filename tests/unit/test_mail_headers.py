@@ -14,7 +14,7 @@ from alertas_rapidas import unsubscribes
 from alertas_rapidas.config import FamilyConfigError, load_family_config
 from alertas_rapidas.messages import OutgoingMessage, Plan
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.rendering import MessageRenderer, RenderError, format_sender
+from alertas_rapidas.rendering import MessageRenderer, format_sender
 from alertas_rapidas.unsubscribes import TokenError, UnsubscribeLinks, make_token, read_token
 from tests.support.mail_checks import message_problems, strict_message
 from tests.unit.test_rendering import outgoing
@@ -212,11 +212,15 @@ def test_tokens_are_signed_and_hold_no_address():
         read_token("another-secret-0000000000", token)
 
 
-def test_the_secret_must_be_set_to_render_a_recurring_family(monkeypatch):
+def test_a_secret_variable_too_short_stops_a_recurring_family_as_a_configuration_error(monkeypatch):
+    from alertas_rapidas.link_secrets import LinkSecretError
+    from alertas_rapidas.task_errors import configuration_problem
+
     config, _ = load_family_config(FAMILIES_DIR / "birthday_greetings.yaml")
-    monkeypatch.delenv("AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET", raising=False)
-    with pytest.raises(RenderError, match="alertas_unsubscribe_secret"):
+    monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET", "short")
+    with pytest.raises(LinkSecretError, match="'alertas_unsubscribe_secret' must hold .* 16") as error:
         unsubscribes.links_for(config)
+    assert "alertas_unsubscribe_secret" in configuration_problem(error.value)  # fails on try 1
     monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_UNSUBSCRIBE_SECRET", SECRET)
     links = unsubscribes.links_for(config)
     assert links is not None and links.url == URL and links.mailto == "bajas@example.com"

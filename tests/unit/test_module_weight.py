@@ -40,7 +40,7 @@ def test_the_ledger_freshness_and_summary_modules_do_not_import_the_extract_mach
 
 
 def test_a_missing_sql_file_names_itself_and_is_a_missing_file():
-    assert read_sql("alerts/ledger.sql").startswith("-- The package's own state")
+    assert read_sql("alerts/migrations/0001_baseline.sql").startswith("-- Migration 0001")
     with pytest.raises(SqlFileMissing) as error:
         read_sql("alerts/nowhere.sql")
     assert str(error.value) == f"SQL file {ROOT / 'sql' / 'alerts' / 'nowhere.sql'} does not exist"

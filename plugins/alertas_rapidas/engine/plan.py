@@ -2,8 +2,9 @@
 
 For each stage, in order: the rows its `when` selects; who the recipient chain finds for each
 row (or a report's first row); one message per row, per person (digest) or per report group;
-the business key from `once_per`, with the repeat count when `repeat` is set. A row that reaches
-nobody in any stage is recorded once more under its `row_ref` as `no_recipient`.
+the business key from `once_per`, with the repeat count when `repeat` is set. With several stages,
+a row that reaches nobody in any of them is recorded once more under its `row_ref` as
+`no_recipient`; with one, its stage's skip is its one record.
 
 Message contexts are built after the last stage, so that every row in them carries what all the
 stages did for it: `reached` (the names of the stages that reached somebody for it, in stage
@@ -244,9 +245,11 @@ class _Builder:
         same_run = self.history.get((ref, key), (0, None))[1] == self.run.run_date
         kept, covers = [], []
         for row in rows:
-            row_key = self._repeat_key(
+            row_key, held = self._repeat_key(
                 stage, ref, fill(stage.row_key, {**self.base, **row}), from_ledger=True, rerun=same_run
             )
+            if held:
+                self.plan.hold(held)
             if row_key is not None:
                 kept.append(row)
                 covers.append(row_key)
@@ -258,9 +261,11 @@ class _Builder:
         return fill(stage.row_ref, {**self.base, **row}) if stage.row_ref and row else NOBODY
 
     def _unreached_rows(self) -> None:
-        """A row some stage selected that reached nobody at all: `no_recipient` under its ref."""
+        """With several stages, a row some stage selected that reached nobody at all:
+        `no_recipient` under its ref. With one stage its own skip already says it (recording the
+        row again would count one row twice)."""
         last = self.spec.stages[-1]
-        if not last.row_ref:
+        if not last.row_ref or len(self.spec.stages) < 2:
             return
         for row, outcome in zip(self.rows, self.outcomes, strict=True):
             if outcome.last_skip and not outcome.reached:
@@ -284,26 +289,27 @@ class _Builder:
 
     def _repeat_key(
         self, stage: StageSpec, ref: str, key: str, *, from_ledger: bool = False, rerun: bool = True
-    ) -> str | None:
-        """The business key of this send, or None when the repeat policy says not now.
+    ) -> tuple[str | None, str | None]:
+        """(the business key of this send, None) or, when the repeat policy says not now,
+        (None, why: a `HOLD_REASONS` key).
 
         Without `repeat` a message key needs no look-up (the ledger's claim refuses a second
         send); a digest's row key (`from_ledger`) is sent once, as if `max_times` were 1.
         """
         repeat = stage.repeat
         if repeat is None and not from_ledger:
-            return key
+            return key, None
         max_times, every_days = (
             (self._int(repeat.max_times), self._int(repeat.every_days)) if repeat else (1, 0)
         )
         sent, last = self.history.get((ref, key), (0, None))
         if rerun and sent and last == self.run.run_date:  # re-run of the day of the last send: same key
-            return key if sent == 1 else f"{key}#{sent}"
+            return (key if sent == 1 else f"{key}#{sent}"), None
         if sent >= max_times:
-            return None
+            return None, "repeat_done"
         if last is not None and self.run.run_date < last + timedelta(days=every_days):
-            return None
-        return key if sent == 0 else f"{key}#{sent + 1}"
+            return None, "repeat_not_due"
+        return (key if sent == 0 else f"{key}#{sent + 1}"), None
 
     def _message(
         self,
@@ -316,8 +322,9 @@ class _Builder:
         covers: list[str] | None = None,
     ) -> None:
         # With row keys the repeat policy applies to the rows; the message is the period's.
-        business_key = key if stage.row_key else self._repeat_key(stage, ref, key)
+        business_key, held = (key, None) if stage.row_key else self._repeat_key(stage, ref, key)
         if business_key is None:
+            self.plan.hold(held or "repeat_done", max(1, len(rows)))
             return
         language = people[0].language or self._language(stage)
         to = [person.address for person in people]
