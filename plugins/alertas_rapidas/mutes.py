@@ -14,7 +14,7 @@ Rows are kept for good (the history of who muted what); `python -m alertas_rapid
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 REASON = "muted"  # the held-back reason of a muted run's messages
@@ -38,35 +38,46 @@ class Mute:
     ended_by: str | None = None
 
     def describe(self) -> str:
-        until = (
-            f"until {self.muted_until:%Y-%m-%d %H:%M %Z}".rstrip() if self.muted_until else "until unmuted"
-        )
-        return f"muted by {self.muted_by} since {self.muted_from:%Y-%m-%d %H:%M}, {until}: {self.reason}"
+        until = f"until {_when(self.muted_until)}" if self.muted_until else "until unmuted"
+        return f"muted by {self.muted_by} since {_when(self.muted_from)}, {until}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(self).items()}
 
 
 def _when(instant: datetime) -> str:
-    return f"{instant:%Y-%m-%d %H:%M %Z}".rstrip()
+    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def mute(conn: Any, family: str, *, by: str, reason: str, until: datetime | None = None) -> Mute:
-    """Mute `family` from now on (until `until`, or until someone ends it)."""
+def mute(
+    conn: Any,
+    family: str,
+    *,
+    by: str,
+    reason: str,
+    until: datetime | None = None,
+    since: datetime | None = None,
+) -> Mute:
+    """Mute `family` from `since` (default: now; an earlier instant also mutes backfills of the
+    dates in between) until `until` (default: until someone ends it)."""
     if not reason.strip():
         raise MuteError("a mute needs a reason (what the recipients would otherwise get, and why not)")
-    if until is not None and until.tzinfo is None:
-        raise MuteError("the end of a mute needs a time zone")
+    if any(when is not None and when.tzinfo is None for when in (until, since)):
+        raise MuteError("the start and end of a mute need a time zone")
+    if until is not None and since is not None and until <= since:
+        raise MuteError("the end of a mute must come after its start")
     row = conn.execute(
         f"""
-        insert into alerts.mutes (family, muted_until, muted_by, reason)
-        select %s, %s, %s, %s where %s::timestamptz is null or %s::timestamptz > now()
+        insert into alerts.mutes (family, muted_from, muted_until, muted_by, reason)
+        select %(family)s, coalesce(%(since)s, now()), %(until)s, %(by)s, %(reason)s
+         where %(until)s::timestamptz is null or %(until)s::timestamptz > coalesce(%(since)s, now())
         returning {_COLUMNS}
         """,
-        (family, until, by, reason.strip(), until, until),
+        {"family": family, "since": since, "until": until, "by": by, "reason": reason.strip()},
     ).fetchone()
     if row is None:
-        raise MuteError(f"the end of the mute ({until:%Y-%m-%d %H:%M %Z}) is already past")
+        raise MuteError(f"the end of the mute ({_when(until)}) is already past")  # type: ignore[arg-type]
+    # (with `since`, a period wholly in the past is allowed: it keeps backfills of those dates quiet)
     return Mute(*row)
 
 

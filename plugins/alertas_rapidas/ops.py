@@ -9,7 +9,7 @@
     python -m alertas_rapidas.ops purge --before YYYY-MM-DD [--dry-run]
     python -m alertas_rapidas.ops unsubscribes [--family KEY] [--json] | --add TOKEN [--all]
         | --remove customer:42 (--family KEY | --all)
-    python -m alertas_rapidas.ops mute --family KEY --why "..." [--until YYYY-MM-DD[THH:MM]] [--by NAME]
+    python -m alertas_rapidas.ops mute --family KEY --why "..." [--since ...] [--until YYYY-MM-DD[THH:MM]]
     python -m alertas_rapidas.ops unmute --family KEY [--by NAME]
     python -m alertas_rapidas.ops mutes [--family KEY] [--json]
     python -m alertas_rapidas.ops migrate [--dry-run]
@@ -244,7 +244,8 @@ def _mutes(conn, args: argparse.Namespace) -> int:
     if args.command == "mute":
         try:
             until = _local_instant(args.until, args.family) if args.until else None
-            found = mutes.mute(conn, args.family, by=by, reason=args.why, until=until)
+            since = _local_instant(args.since, args.family) if args.since else None
+            found = mutes.mute(conn, args.family, by=by, reason=args.why, until=until, since=since)
         except (mutes.MuteError, ValueError) as exc:
             return _fail(f"--until/--why: {exc}", BAD_ARGS)
         print(f"{args.family} is {found.describe()}")
@@ -384,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     mute.add_argument("--why", required=True, help="the reason, shown wherever the mute is")
     mute.add_argument(
         "--until", metavar="YYYY-MM-DD[THH:MM]", help="in the family's time zone; default: until unmute"
+    )
+    mute.add_argument(
+        "--since", metavar="YYYY-MM-DD[THH:MM]", help="default: now; earlier also mutes backfills since then"
     )
     mute.add_argument("--by", help="who mutes (default: the login name)")
     unmute = commands.add_parser("unmute", help="end a family's mute now")
