@@ -142,6 +142,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
                 "recipient_ref": message.recipient_ref,
                 "business_key": message.business_key,
                 "message_id": message_id,
+                "subject": str(mail["Subject"]),
                 "envelope": renderer.envelope(message),
                 "eml": str(eml),
                 "covers": message.covers,
