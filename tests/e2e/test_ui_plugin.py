@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from alertas_rapidas import ledger
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.paths import run_dir
+from alertas_rapidas.paths import outbox_dir
 from alertas_rapidas.ui.access import Access
 from alertas_rapidas.ui.app import create_app
 
@@ -344,7 +344,7 @@ def test_message_search_by_reference_address_domain_and_subject_words(filled_led
 
 def test_a_sent_message_links_its_eml_while_its_run_folder_keeps_it(filled_ledger, operator):
     key = filled_ledger[0]
-    eml = run_dir("alert_customer_statements", RUN_1) / "outbox" / f"{key}.eml"
+    eml = outbox_dir("alert_customer_statements", RUN_1) / f"{key}.eml"
     eml.parent.mkdir(parents=True, exist_ok=True)
     eml.write_bytes(b"Subject: Estado de cuenta\r\n\r\nhola\r\n")
     try:

@@ -17,8 +17,10 @@ log = logging.getLogger(__name__)
 OK, FAILED, NOT_USED, NOT_REACHED = "ok", "failed", "not_used", "not_reached"
 
 
-def _step(name: str, status: str, detail: str = "") -> dict[str, str]:
-    return {"step": name, "status": status, "detail": detail}
+def _step(name: str, status: str, detail: str = "", code: str = "") -> dict[str, str]:
+    """One step; `code` names a detail the page words in the user's language (plain_text, no_login,
+    logged_in), else the page shows `detail` as it is (a server's reply, a classified reason)."""
+    return {"step": name, "status": status, "detail": detail, "code": code}
 
 
 def _failed_at(reason: str) -> str:
@@ -70,7 +72,7 @@ def check_mail_server(smtp_conn_id: str, user: str) -> dict[str, Any]:
                 cipher = sock.cipher()
                 steps.append(_step("tls", OK, f"{security}, {sock.version()}, {cipher[0] if cipher else ''}"))
             else:
-                steps.append(_step("tls", NOT_USED, "plain text (a local relay only)"))
+                steps.append(_step("tls", NOT_USED, "plain text (a local relay only)", "plain_text"))
             logged_in = bool(session.smtp_user and session.smtp_password)
             steps.append(
                 _step("login", OK if logged_in else NOT_USED, "logged in" if logged_in else "no login")

@@ -96,9 +96,12 @@ class Window:
             if not text:
                 parsed.append(None)
                 continue
-            if not re.fullmatch(r"\d{2}:\d{2}", text):
-                raise ValueError(f"{name}: a time of day written HH:MM (08:00)")
-            parsed.append(time.fromisoformat(text))
+            try:
+                if not re.fullmatch(r"\d{2}:\d{2}", text):
+                    raise ValueError(text)
+                parsed.append(time.fromisoformat(text))
+            except ValueError:
+                raise ValueError(f"{name}: a time of day written HH:MM (08:00)") from None
         if parsed[0] and parsed[1] and parsed[0] > parsed[1]:
             raise ValueError("from_time: must not be after to_time")
         return cls(*parsed)

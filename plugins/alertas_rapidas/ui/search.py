@@ -203,9 +203,9 @@ def has_subjects(conn: Any) -> bool:
 
 def eml_path(row: dict[str, Any]) -> Any:
     """Where the run that sent the message keeps its `.eml` (the render step's outbox)."""
-    from alertas_rapidas.paths import run_dir
+    from alertas_rapidas.paths import outbox_dir
 
-    return run_dir(row["dag_id"], row["run_id"]) / "outbox" / f"{row['idempotency_key']}.eml"
+    return outbox_dir(row["dag_id"], row["run_id"]) / f"{row['idempotency_key']}.eml"
 
 
 def has_eml(row: dict[str, Any]) -> bool:

@@ -151,8 +151,8 @@ const AirflowRuns = ({ oneFamily, runs, session }: { oneFamily: boolean; runs: A
             <Table.Cell data-col="when">
               <Instant iso={run.run_after} />
               {run.summary?.run_date ? (
-                <Text color="fg.muted" data-col="run-date" fontSize="xs">
-                  {t("runDate")}: {run.summary.run_date}
+                <Text color="fg.muted" data-col="run-date" fontSize="xs" title={t("runDate")}>
+                  {t("forDate")} <span style={{ whiteSpace: "nowrap" }}>{run.summary.run_date}</span>
                 </Text>
               ) : undefined}
             </Table.Cell>

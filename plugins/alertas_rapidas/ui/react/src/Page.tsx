@@ -70,7 +70,7 @@ export const Page = ({ family, session }: { family?: string; session: Session })
         value={current}
         variant="line"
       >
-        <Tabs.List>
+        <Tabs.List display={tabs.length > 1 ? undefined : "none"}>
           {tabs.map((tab) => (
             <Tabs.Trigger data-testid={`tab-${tab.value}`} key={tab.value} value={tab.value}>
               {tab.label}

@@ -15,21 +15,20 @@ import {
 import { useState, type FormEvent } from "react";
 
 import { ApiError, apiUrl, postJson, useApi, type Params } from "./api";
-import { ErrorLines, Instant, Loading, Notice, reasonList, Section, StateBadge } from "./common";
+import { ErrorLines, Loading, Notice, reasonList, Section, StateBadge } from "./common";
 import { formatInstant, label, useLocale } from "./i18n";
 import type { Preview as PreviewData, PreviewMessage, Session, TestOutcome } from "./types";
 
 type Request = { date: string; family: string; from_time: string; to_time: string };
 
-const TestSend = ({ message, request }: { message: PreviewMessage; request: Request }) => {
+// "Send this message to me": the address is given once, above the messages.
+const TestSend = ({ message, request, to }: { message: PreviewMessage; request: Request; to: string }) => {
   const { t } = useLocale();
-  const [to, setTo] = useState("");
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<TestOutcome>();
   const [error, setError] = useState<ApiError>();
 
-  const send = async (event: FormEvent) => {
-    event.preventDefault();
+  const send = async () => {
     setOutcome(undefined);
     setError(undefined);
     if (!to.trim()) {
@@ -47,26 +46,10 @@ const TestSend = ({ message, request }: { message: PreviewMessage; request: Requ
   };
 
   return (
-    <Box as="form" data-testid="test-send" onSubmit={send}>
-      <HStack align="end" flexWrap="wrap" gap={2}>
-        <Field.Root maxW="20rem">
-          <Field.Label fontSize="xs">{t("testTo")}</Field.Label>
-          <Input
-            name="to"
-            onChange={(event) => setTo(event.target.value)}
-            placeholder={t("testPlaceholder")}
-            size="xs"
-            type="email"
-            value={to}
-          />
-        </Field.Root>
-        <Button loading={busy} size="xs" type="submit" variant="outline">
-          {t("testButton")}
-        </Button>
-      </HStack>
-      <Text color="fg.muted" fontSize="xs" mt={1}>
-        {t("testNote")}
-      </Text>
+    <Box data-testid="test-send">
+      <Button loading={busy} onClick={() => void send()} size="xs" variant="outline">
+        {t("testButton")}
+      </Button>
       {outcome ? (
         <Text color={outcome.sent ? "fg.success" : "fg.error"} data-testid="test-outcome" fontSize="sm" mt={1}>
           {outcome.sent
@@ -74,12 +57,14 @@ const TestSend = ({ message, request }: { message: PreviewMessage; request: Requ
             : t("testFailed", { reason: outcome.reason ?? outcome.smtp_response ?? "", status: outcome.status })}
         </Text>
       ) : undefined}
-      <ErrorLines error={error} />
+      <Box mt={1}>
+        <ErrorLines error={error} />
+      </Box>
     </Box>
   );
 };
 
-const MessageCard = ({ message, request }: { message: PreviewMessage; request: Request }) => {
+const MessageCard = ({ message, request, to }: { message: PreviewMessage; request: Request; to: string }) => {
   const { t, timezone } = useLocale();
   const verdict = label(t, "verdict_", message.verdict);
   return (
@@ -100,7 +85,7 @@ const MessageCard = ({ message, request }: { message: PreviewMessage; request: R
           state={message.verdict}
           text={
             message.verdict === "already_sent" && message.sent_at
-              ? `${verdict}: ${t("sentAt", { when: formatInstant(message.sent_at, timezone) })}`
+              ? `${verdict} ${formatInstant(message.sent_at, timezone)}`
               : verdict
           }
         />
@@ -145,15 +130,15 @@ const MessageCard = ({ message, request }: { message: PreviewMessage; request: R
         />
       </details>
       <Box mt={2}>
-        <TestSend message={message} request={request} />
+        <TestSend message={message} request={request} to={to} />
       </Box>
-      {message.sent_at && message.verdict !== "already_sent" ? <Instant iso={message.sent_at} /> : undefined}
     </Box>
   );
 };
 
 const Result = ({ data, request }: { data: PreviewData; request: Request }) => {
   const { t } = useLocale();
+  const [to, setTo] = useState("");
   const skipped = reasonList(t, data.skipped);
   const held = reasonList(t, data.held_by_rule);
   return (
@@ -169,8 +154,27 @@ const Result = ({ data, request }: { data: PreviewData; request: Request }) => {
       {skipped ? <Text fontSize="sm">{t("skippedList", { list: skipped })}</Text> : undefined}
       {held ? <Text fontSize="sm">{t("heldByRule", { list: held })}</Text> : undefined}
       {data.messages.length === 0 ? <Notice>{t("previewNone")}</Notice> : undefined}
+      {data.messages.length > 0 ? (
+        <Box borderColor="border" borderRadius="md" borderWidth="1px" p={3}>
+          <Field.Root maxW="24rem">
+            <Field.Label>{t("testTo")}</Field.Label>
+            <Input
+              data-testid="test-address"
+              name="test_to"
+              onChange={(event) => setTo(event.target.value)}
+              placeholder={t("testPlaceholder")}
+              size="sm"
+              type="email"
+              value={to}
+            />
+          </Field.Root>
+          <Text color="fg.muted" fontSize="xs" mt={1}>
+            {t("testNote")}
+          </Text>
+        </Box>
+      ) : undefined}
       {data.messages.map((message) => (
-        <MessageCard key={message.number} message={message} request={request} />
+        <MessageCard key={message.number} message={message} request={request} to={to} />
       ))}
     </Stack>
   );

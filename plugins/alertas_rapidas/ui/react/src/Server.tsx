@@ -5,7 +5,7 @@ import { useState } from "react";
 
 import { ApiError, postJson, useApi } from "./api";
 import { DataTable, ErrorLines, Loading, Section, StateBadge } from "./common";
-import { label, useLocale, type Key } from "./i18n";
+import { label, useLocale, type Key, type Translate } from "./i18n";
 import type { Connection, MailServerCheck, Session } from "./types";
 
 const MailServer = () => {
@@ -48,7 +48,7 @@ const MailServer = () => {
                       text={label(t, "stepStatus_", step.status)}
                     />
                   </Table.Cell>
-                  <Table.Cell>{step.detail}</Table.Cell>
+                  <Table.Cell data-id>{step.code ? label(t, "stepCode_", step.code) : step.detail}</Table.Cell>
                 </Table.Row>
               ))}
             </Table.Body>
@@ -59,13 +59,16 @@ const MailServer = () => {
   );
 };
 
-const target = (connection: Connection): string => {
-  const place = [connection.host, connection.port].filter((part) => part !== null && part !== undefined && part !== "");
-  const parts = [connection.conn_type, place.join(":")];
-  if (connection.schema) parts.push(`/${connection.schema}`);
-  if (connection.login) parts.push(`(${connection.login})`);
-  return parts.filter(Boolean).join(" ");
-};
+const target = (t: Translate, connection: Connection): string =>
+  [
+    connection.conn_type,
+    connection.host ? `${t("host")} ${connection.host}` : "",
+    connection.port ? `${t("port")} ${connection.port}` : "",
+    connection.schema ? `${t("schema")} ${connection.schema}` : "",
+    connection.login ? `${t("login")} ${connection.login}` : "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
 
 const Connections = () => {
   const { t } = useLocale();
@@ -111,8 +114,8 @@ const Connections = () => {
                       </Text>
                     ) : undefined}
                   </Table.Cell>
-                  <Table.Cell data-col="target">
-                    {target(connection)}
+                  <Table.Cell data-col="target" data-id>
+                    {target(t, connection)}
                     {connection.extras && Object.keys(connection.extras).length > 0 ? (
                       <Text color="fg.muted" fontSize="xs">
                         {Object.entries(connection.extras)

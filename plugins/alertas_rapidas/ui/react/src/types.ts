@@ -148,7 +148,7 @@ export type TestOutcome = {
   to: string;
 };
 
-export type CheckStep = { detail: string; status: string; step: string };
+export type CheckStep = { code: string; detail: string; status: string; step: string };
 
 export type MailServerCheck = { connection: string; elapsed_ms: number; ok: boolean; steps: CheckStep[] };
 
