@@ -34,6 +34,7 @@ import psycopg
 import pytest
 
 from alertas_dev.airflow_stack import StackError
+from alertas_dev.ui_screens import log_in, tall_screenshot
 from alertas_dev.ui_stack import UiStack
 
 pytestmark = pytest.mark.browser
@@ -373,23 +374,6 @@ def sent_rows(postgres, family: str, run_date: str) -> list[tuple]:
         ).fetchall()
 
 
-def log_in(page, url: str, user: str, password: str, *, language: str, theme: str = "light") -> None:
-    """Log in, then choose the UI's language, time zone and theme where the UI keeps them."""
-    page.goto(url + "/")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("button", name="User").wait_for()
-    page.evaluate(
-        """([language, zone, theme]) => {
-            localStorage.setItem('i18nextLng', language);
-            localStorage.setItem('timezone', JSON.stringify(zone));
-            localStorage.setItem('theme', theme);
-        }""",
-        [language, "America/Argentina/Buenos_Aires", theme],
-    )
-
-
 def test_operators_use_the_alertas_page(airflow_ui, browser, demo_databases, stack_mail):
     from playwright.sync_api import expect
 
@@ -418,7 +402,7 @@ def test_operators_use_the_alertas_page(airflow_ui, browser, demo_databases, sta
     page.set_default_timeout(60_000)
 
     def shot(name: str) -> None:
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        tall_screenshot(page, ARTIFACTS / f"{name}.png")
 
     try:
         log_in(page, url, "admin", airflow_ui.password, language="es")
@@ -480,8 +464,8 @@ def test_operators_use_the_alertas_page(airflow_ui, browser, demo_databases, sta
         expect(page.get_by_test_id("preview-line")).to_contain_text("ya enviados 3")
         already = page.locator("[data-testid='preview-message'][data-verdict='already_sent']")
         expect(already).to_have_count(3)
-        shown = sorted(already.locator("[data-col='subject']").all_inner_texts())
-        assert [text.split(". ", 1)[1] for text in shown] == sorted(s for _, s, _ in vehicles_sent)
+        shown = [text.split(". ", 1)[1] for text in already.locator("[data-col='subject']").all_inner_texts()]
+        assert sorted(shown) == sorted(subject for _, subject, _ in vehicles_sent)
         shot("13_preview_es")
 
         # "Send a test to me": one message, to the address given, nothing else; ledger untouched.
@@ -516,7 +500,7 @@ def test_operators_use_the_alertas_page(airflow_ui, browser, demo_databases, sta
         expect(page.locator("html")).to_have_class(re.compile("dark"))
         for control in ("tab-messages", "tab-preview", "tab-server", "preview-form", "test-send"):
             expect(page.get_by_test_id(control)).to_have_count(0)
-        page.screenshot(path=str(ARTIFACTS / "15_viewer_page_dark.png"), full_page=True)
+        tall_screenshot(page, ARTIFACTS / "15_viewer_page_dark.png")
         page.goto(f"{url}/dags/{VEHICLES_DAG}/plugin/alertas-dag")
         expect(page.get_by_test_id("page-title")).to_contain_text("messages and runs")
         for control in ("preview-form", "test-send", "message-search"):
@@ -524,7 +508,7 @@ def test_operators_use_the_alertas_page(airflow_ui, browser, demo_databases, sta
         page.goto(f"{url}/dags/{VEHICLES_DAG}/runs/{vehicles_run}/plugin/alertas-run")
         expect(page.get_by_test_id("run-line")).to_have_text("sent 3, skipped 0, failed 0")
         assert EMAIL.search(page.get_by_test_id("alertas-root").inner_text()) is None
-        page.screenshot(path=str(ARTIFACTS / "16_viewer_run_tab_dark.png"), full_page=True)
+        tall_screenshot(page, ARTIFACTS / "16_viewer_run_tab_dark.png")
         # A call the viewer may not make answers in words, never a bare {"detail": "Forbidden"}.
         refused = page.request.get(
             f"{url}/alertas/api/preview", params={"family": VEHICLES, "date": RUN_DATE}
