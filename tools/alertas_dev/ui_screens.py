@@ -49,7 +49,7 @@ def log_in(
     )
 
 
-def tall_screenshot(page, path: Path) -> None:
+def tall_screenshot(page, path: Path, *, compact: bool = False) -> None:
     """The whole page at WIDTH: the UI scrolls inside its main panel, so the window is made as tall
     as that panel's content (at most MAX_HEIGHT) before the photograph."""
     height = page.evaluate(
@@ -59,8 +59,14 @@ def tall_screenshot(page, path: Path) -> None:
     )
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 16, MAX_HEIGHT)})
     page.wait_for_timeout(400)
-    page.screenshot(path=str(path))
+    png = page.screenshot()
     page.set_viewport_size({"width": WIDTH, "height": 900})
+    if compact:
+        from alertas_dev.gallery import optimise_png
+
+        optimise_png(png, path)  # a 64-colour palette, as the gallery's: small files in docs/
+    else:
+        path.write_bytes(png)
 
 
 def _trigger(airflow, dag_id: str, run_id: str, logical_date: str | None, conf: dict) -> None:
@@ -131,7 +137,7 @@ def photograph(url: str, passwords: dict[str, str], out: Path, run_path: str, cu
                 page.get_by_test_id("alertas-root").wait_for()
                 page.wait_for_timeout(2500)  # the page's data
                 _act(page, action, customer)
-                tall_screenshot(page, out / name)
+                tall_screenshot(page, out / name, compact=True)
                 done.append(name)
                 context.close()
         finally:

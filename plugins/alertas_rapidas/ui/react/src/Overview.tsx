@@ -233,16 +233,22 @@ export const RunLog = ({ oneFamily, runs, session }: { oneFamily: boolean; runs:
     <DataTable testId="runs">
       <Table.Header>
         <Table.Row>
-          {oneFamily ? undefined : <Table.ColumnHeader width="15%">{t("alert")}</Table.ColumnHeader>}
-          <Table.ColumnHeader width="18%">{t("run")}</Table.ColumnHeader>
+          {oneFamily ? undefined : <Table.ColumnHeader width="14%">{t("alert")}</Table.ColumnHeader>}
+          <Table.ColumnHeader width="16%">{t("run")}</Table.ColumnHeader>
           <Table.ColumnHeader width="9%">{t("runDate")}</Table.ColumnHeader>
-          <Table.ColumnHeader width="11%">{t("finished")}</Table.ColumnHeader>
-          <Table.ColumnHeader width="8%">{t("mode")}</Table.ColumnHeader>
-          <Table.ColumnHeader textAlign="end">{t("candidates")}</Table.ColumnHeader>
-          <Table.ColumnHeader textAlign="end">{t("sent")}</Table.ColumnHeader>
-          <Table.ColumnHeader textAlign="end">{t("failed")}</Table.ColumnHeader>
-          <Table.ColumnHeader width="18%">{t("summary")}</Table.ColumnHeader>
-          <Table.ColumnHeader width="12%">{t("problems")}</Table.ColumnHeader>
+          <Table.ColumnHeader width="10%">{t("finished")}</Table.ColumnHeader>
+          <Table.ColumnHeader width="7%">{t("mode")}</Table.ColumnHeader>
+          <Table.ColumnHeader textAlign="end" width="8%">
+            {t("candidates")}
+          </Table.ColumnHeader>
+          <Table.ColumnHeader textAlign="end" width="6%">
+            {t("sent")}
+          </Table.ColumnHeader>
+          <Table.ColumnHeader textAlign="end" width="6%">
+            {t("failed")}
+          </Table.ColumnHeader>
+          <Table.ColumnHeader width="15%">{t("summary")}</Table.ColumnHeader>
+          <Table.ColumnHeader width="9%">{t("problems")}</Table.ColumnHeader>
         </Table.Row>
       </Table.Header>
       <Table.Body>

@@ -100,7 +100,7 @@ export const RunTab = ({ dagId, runId, session }: { dagId: string; runId: string
       ) : undefined}
       <Section note={t("runMessagesNote")} title={t("runMessages")}>
         {Object.keys(data.messages).length === 0 ? (
-          <Text>{t("noMessages")}</Text>
+          <Text data-testid="run-no-messages">{t("runNoMessages")}</Text>
         ) : (
           <Box maxW="30rem">
             <DataTable testId="run-message-counts">
