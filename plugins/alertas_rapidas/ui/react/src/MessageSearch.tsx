@@ -31,7 +31,7 @@ const Messages = ({ messages, showRun = true }: { messages: Message[]; showRun?:
           <Table.Row data-key={message.key} data-testid="message" key={message.key}>
             <Table.Cell data-col="when">
               <Instant iso={message.sent_at ?? message.updated_at} />
-              <Text color="fg.muted" fontSize="xs">
+              <Text color="fg.muted" fontSize="xs" whiteSpace="nowrap">
                 {message.run_date}
               </Text>
             </Table.Cell>

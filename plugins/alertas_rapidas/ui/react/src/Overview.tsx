@@ -177,7 +177,7 @@ const Days = ({ days }: { days: DayCounts[] }) => {
     <DataTable testId="days">
       <Table.Header>
         <Table.Row>
-          <Table.ColumnHeader width="20%">{t("family")}</Table.ColumnHeader>
+          <Table.ColumnHeader width="18%">{t("family")}</Table.ColumnHeader>
           <Table.ColumnHeader width="10%">{t("runDate")}</Table.ColumnHeader>
           <Table.ColumnHeader textAlign="end">{t("sent")}</Table.ColumnHeader>
           <Table.ColumnHeader textAlign="end">{t("skipped")}</Table.ColumnHeader>

@@ -32,9 +32,9 @@ export const Section = ({
   </Box>
 );
 
-// A table that never overflows its box: fixed column widths (each header's `width`, the rest
-// shared), cells wrap between words, and ids and addresses (`data-id`: a run id or an address has
-// no space in 40 characters) anywhere.
+// A table that never overflows its box: columns as wide as their content needs (headers' `width`
+// as hints), cells wrap between words, and ids and addresses (`data-id`: a run id or an address has
+// no space in 40 characters) anywhere, so that no cell forces the table wider than the page.
 export const DataTable = ({ children, testId }: { children: ReactNode; testId?: string }) => (
   <Table.Root
     css={{
@@ -43,7 +43,6 @@ export const DataTable = ({ children, testId }: { children: ReactNode; testId?: 
     }}
     data-testid={testId}
     size="sm"
-    tableLayout="fixed"
     variant="line"
     width="100%"
   >
@@ -54,9 +53,11 @@ export const DataTable = ({ children, testId }: { children: ReactNode; testId?: 
 export const Instant = ({ iso }: { iso: string | null | undefined }) => {
   const { timezone } = useLocale();
   if (!iso) return null;
+  const [day, clock] = formatInstant(iso, timezone).split(" ");
+  // the date and the time may go on two lines, never a date cut at its hyphens
   return (
     <Text as="span" data-instant={iso}>
-      {formatInstant(iso, timezone)}
+      <span style={{ whiteSpace: "nowrap" }}>{day}</span> <span style={{ whiteSpace: "nowrap" }}>{clock}</span>
     </Text>
   );
 };
