@@ -37,15 +37,18 @@ def family_keys() -> list[str]:
 def families() -> list[FamilyInfo]:
     from alertas_rapidas.paths import FAMILIES_DIR
 
+    defaults = FAMILIES_DIR / "_defaults.yaml"
+    layered = defaults.stat().st_mtime_ns if defaults.exists() else 0
     infos = []
     for key in family_keys():
         path = FAMILIES_DIR / f"{key}.yaml"
-        infos.append(_info(str(path), path.stat().st_mtime_ns, (FAMILIES_DIR / "_defaults.yaml").exists()))
+        infos.append(_info(str(path), path.stat().st_mtime_ns, layered))
     return infos
 
 
 @lru_cache(maxsize=256)
-def _info(path: str, _mtime: int, _defaults: bool) -> FamilyInfo:
+def _info(path: str, _mtime: int, _defaults_mtime: int) -> FamilyInfo:
+    """One family's entry; cached per modification time of its file and of `_defaults.yaml`."""
     from alertas_rapidas.authoring.preview import runs_per_day
     from alertas_rapidas.config import FamilyConfigError, load_family_config
 

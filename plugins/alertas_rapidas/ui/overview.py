@@ -149,16 +149,13 @@ def run_detail(dag_id: str, run_id: str) -> tuple[dict[str, Any], int]:
     the causes of its failed tasks, and Airflow's state of it."""
     from alertas_rapidas.task_errors import failure_causes
 
-    data: dict[str, Any] = {"dag_id": dag_id, "run_id": run_id, "errors": []}
-    runs, airflow_error = airflow_runs_of(None)
-    airflow = next((r for r in runs if r.dag_id == dag_id and r.run_id == run_id), None)
-    if airflow is None and airflow_error is None:
-        try:
-            airflow = _airflow_run(dag_id, run_id)
-        except Exception:
-            log.exception("Alertas Rápidas run tab: cannot read Airflow's run")
+    data: dict[str, Any] = {"dag_id": dag_id, "run_id": run_id, "errors": [], "airflow_error": None}
+    try:
+        airflow = _airflow_run(dag_id, run_id)
+    except Exception as exc:
+        log.exception("Alertas Rápidas run tab: cannot read Airflow's run")
+        airflow, data["airflow_error"] = None, f"Airflow's run cannot be read: {type(exc).__name__}."
     data["airflow"] = airflow_run_json(airflow) if airflow is not None else None
-    data["airflow_error"] = airflow_error
     try:
         with queries.read_only_connection() as conn:
             if not queries.ledger_exists(conn):

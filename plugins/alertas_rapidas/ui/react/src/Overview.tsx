@@ -192,7 +192,7 @@ const Days = ({ days }: { days: DayCounts[] }) => {
         {days.map((day) => (
           <Table.Row data-day={day.run_date ?? ""} data-family={day.family} key={`${day.family}/${day.run_date}`}>
             <Table.Cell>{day.family}</Table.Cell>
-            <Table.Cell whiteSpace="nowrap">{day.run_date}</Table.Cell>
+            <Table.Cell data-nowrap>{day.run_date}</Table.Cell>
             <Table.Cell data-col="sent" textAlign="end">
               {day.sent}
             </Table.Cell>
@@ -262,7 +262,7 @@ export const RunLog = ({ oneFamily, runs, session }: { oneFamily: boolean; runs:
             <Table.Cell>
               <RunLink dagId={run.dag_id} runId={run.run_id} />
             </Table.Cell>
-            <Table.Cell whiteSpace="nowrap">{run.run_date}</Table.Cell>
+            <Table.Cell data-nowrap>{run.run_date}</Table.Cell>
             <Table.Cell data-col="finished">
               <Instant iso={run.finished_at} />
             </Table.Cell>

@@ -40,6 +40,7 @@ export const DataTable = ({ children, testId }: { children: ReactNode; testId?: 
     css={{
       "& [data-id]": { overflowWrap: "anywhere" },
       "& td, & th": { overflowWrap: "break-word", verticalAlign: "top", whiteSpace: "normal" },
+      "& td[data-nowrap]": { whiteSpace: "nowrap" },
     }}
     data-testid={testId}
     size="sm"
