@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DATE ?= 2026-11-01
 PYTEST_ARGS ?=
 
-.PHONY: install demo ui ops bench test lint format clean validate preview reference screenshots
+.PHONY: install demo ui ui-build ops bench test lint format clean validate preview reference screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -41,8 +41,12 @@ test: install  ## lint, validate every family, then every test (real PostgreSQL,
 validate: install  ## check every family file, its SQL and its templates (one line per problem)
 	$(PY) -m alertas_rapidas.authoring validate
 
-screenshots: install  ## PNGs of one mail body and one PDF page per family (demo data) into docs/screenshots/
+screenshots: install  ## PNGs of one mail body and one PDF page per family, and of the Alertas page in the UI (docs/screenshots/)
 	$(PY) -m alertas_dev.gallery --out docs/screenshots
+	$(PY) -m alertas_dev.ui_screens --out docs/screenshots/ui
+
+ui-build:  ## rebuild the Alertas page's bundle (plugins/alertas_rapidas/ui/react: Node 20.19+, npm); commit ui/static/
+	cd plugins/alertas_rapidas/ui/react && npm ci --no-audit --no-fund && npm run build
 
 preview: install  ## render what FAMILY would send for DATE into .preview/FAMILY/DATE/ (nothing is sent)
 	$(PY) -m alertas_rapidas.authoring preview $(FAMILY) --date $(DATE)

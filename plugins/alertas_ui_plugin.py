@@ -1,9 +1,12 @@
-"""Airflow UI plugin: the "Alertas Rápidas" page (ledger counts per family and day, last runs).
+"""Airflow UI plugin: the "Alertas Rápidas" page, native in the Airflow UI (a React app).
 
-Adds to the API server a FastAPI app under `/alertas` (page code in `alertas_rapidas.ui`), a
-"Alertas Rápidas" entry in the UI's Browse menu, and an "Alertas summary" tab on every DAG run;
-and the unsubscribe endpoint of recurring alerts under `/alertas-unsubscribe` (no login: the
-signed token is the authorisation; `alertas_rapidas.ui.unsubscribe`).
+Adds to the API server a FastAPI app under `/alertas` (`alertas_rapidas.ui.app`: the page's JSON
+and its JavaScript bundle), and to the UI three `react_apps` rendered by the UI itself (its theme,
+time zone and language, links that navigate): the page in the Browse menu, an "Alertas" tab on
+every DAG (that family's) and on every DAG run (that run's summary, problems and messages). The
+bundle is built from `alertas_rapidas/ui/react/` (`make ui-build`). Also the unsubscribe endpoint
+of recurring alerts under `/alertas-unsubscribe` (no login: the signed token is the
+authorisation; `alertas_rapidas.ui.unsubscribe`).
 
 Every Airflow component loads the plugins folder, so this module stays light: the page's app
 (FastAPI, Jinja2, the ledger queries) is imported on its first request, in the API server only.
@@ -21,6 +24,7 @@ from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
 URL_PREFIX = "/alertas"
 UNSUBSCRIBE_PREFIX = "/alertas-unsubscribe"
+BUNDLE_URL = "alertas/static/alertas-ui.js"
 
 
 class LazyApp:
@@ -53,18 +57,26 @@ class AlertasRapidasUIPlugin(AirflowPlugin):
             "name": "Alertas Rápidas unsubscribe",
         },
     ]
-    # `href` is relative to the UI's base URL (no leading slash), so a base path keeps working.
-    external_views = [
+    # `bundle_url` is relative to the UI's base URL (no leading slash), so a base path keeps working.
+    # One bundle; a query string per view makes the UI load it once per view, each setting
+    # `globalThis.AirflowPlugin` for the view that asked (the UI reads it right after loading).
+    react_apps = [
         {
             "name": "Alertas Rápidas",
-            "href": "alertas/",
+            "bundle_url": f"{BUNDLE_URL}?view=page",
             "url_route": "alertas",
             "destination": "nav",
             "category": "browse",
         },
         {
-            "name": "Alertas summary",
-            "href": "alertas/run?dag_id={DAG_ID}&run_id={RUN_ID}",
+            "name": "Alertas",
+            "bundle_url": f"{BUNDLE_URL}?view=dag",
+            "url_route": "alertas-dag",
+            "destination": "dag",
+        },
+        {
+            "name": "Alertas",
+            "bundle_url": f"{BUNDLE_URL}?view=run",
             "url_route": "alertas-run",
             "destination": "dag_run",
         },

@@ -158,7 +158,11 @@ def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> 
     To/Cc replaced by one address (only then is it parsed and written again)."""
     from alertas_rapidas.paths import storage_path  # the run folder may be in an object store
 
-    raw = storage_path(eml_path).read_bytes()
+    return prepare_payload(storage_path(eml_path).read_bytes(), sender, redirect_to)
+
+
+def prepare_payload(raw: bytes, sender: str, redirect_to: str | None = None) -> bytes:
+    """`load_payload` on bytes already read (a rendered message that is not in a run folder)."""
     head = raw.split(b"\r\n\r\n", 1)[0]
     if not redirect_to and (head.startswith(b"From:") or b"\r\nFrom:" in head):
         return raw
@@ -224,6 +228,7 @@ def deliver_with_ledger(
                     **run,
                     claim_token=claimant.token,
                     claim_try=claimant.try_number,
+                    subject=entry.get("subject"),  # manifests written before subjects have none
                     policy=policy_,
                 )
                 if not claimed:
@@ -284,3 +289,16 @@ def deliver_redirected(
     finally:
         session.reset()
     return {str(name): n for name, n in counts.items()}
+
+
+def send_test_message(raw: bytes, redirect_to: str, smtp_conn_id: str) -> SendOutcome:
+    """One rendered message to one test address, as a `redirect_to` run sends each of its messages
+    (To and Cc replaced, "[TEST]" before the subject); the ledger is neither read nor written."""
+    session = SmtpSession(smtp_conn_id=smtp_conn_id)
+    try:
+        problem = session.open()
+        if problem is not None:
+            return problem
+        return session.send([redirect_to], prepare_payload(raw, session.sender(), redirect_to))
+    finally:
+        session.reset()

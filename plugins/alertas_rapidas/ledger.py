@@ -71,23 +71,27 @@ def claim(
     policy: ClaimPolicy,
     claim_token: str | None = None,
     claim_try: int | None = None,
+    subject: str | None = None,
 ) -> tuple[bool, str | None]:
-    """Claim one message for sending; return (claimed, current status when not claimed)."""
+    """Claim one message for sending; return (claimed, current status when not claimed).
+    `subject` is the rendered subject, kept for the message search (purged with the addresses)."""
     row = conn.execute(
         """
         insert into alerts.deliveries as d (
             idempotency_key, family, recipient_ref, business_key, status, run_date,
-            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at
+            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at,
+            subject
         )
         values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
                 %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
-                %(claim_token)s, %(claim_try)s, now())
+                %(claim_token)s, %(claim_try)s, now(), %(subject)s)
         on conflict (idempotency_key) do update
             set status = %(sending)s, reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
                 claim_token = excluded.claim_token, claim_try = excluded.claim_try,
-                claimed_at = now(), refused = null, smtp_response = null, updated_at = now()
+                claimed_at = now(), refused = null, smtp_response = null, updated_at = now(),
+                subject = coalesce(excluded.subject, d.subject)
             where d.status = any(%(states)s)
         returning d.status
         """,
@@ -103,6 +107,7 @@ def claim(
             "message_id": message_id,
             "claim_token": claim_token,
             "claim_try": claim_try,
+            "subject": subject,
             "states": policy.states(),
             "sending": DeliveryState.SENDING,
         },

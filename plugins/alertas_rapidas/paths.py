@@ -124,3 +124,9 @@ def safe_name(value: str) -> str:
 def run_dir(dag_id: str, run_id: str) -> ObjectStoragePath:
     """The folder of one DAG run's files."""
     return work_root() / safe_name(dag_id) / safe_name(run_id)
+
+
+def outbox_dir(dag_id: str, run_id: str) -> ObjectStoragePath:
+    """Where a run's render step writes each message as `<ledger key>.eml` (beside its plan's
+    batches, `plan/outbox/`), kept as long as the run folder is (retention)."""
+    return run_dir(dag_id, run_id) / "plan" / "outbox"

@@ -217,7 +217,7 @@ def check_purge_date(before: date, *, today: date | None = None, min_age_days: i
 
 
 _PERSONAL = """
-    d.recipients is not null or d.refused is not null
+    d.recipients is not null or d.refused is not null or d.subject is not null
     or d.smtp_response ~ %(pattern)s or d.reason ~ %(pattern)s
 """
 
@@ -225,9 +225,10 @@ _PERSONAL = """
 def purge_addresses(conn: Any, before: date, *, dry_run: bool = False) -> int:
     """Drop the addresses of ledger rows whose run date is before `before`; return how many rows.
 
-    `recipients` and `refused` become null; an address inside `smtp_response` or `reason` is
-    replaced by "[address removed]". The key, family, recipient_ref, business key, status, times,
-    message-id and the rest of the SMTP reply stay. Rows being sent right now are left alone.
+    `recipients`, `refused` and `subject` (it may name the customer) become null; an address
+    inside `smtp_response` or `reason` is replaced by "[address removed]". The key, family,
+    recipient_ref, business key, status, times, message-id and the rest of the SMTP reply stay.
+    Rows being sent right now are left alone.
     Running it again purges nothing.
     """
     where = f"d.run_date < %(before)s and d.status <> 'sending' and ({_PERSONAL})"
@@ -237,7 +238,7 @@ def purge_addresses(conn: Any, before: date, *, dry_run: bool = False) -> int:
     cursor = conn.execute(
         f"""
         update alerts.deliveries d
-           set recipients = null, refused = null,
+           set recipients = null, refused = null, subject = null,
                smtp_response = regexp_replace(d.smtp_response, %(pattern)s, %(replacement)s, 'g'),
                reason = regexp_replace(d.reason, %(pattern)s, %(replacement)s, 'g')
          where {where}

@@ -137,7 +137,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
     sender = config.sender.address or sender_address()
     renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
     batch = storage_path(batch_in["path"])
-    outbox = batch.parent.parent / "outbox"
+    outbox = batch.parent.parent / "outbox"  # the run's paths.outbox_dir (beside plan/batches/)
     make_dirs(outbox)
     manifest = []
     for message in read_batch(batch):
@@ -152,6 +152,7 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
                 "recipient_ref": message.recipient_ref,
                 "business_key": message.business_key,
                 "message_id": message_id,
+                "subject": str(mail["Subject"]),
                 "envelope": renderer.envelope(message),
                 "eml": str(eml),
                 "covers": message.covers,

@@ -155,6 +155,7 @@ def test_preview_renders_what_would_be_sent_and_sends_nothing(payments_dms, post
         "003.eml",
         "003.html",
         "index.html",
+        "preview.json",  # each message's ledger key, for the Alertas page's ledger view
     ]
     mails = [
         email.message_from_bytes((out / f"00{n}.eml").read_bytes(), policy=email.policy.default)

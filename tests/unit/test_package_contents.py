@@ -35,6 +35,9 @@ def test_wheel_ships_alertas_rapidas_without_demo_or_bench(tmp_path):
     packages = {name.split("/")[0] for name in names if name.endswith(".py")}
     assert packages == {"alertas_rapidas"}, packages
     assert "alertas_rapidas/engine/family.py" in names
+    # the Alertas page's built bundle ships, its React sources and node_modules do not
+    assert "alertas_rapidas/ui/static/alertas-ui.js" in names
+    assert not [n for n in names if "/ui/react/" in n]
     assert not [n for n in names if "/demo/" in n or "/bench/" in n or "alertas_dev" in n]
 
 

@@ -71,7 +71,7 @@ def render_all(out: Path, dms_dsn: str, alerts_dsn: str, *, day: date = DEMO_DAT
     return results
 
 
-def _optimise(png: bytes, path: Path) -> None:
+def optimise_png(png: bytes, path: Path) -> None:
     from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
@@ -89,7 +89,7 @@ def pdf_page_png(pdf: bytes, path: Path, *, dpi: int = PDF_DPI) -> None:
         document.close()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    _optimise(buffer.getvalue(), path)
+    optimise_png(buffer.getvalue(), path)
 
 
 def mail_pngs(bodies: dict[str, Path], target: Path) -> None:
@@ -107,7 +107,7 @@ def mail_pngs(bodies: dict[str, Path], target: Path) -> None:
             )
             for family, body in bodies.items():
                 page.goto(body.resolve().as_uri())
-                _optimise(page.screenshot(full_page=True), target / f"{family}.mail.png")
+                optimise_png(page.screenshot(full_page=True), target / f"{family}.mail.png")
         finally:
             browser.close()
 

@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Logins:      admin / {airflow.password_of('admin')}    viewer / {airflow.password_of('viewer')}"
         )
-        print(f"Alertas page: {airflow.url}/alertas/  (Browse > Alertas Rápidas)")
+        print(f"Alertas page: {airflow.url}/plugin/alertas  (Browse > Alertas Rápidas)")
         print(f"Mail sent by runs: {stack.out / 'mail' / 'index.html'}")
         print("DAGs are paused: unpausing one starts its latest scheduled run (see README, Backfill).")
         print("Ctrl-C stops Airflow, the SMTP sink and PostgreSQL.", flush=True)

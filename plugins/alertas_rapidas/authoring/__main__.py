@@ -63,9 +63,9 @@ def parser() -> argparse.ArgumentParser:
     preview = commands.add_parser(
         "preview",
         help="render what a family would send for a date, without sending",
-        description="Extract, transform and render FAMILY for DATE into files (.eml, HTML body, "
-        "attachments, index.html). Nothing is sent; the ledger is not touched (repeats show as first "
-        "sends).",
+        description="Extract, transform and render FAMILY for DATE (every run of that day) into files "
+        "(.eml, HTML body, attachments, index.html). Nothing is sent; the ledger is not touched "
+        "(repeats show as first sends).",
     )
     preview.add_argument("family", metavar="FAMILY", help="family key, e.g. supplier_payments_ready")
     preview.add_argument("--date", type=_day, required=True, help="run date YYYY-MM-DD (dealership time)")
@@ -73,8 +73,8 @@ def parser() -> argparse.ArgumentParser:
         "--at",
         type=_instant,
         default=None,
-        help="the run instant T (ISO 8601 with offset); default: the family's last scheduled instant "
-        "on DATE in its time zone",
+        help="one run instant T (ISO 8601 with offset); default: every run the family's schedule "
+        "makes on DATE in its time zone (24 for an hourly family), each message shown once",
     )
     preview.add_argument("--out", type=Path, default=None, help="output folder (.preview/<family>/<date>/)")
     preview.add_argument(

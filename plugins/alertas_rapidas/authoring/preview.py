@@ -1,10 +1,18 @@
 """`preview`: what one family would send for a date, rendered to files; nothing is sent.
 
-Extract from the DMS, transform and render exactly as a run does, then write each message as
+Extract from the DMS, transform and render exactly as the day's runs do, then write each message as
 `NNN.eml`, its HTML body as `NNN.html` and its attachments as `NNN-<file name>`, with an
-`index.html` listing the messages and the skipped candidates. The ledger is neither read nor
-written (no connection to the package's own database unless the family's queries read it), so
-repeats cannot be known: every message is shown as a first send. No SMTP server is contacted.
+`index.html` listing the messages and the skipped candidates and `preview.json` (each message's
+ledger key). A date stands for **every run the family's schedule makes that day** (24 for an
+hourly family, each with its own window), or the runs between two times of that day, or one run
+(`at`); a message two runs would both plan is shown once. No SMTP server is contacted.
+
+Two modes. The authoring tool (`make preview`) works without the package's database: the ledger is
+neither read nor written, so repeats show as first sends, and a recurring family's unsubscribe
+links are signed with a placeholder. The Alertas page's preview (`as_run=True`) is what a run would
+do: the transform gets the ledger's history and unsubscribes, the links are signed with the
+secret a run uses (`link_secrets`; the same error when the Variable is too short), and the sender
+is the SMTP connection's `from_email`.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +35,7 @@ from alertas_rapidas.timing import RunTime
 
 PREVIEW_SENDER = "preview@alertas-rapidas.invalid"
 PREVIEW_ROOT = Path(".preview")
+PREVIEW_INFO = "preview.json"
 
 
 class PreviewError(RuntimeError):
@@ -45,6 +55,32 @@ def scheduled_instant(config: FamilyConfig, day: date) -> datetime:
     if fire < day_start:
         fire = datetime.combine(day, time(fire.hour, fire.minute), tzinfo=zone)
     return fire
+
+
+def day_instants(
+    config: FamilyConfig, day: date, start: time | None = None, end: time | None = None
+) -> list[datetime]:
+    """Every instant the family's cron fires on `day` in its time zone, oldest first; only those
+    in [start, end] when given. A day it does not fire on stands for one run at its last fire time
+    (`scheduled_instant`), as a manual run for that date does."""
+    from croniter import croniter
+
+    zone = ZoneInfo(config.timezone)
+    day_start = datetime.combine(day, time(0), tzinfo=zone)
+    next_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    fires: list[datetime] = []
+    cursor = croniter(config.schedule.cron, day_start - timedelta(seconds=1))
+    while (fire := cursor.get_next(datetime).astimezone(zone)) < next_day:
+        fires.append(fire)
+    fires = fires or [scheduled_instant(config, day)]
+    low = start or time(0)
+    high = end or time(23, 59, 59)
+    return [fire for fire in fires if low <= fire.time() <= high]
+
+
+def runs_per_day(config: FamilyConfig, day: date) -> int:
+    """How many runs the schedule makes on `day` (1 for a day it does not fire on)."""
+    return len(day_instants(config, day))
 
 
 def run_for(config: FamilyConfig, at: datetime) -> RunTime:
@@ -92,36 +128,94 @@ def _load(family_key: str, families_dir: Path) -> tuple[FamilyConfig, Any, Any]:
     return config, settings, family_for(config)
 
 
-def preview(
+@dataclass
+class DayPlan:
+    """What the chosen runs of a day would plan: their run times and one merged plan, each message
+    once (by its ledger key, in the order the runs would send them)."""
+
+    config: FamilyConfig
+    family: Any
+    runs: list[RunTime]
+    plan: Any  # messages.Plan
+    keys: list[str] = field(default_factory=list)  # the ledger key of each message of `plan`
+
+    @property
+    def span(self) -> RunTime:
+        """One run time spanning the chosen runs: the first window's start to the last run's T."""
+        first, last = self.runs[0], self.runs[-1]
+        return RunTime(
+            timezone=last.timezone, at=last.at, window_start=first.window_start, window_end=last.window_end
+        )
+
+
+def plan_day(
     family_key: str,
     day: date,
     *,
     at: datetime | None = None,
-    out: Path | None = None,
-    dsn: str | None = None,
-    alerts_dsn: str | None = None,
+    start: time | None = None,
+    end: time | None = None,
+    as_run: bool = False,
     families_dir: Path = FAMILIES_DIR,
-) -> str:
-    """Render what `family_key` would send for `day` into `out`; the summary line."""
-    from alertas_rapidas.connections import ALERTS_CONN_ID, DMS_CONN_ID
-    from alertas_rapidas.extract import extract_queries, load_frames
+) -> DayPlan:
+    """Extract and transform every chosen run of `day` (see the module's doc); raise PreviewError."""
     from alertas_rapidas.families import load_transform
-    from alertas_rapidas.recipients import allowing_special_domains
+    from alertas_rapidas.messages import Plan, idempotency_key
 
     config, settings, family = _load(family_key, families_dir)
-    at = at or scheduled_instant(config, day)
-    if at.astimezone(ZoneInfo(config.timezone)).date() != day:
+    zone = ZoneInfo(config.timezone)
+    if at is not None and at.astimezone(zone).date() != day:
         raise PreviewError(
-            f"--at {at.isoformat()} falls on {at.astimezone(ZoneInfo(config.timezone)).date()} in "
-            f"{config.timezone}, not on --date {day}"
+            f"--at {at.isoformat()} falls on {at.astimezone(zone).date()} in {config.timezone}, "
+            f"not on --date {day}"
         )
-    run = run_for(config, at)
-    out = out or PREVIEW_ROOT / family_key / day.isoformat()
+    instants = [at] if at is not None else day_instants(config, day, start, end)
+    if not instants:
+        raise PreviewError(f"{family_key} has no run on {day} between {start} and {end}")
+    transform = load_transform(family)
+    extra: dict[str, Any] = {}
+    unsubscribed: set[str] = set()
+    if as_run:
+        from alertas_rapidas.steps import sent_history
+        from alertas_rapidas.unsubscribes import unsubscribed_for
 
-    if dsn:
-        os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = connection_json(dsn)
-    if ALERTS_CONN_ID in family.connections.values() and alerts_dsn:
-        os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = connection_json(alerts_dsn)
+        extra = {"history": sent_history(config)} if family.reads_history else {}
+        unsubscribed = unsubscribed_for(config)
+    merged = Plan(candidates=0)
+    keys: list[str] = []
+    seen: set[str] = set()
+    runs = []
+    for instant in instants:
+        run = run_for(config, instant)
+        runs.append(run)
+        plan = _plan_one(config, settings, family, run, transform, extra, unsubscribed)
+        merged.candidates += plan.candidates
+        for reason, rows in plan.held.items():
+            merged.hold(reason, rows)
+        for message in plan.messages:
+            key = idempotency_key(config.key, message.recipient_ref, message.business_key)
+            if key not in seen:
+                seen.add(key)
+                keys.append(key)
+                merged.messages.append(message)
+        merged.skipped.extend(plan.skipped)
+    return DayPlan(config=config, family=family, runs=runs, plan=merged, keys=keys)
+
+
+def _plan_one(
+    config: FamilyConfig,
+    settings: Any,
+    family: Any,
+    run: RunTime,
+    transform: Any,
+    extra: dict[str, Any],
+    unsubscribed: set[str],
+) -> Any:
+    """One run's plan: extract into a temporary folder, transform (as `steps.transform_step`)."""
+    from alertas_rapidas.connections import DMS_CONN_ID
+    from alertas_rapidas.extract import extract_queries, load_frames
+    from alertas_rapidas.recipients import allowing_special_domains
+    from alertas_rapidas.unsubscribes import skip_unsubscribed
 
     with tempfile.TemporaryDirectory(prefix="alertas-preview-") as work:
         try:
@@ -136,53 +230,112 @@ def preview(
             )
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-            raise PreviewError(f"extract of {family_key} failed: {first}") from None
+            raise PreviewError(f"extract of {config.key} failed: {first}") from None
         frames = load_frames([result.to_dict() for result in results])
         with allowing_special_domains(config.allowed_special_domains):
-            plan = load_transform(family)(frames, settings, run)
+            return skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed)
 
-    written = write_preview(config, family, plan, run, out)
-    skipped = Counter(item.reason for item in plan.skipped)
+
+def preview(
+    family_key: str,
+    day: date,
+    *,
+    at: datetime | None = None,
+    out: Path | None = None,
+    dsn: str | None = None,
+    alerts_dsn: str | None = None,
+    families_dir: Path = FAMILIES_DIR,
+) -> str:
+    """Render what `family_key` would send for `day` (every run of it, or the run at `at`) into
+    `out`, as the authoring tool does (no ledger); the summary line."""
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+
+    out = out or PREVIEW_ROOT / family_key / day.isoformat()
+    if dsn:
+        os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = connection_json(dsn)
+    if alerts_dsn:
+        _, _, family = _load(family_key, families_dir)
+        if ALERTS_CONN_ID in family.connections.values():
+            os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = connection_json(alerts_dsn)
+    day_plan = plan_day(family_key, day, at=at, families_dir=families_dir)
+    written = write_preview(day_plan, out, sender=PREVIEW_SENDER, links=_placeholder_links(day_plan.config))
+    return summary_line(day_plan, written) + f" -> {out}; nothing sent, ledger untouched"
+
+
+def summary_line(day_plan: DayPlan, written: int) -> str:
+    """ "3 messages, 3 skipped (inactive 1, ...)", with the runs when more than one."""
+    skipped = Counter(item.reason for item in day_plan.plan.skipped)
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(skipped.items()))
-    return (
-        f"{written} message{'' if written == 1 else 's'}, {len(plan.skipped)} skipped"
-        f"{f' ({reasons})' if reasons else ''} -> {out}; nothing sent, ledger untouched"
+    line = (
+        f"{written} message{'' if written == 1 else 's'}, {len(day_plan.plan.skipped)} skipped"
+        f"{f' ({reasons})' if reasons else ''}"
     )
+    if len(day_plan.runs) > 1:
+        first, last = day_plan.runs[0].at, day_plan.runs[-1].at
+        line += f" from {len(day_plan.runs)} runs ({first:%H:%M} to {last:%H:%M})"
+    return line
 
 
-def _preview_links(config: FamilyConfig) -> Any:
-    """A recurring family's List-Unsubscribe links as a run makes them; without the secret (an
-    author's machine) signed with a placeholder, so the preview still shows the headers and link."""
+def _placeholder_links(config: FamilyConfig) -> Any:
+    """The authoring tool's List-Unsubscribe links: a recurring family's links as a run makes them,
+    signed with a placeholder (an author's machine has no ledger, where the package keeps its
+    secret), so the preview still shows the headers and the link. The page's preview signs them
+    as a run does (`run_links`)."""
+    from alertas_rapidas.unsubscribes import UnsubscribeLinks
+
+    if not config.recurring:
+        return None
+    mailto = str(config.unsubscribe.mailto) if config.unsubscribe.mailto else None
+    return UnsubscribeLinks(config.key, "preview-only-not-a-secret", config.unsubscribe.url, mailto)
+
+
+def run_links(config: FamilyConfig) -> Any:
+    """The links a run signs (`unsubscribes.links_for`): the same secret, the same failure when
+    the Variable is set but unusable (PreviewError with its message)."""
     from alertas_rapidas.rendering import RenderError
-    from alertas_rapidas.unsubscribes import UnsubscribeLinks, links_for
+    from alertas_rapidas.task_errors import ConfigurationError
+    from alertas_rapidas.unsubscribes import links_for
 
     try:
         return links_for(config)
-    except RenderError:
-        mailto = str(config.unsubscribe.mailto) if config.unsubscribe.mailto else None
-        return UnsubscribeLinks(config.key, "preview-only-not-a-secret", config.unsubscribe.url, mailto)
+    except (ConfigurationError, RenderError) as exc:
+        raise PreviewError(f"the run would fail: {exc}") from None
 
 
-def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, out: Path) -> int:
-    """Render every message of the plan into `out`, with `index.html`; the number written."""
-    from alertas_rapidas.messages import idempotency_key, message_id_for
-    from alertas_rapidas.rendering import MessageRenderer, RenderError
+def renderer_for(day_plan: DayPlan, *, sender: str, links: Any) -> Any:
+    from alertas_rapidas.rendering import MessageRenderer
 
+    return MessageRenderer.for_family(day_plan.config, day_plan.family, sender=sender, unsubscribe=links)
+
+
+def render_message(day_plan: DayPlan, renderer: Any, index: int) -> Any:
+    """Message `index` (0-based) of the plan as its e-mail; PreviewError when it fails to render."""
+    from alertas_rapidas.messages import message_id_for
+    from alertas_rapidas.rendering import RenderError
+
+    message = day_plan.plan.messages[index]
+    try:
+        return renderer.render(message, message_id=message_id_for(day_plan.keys[index]))
+    except RenderError as exc:
+        raise PreviewError(
+            f"message {index + 1:03d} ({message.business_key}) failed to render: {exc}"
+        ) from None
+
+
+def write_preview(day_plan: DayPlan, out: Path, *, sender: str, links: Any) -> int:
+    """Render every message of the plan into `out`, with `index.html` and `preview.json`; the
+    number written."""
+    config, plan = day_plan.config, day_plan.plan
     out.mkdir(parents=True, exist_ok=True)
-    for old in [out / "index.html", *out.glob("[0-9][0-9][0-9].*"), *out.glob("[0-9][0-9][0-9]-*")]:
+    numbered = [*out.glob("[0-9][0-9][0-9].*"), *out.glob("[0-9][0-9][0-9]-*")]
+    for old in [out / "index.html", out / PREVIEW_INFO, *numbered]:
         if old.is_file():
             old.unlink()  # an earlier preview's files, so that none is mistaken for this one's
-    renderer = MessageRenderer.for_family(
-        config, family, sender=PREVIEW_SENDER, unsubscribe=_preview_links(config)
-    )
+    renderer = renderer_for(day_plan, sender=sender, links=links)
     entries = []
     for number, message in enumerate(plan.messages, start=1):
         stem = f"{number:03d}"
-        key = idempotency_key(config.key, message.recipient_ref, message.business_key)
-        try:
-            mail = renderer.render(message, message_id=message_id_for(key))
-        except RenderError as exc:
-            raise PreviewError(f"message {stem} ({message.business_key}) failed to render: {exc}") from None
+        mail = render_message(day_plan, renderer, number - 1)
         (out / f"{stem}.eml").write_bytes(bytes(mail))
         body = mail.get_body(("html",))
         (out / f"{stem}.html").write_text(body.get_content() if body else "", encoding="utf-8")
@@ -204,7 +357,18 @@ def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, ou
                 "attachments": files,
             }
         )
-    (out / "index.html").write_text(index_html(config, run, entries, plan.skipped), encoding="utf-8")
+    (out / "index.html").write_text(
+        index_html(config, day_plan.span, entries, plan.skipped), encoding="utf-8"
+    )
+    info = {
+        "family": config.key,
+        "runs": [run.at.isoformat() for run in day_plan.runs],
+        "messages": [entry | {"ledger_key": key} for entry, key in zip(entries, day_plan.keys, strict=True)],
+        "skipped": dict(sorted(Counter(item.reason for item in plan.skipped).items())),
+        "held": dict(sorted(plan.held.items())),
+        "candidates": plan.candidates,
+    }
+    (out / PREVIEW_INFO).write_text(json.dumps(info), encoding="utf-8")
     return len(entries)
 
 

@@ -53,17 +53,31 @@ class AirflowRun:
 def alert_runs(family: str | None = None, limit: int = AIRFLOW_RUN_ROWS) -> list[AirflowRun]:
     """The latest runs of the `alert_*` DAGs (or one family's) with their task states."""
     from airflow.models.dagrun import DagRun
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
     dag_filter = (
         DagRun.dag_id == f"alert_{family}" if family else DagRun.dag_id.like("alert\\_%", escape="\\")
     )
+    return _runs([dag_filter], limit)
+
+
+def alert_run(dag_id: str, run_id: str) -> AirflowRun | None:
+    """One run (of any DAG) with its task states, or None."""
+    from airflow.models.dagrun import DagRun
+
+    found = _runs([DagRun.dag_id == dag_id, DagRun.run_id == run_id], 1)
+    return found[0] if found else None
+
+
+def _runs(conditions: list[Any], limit: int) -> list[AirflowRun]:
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
     with create_session() as session:
         rows = session.execute(
             select(DagRun.dag_id, DagRun.run_id, DagRun.state, DagRun.run_after, DagRun.run_type)
-            .where(dag_filter)
+            .where(*conditions)
             .order_by(DagRun.run_after.desc())
             .limit(limit)
         ).all()
@@ -84,9 +98,3 @@ def alert_runs(family: str | None = None, limit: int = AIRFLOW_RUN_ROWS) -> list
                     if task_id not in ids:
                         ids.append(task_id)
     return list(runs.values())
-
-
-def runs_with_summaries(airflow_runs: list[AirflowRun], ledger_runs: list[Any]) -> list[dict[str, Any]]:
-    """Each Airflow run with its ledger summary row (None when it never reached `summarize`)."""
-    by_key = {(run.dag_id, run.run_id): run for run in ledger_runs}
-    return [{"airflow": run, "ledger": by_key.get((run.dag_id, run.run_id))} for run in airflow_runs]

@@ -1,179 +1,195 @@
-"""The page's FastAPI app: server-rendered HTML (Jinja2, autoescaped), counts only.
+"""The page's FastAPI app: the JSON the Alertas page (a React app in the Airflow UI) reads, and
+the page's JavaScript bundle.
 
-Routes (under the plugin's `url_prefix`, `/alertas`):
+Routes, under the plugin's `url_prefix` (`/alertas`):
 
-- `GET /` the ledger's counts per family and day, and the last runs; query parameters `family`,
-  `from`, `to` (YYYY-MM-DD, inclusive) filter both.
-- `GET /run?dag_id=...&run_id=...` one run's summary: the "Alertas summary" tab of a DAG run.
-- `GET /preview?family=...&date=...` what a family would send for a date (a dry run: nothing sent,
-  ledger untouched): recipients, subject, HTML body, attachments (`GET /preview/file`).
+- `GET /static/alertas-ui.js`: the built bundle the UI loads (`react_apps` of the plugin);
+- `GET /`: sends a browser to the page in the Airflow UI (`/plugin/alertas`);
+- read runs: `GET /api/session` (what the user may do, the families), `GET /api/overview`
+  (ledger counts per family and day, last runs, unsubscribes, Airflow's runs; `family`, `from`,
+  `to`), `GET /api/run` (one run's summary, message counts and failure causes: `dag_id`, `run_id`);
+- trigger runs: `GET /api/messages` (the message search), `GET /api/messages/eml`, `GET
+  /api/preview`, `GET /api/preview/file`, `POST /api/test-message`, `POST /api/mail-server/check`;
+- read connections: `GET /api/connections`.
 
-All need a logged-in user who may read DAG runs (the API server's auth manager, through its
-`_token` cookie or an `Authorization: Bearer` header), like the rest of the UI; the preview also
-needs the right to trigger DAG runs (it reads the DMS and renders real customers' mail).
+Who may call what is `access`'s; every answer is `Cache-Control: no-store`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations, and
+# the dependency types are made inside `create_app` (string annotations could not be resolved).
 
 import logging
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Body, Depends, FastAPI, Query
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
-from alertas_rapidas.ui import queries
-from alertas_rapidas.ui.page_templates import page_templates
+from alertas_rapidas.ui import overview as overview_data
+from alertas_rapidas.ui.access import NEEDS_CONNECTIONS, NEEDS_TRIGGER, Access, readable_refusal
 from alertas_rapidas.ui.queries import DAG_ID_PATTERN, MAX_RUN_ID, FilterError, Filters
 
 log = logging.getLogger(__name__)
 
-_templates = page_templates()
-_templates.filters["utc"] = lambda value: (
-    value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else ""
-)
+BUNDLE = Path(__file__).resolve().parent / "static" / "alertas-ui.js"
+NO_STORE = {"Cache-Control": "no-store"}
+NEEDS = {
+    "session": "the permission to read DAG runs",
+    "overview": "the permission to read DAG runs",
+    "run": "the permission to read DAG runs",
+    "connections": NEEDS_CONNECTIONS,
+}
 
 
-def read_runs() -> Any:
-    """The API server's check that the user may read DAG runs (all DAGs, or `dag_id`'s)."""
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
-    from airflow.api_fastapi.core_api.security import requires_access_dag
-
-    return requires_access_dag(method="GET", access_entity=DagAccessEntity.RUN)
+def answer(data: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status_code, headers=NO_STORE)
 
 
-def trigger_runs() -> Any:
-    """The API server's check that the user may trigger DAG runs: the preview's permission."""
-    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
-    from airflow.api_fastapi.core_api.security import requires_access_dag
-
-    return requires_access_dag(method="POST", access_entity=DagAccessEntity.RUN)
+def refused(errors: list[str], status_code: int = 400) -> JSONResponse:
+    """A request the page refuses: one line per problem, and the first as `detail`."""
+    return answer({"detail": errors[0], "errors": errors}, status_code)
 
 
-def family_files() -> list[str]:
-    """The families this deployment has (dags/families/*.yaml), for the filters and the preview."""
-    from alertas_rapidas.paths import FAMILIES_DIR
+def create_app(access: Access | None = None) -> FastAPI:
+    """The app the plugin mounts; `access` defaults to the API server's own checks."""
+    access = access or Access.airflow()
+    Permissions = Annotated[dict[str, Any], Depends(access.permissions)]  # a dependency type
+    reading = APIRouter(prefix="/api", dependencies=[Depends(access.read)])
+    acting = APIRouter(prefix="/api", dependencies=[Depends(access.read), Depends(access.trigger)])
 
-    return sorted(p.stem for p in FAMILIES_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+    @reading.get("/session")
+    def session(permissions: Permissions) -> JSONResponse:
+        from alertas_rapidas.retention import retention_days
+        from alertas_rapidas.ui.families import families
 
+        return answer(
+            permissions
+            | {
+                "families": [info.to_dict() for info in families()],
+                "retention_days": retention_days(),
+            }
+        )
 
-def airflow_runs_of(family: str | None) -> tuple[list[Any], str | None]:
-    """Airflow's runs of the alert DAGs, or an error line when its database cannot be read."""
-    from alertas_rapidas.ui.airflow_runs import alert_runs
-
-    try:
-        return alert_runs(family), None
-    except Exception as exc:
-        log.exception("Alertas Rápidas page: cannot read Airflow's runs")
-        return [], f"Airflow's run list cannot be read: {type(exc).__name__}."
-
-
-def render(template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-    html = _templates.get_template(template).render(**values)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
-
-
-def create_app(authorize: Any = None, authorize_preview: Any = None) -> FastAPI:
-    """The app the plugin mounts. `authorize` is the access check (default: `read_runs()`),
-    `authorize_preview` the preview's (default: `trigger_runs()`, or `authorize` when given)."""
-    if authorize_preview is None:
-        authorize_preview = authorize if authorize is not None else trigger_runs()
-    authorize = authorize if authorize is not None else read_runs()
-    router = APIRouter(dependencies=[Depends(authorize)])
-
-    @router.get("/", response_class=HTMLResponse)
+    @reading.get("/overview")
     def overview(
         family: str | None = Query(None, max_length=100),
         date_from: str | None = Query(None, alias="from", max_length=20),
         date_to: str | None = Query(None, alias="to", max_length=20),
-    ) -> HTMLResponse:
-        values: dict[str, Any] = {
-            "form": {"family": family or "", "from": date_from or "", "to": date_to or ""},
-            "families": [],
-            "days": [],
-            "runs": [],
-            "errors": [],
-            "ledger": True,
-            "ledger_error": False,
-            "airflow_runs": [],
-            "preview": {"family": family or "", "date": date_to or date_from or ""},
-            "limits": {"days": queries.DAY_ROWS, "runs": queries.RUN_ROWS},
-        }
-        all_families = family_files()
-        values["families"] = all_families
+    ) -> JSONResponse:
+        from alertas_rapidas.ui.families import family_keys
+
         try:
             filters = Filters.parse(family, date_from, date_to)
         except FilterError as exc:
-            return render(
-                "overview.html", status_code=400, **(values | {"errors": exc.errors, "filter_error": True})
+            return refused(exc.errors)
+        if filters.family and filters.family not in family_keys():
+            return refused(
+                [f"family: no family {filters.family!r} (dags/families/*.yaml); pick one from the list"]
             )
-        if filters.family and filters.family not in all_families:
-            error = f"family: no family {filters.family!r} (dags/families/*.yaml); pick one from the list"
-            return render(
-                "overview.html", status_code=400, **(values | {"errors": [error], "filter_error": True})
-            )
-        runs, airflow_error = airflow_runs_of(filters.family)
-        status = 200
+        data, status = overview_data.overview(filters)
+        return answer(data, status)
+
+    @reading.get("/run")
+    def run(
+        dag_id: str = Query(..., max_length=250),
+        run_id: str = Query(..., max_length=MAX_RUN_ID),
+    ) -> JSONResponse:
+        if not DAG_ID_PATTERN.fullmatch(dag_id):
+            return refused(["dag_id: not a DAG id"])
+        data, status = overview_data.run_detail(dag_id, run_id)
+        return answer(data, status)
+
+    @acting.get("/messages")
+    def messages(
+        permissions: Permissions,
+        q: str | None = Query(None, max_length=400),
+        family: str | None = Query(None, max_length=100),
+        date_from: str | None = Query(None, alias="from", max_length=20),
+        date_to: str | None = Query(None, alias="to", max_length=20),
+        dag_id: str | None = Query(None, max_length=250),
+        run_id: str | None = Query(None, max_length=MAX_RUN_ID),
+    ) -> JSONResponse:
+        from alertas_rapidas.ui import queries, search
+
+        try:
+            query = search.MessageQuery.parse(q, family, date_from, date_to, dag_id, run_id)
+        except FilterError as exc:
+            return refused(exc.errors)
         try:
             with queries.read_only_connection() as conn:
-                if queries.ledger_exists(conn):
-                    values["days"] = queries.day_counts(conn, filters)
-                    values["runs"] = queries.last_runs(conn, filters)
-                    values["unsubscribes"] = queries.unsubscribe_counts(conn, filters)
-                    summaries = summaries_of(conn, runs)
-                else:
-                    values["ledger"] = False
-                    summaries = {}
+                rows = search.search(conn, query) if queries.ledger_exists(conn) else []
+        except FilterError as exc:
+            return refused(exc.errors)
         except Exception as exc:
-            log.exception("Alertas Rápidas page: cannot read the ledger")
-            values["errors"].append(unavailable(exc))
-            values["ledger_error"] = True
-            summaries, status = {}, 503
-        values["airflow_error"] = airflow_error
-        values["airflow_runs"] = [
-            {"airflow": run, "ledger": summaries.get((run.dag_id, run.run_id))} for run in runs
-        ]
-        return render("overview.html", status_code=status, **values)
+            log.exception("Alertas message search: cannot read the ledger")
+            return refused([overview_data.unavailable(exc)], 503)
+        search.log_search(permissions["user"], query, len(rows))
+        found, checked = [], 0
+        for row in rows:
+            eml = None  # not looked up: not sent, or past the first EML_CHECKS sent ones
+            if row["status"] == "sent" and checked < search.EML_CHECKS:
+                checked += 1
+                eml = search.has_eml(row)
+            found.append(search.message_json(row, eml))
+        return answer({"kind": query.kind, "limit": search.MAX_ROWS, "messages": found})
 
-    @router.get("/preview", response_class=HTMLResponse, dependencies=[Depends(authorize_preview)])
-    def preview_page(
+    @acting.get("/messages/eml")
+    def message_eml(permissions: Permissions, key: str = Query(..., max_length=64)) -> Response:
+        from alertas_rapidas.ui import queries, search
+
+        with queries.read_only_connection() as conn:
+            row = search.find_message(conn, key) if queries.ledger_exists(conn) else None
+        if row is None or not search.has_eml(row):
+            return refused(["This message's .eml is no longer kept (its run folder was removed)."], 404)
+        log.info("Alertas .eml of message %s opened by %s", key[:12], permissions["user"])
+        data = search.eml_path(row).read_bytes()
+        return Response(
+            data,
+            media_type="message/rfc822",
+            headers=NO_STORE | {"Content-Disposition": f'attachment; filename="{key[:16]}.eml"'},
+        )
+
+    @acting.get("/preview")
+    def preview(
+        permissions: Permissions,
         family: str = Query("", max_length=100),
         day: str = Query("", alias="date", max_length=20),
-    ) -> HTMLResponse:
+        from_time: str | None = Query(None, max_length=5),
+        to_time: str | None = Query(None, max_length=5),
+    ) -> JSONResponse:
         from alertas_rapidas.authoring.preview import PreviewError
         from alertas_rapidas.ui import preview_view
 
-        form = {"family": family, "date": day}
-        values: dict[str, Any] = {"form": form, "families": family_files(), "messages": [], "line": ""}
-        errors = []
-        if family not in values["families"]:
-            errors.append(f"family: pick one of the {len(values['families'])} families")
+        parsed = _preview_request(family, day, from_time, to_time)
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        run_date, window = parsed
         try:
-            run_date = date.fromisoformat(day)
-        except ValueError:
-            errors.append("date: a date written YYYY-MM-DD (1 November 2026 is 2026-11-01)")
-        if errors:
-            status = 400 if (family or day) else 200
-            return render(
-                "preview.html", status_code=status, errors=errors if status == 400 else [], **values
-            )
-        try:
-            line, messages = preview_view.run_preview(family, run_date)
+            data = preview_view.run_preview(family, run_date, window)
         except PreviewError as exc:
-            return render("preview.html", status_code=422, errors=[str(exc)], **values)
+            return refused([str(exc)], 422)
         except Exception as exc:
             log.exception("Alertas Rápidas preview of %s failed", family)
-            error = f"the preview failed: {type(exc).__name__}; see the API server's log"
-            return render("preview.html", status_code=503, errors=[error], **values)
-        return render("preview.html", errors=[], **(values | {"messages": messages, "line": line}))
+            return refused([f"The preview failed: {type(exc).__name__}; see the API server's log."], 503)
+        log.info(
+            "Alertas preview by %s: %s for %s, %d message(s)",
+            permissions["user"],
+            family,
+            run_date,
+            len(data["messages"]),
+        )
+        return answer(data)
 
-    @router.get("/preview/file", dependencies=[Depends(authorize_preview)])
+    @acting.get("/preview/file")
     def preview_file(
         family: str = Query(..., max_length=100),
         day: str = Query(..., alias="date", max_length=20),
         name: str = Query(..., max_length=220),
-    ) -> Any:
+    ) -> Response:
         from alertas_rapidas.ui import preview_view
+        from alertas_rapidas.ui.families import family_keys
 
         try:
             run_date = date.fromisoformat(day)
@@ -181,61 +197,113 @@ def create_app(authorize: Any = None, authorize_preview: Any = None) -> FastAPI:
             run_date = None
         path = (
             preview_view.attachment_path(family, run_date, name)
-            if run_date and family in family_files()
+            if run_date and family in family_keys()
             else None
         )
         if path is None:
-            return HTMLResponse("No such preview file: preview the family and date again.", status_code=404)
-        return FileResponse(path, filename=name.split("-", 1)[1], headers={"Cache-Control": "no-store"})
+            return refused(["No such preview file: preview the family and date again."], 404)
+        inline = preview_view.INLINE_TYPES.get(path.suffix)
+        return FileResponse(
+            path,
+            filename=name.split("-", 1)[1],
+            media_type=inline,
+            content_disposition_type="inline" if inline else "attachment",
+            headers=NO_STORE,
+        )
 
-    @router.get("/run", response_class=HTMLResponse)
-    def run_summary(
-        dag_id: str = Query(..., max_length=250),
-        run_id: str = Query(..., max_length=MAX_RUN_ID),
-    ) -> HTMLResponse:
-        if not DAG_ID_PATTERN.fullmatch(dag_id):
-            return render("run.html", status_code=400, errors=["dag_id: not a DAG id"], run=None)
+    @acting.post("/test-message")
+    def test_message(body: Annotated[dict[str, Any], Body()], permissions: Permissions) -> JSONResponse:
+        from alertas_rapidas.authoring.preview import PreviewError
+        from alertas_rapidas.ui import preview_view
+
+        parsed = _preview_request(
+            str(body.get("family") or ""),
+            str(body.get("date") or ""),
+            body.get("from_time"),
+            body.get("to_time"),
+        )
+        if isinstance(parsed, JSONResponse):
+            return parsed
+        run_date, window = parsed
+        number, to = body.get("number", 1), str(body.get("to") or "").strip()
+        if not isinstance(number, int) or isinstance(number, bool):
+            return refused(["number: the message's number in the preview (1, 2, ...)"])
+        if not to or len(to) > 254:
+            return refused(["to: the address to send the test to"])
         try:
-            with queries.read_only_connection() as conn:
-                run = queries.run_of(conn, dag_id, run_id) if queries.ledger_exists(conn) else None
+            data = preview_view.send_test(
+                str(body["family"]), run_date, window, number, to, permissions["user"]
+            )
+        except ValueError as exc:
+            return refused([str(exc)])
+        except PreviewError as exc:
+            return refused([str(exc)], 422)
         except Exception as exc:
-            log.exception("Alertas Rápidas run summary: cannot read the ledger")
-            return render("run.html", status_code=503, errors=[unavailable(exc)], run=None)
-        if run is None:
-            return render("run.html", run=None, dag_id=dag_id, run_id=run_id, errors=[])
-        from alertas_rapidas.summary import format_summary
+            log.exception("Alertas test message of %s failed", body.get("family"))
+            return refused([f"The test message failed: {type(exc).__name__}; see the API server's log."], 503)
+        return answer(data, 200 if data["sent"] else 502)
 
-        try:
-            text = "\n".join(format_summary(run.summary))
-        except (KeyError, TypeError):  # a summary written by an older version
-            text = ""
-        return render("run.html", run=run, text=text, errors=[])
+    @acting.post("/mail-server/check")
+    def mail_server_check(permissions: Permissions) -> JSONResponse:
+        from alertas_rapidas.connections import SMTP_CONN_ID
+        from alertas_rapidas.ui.mail_server import check_mail_server
+
+        return answer(check_mail_server(SMTP_CONN_ID, permissions["user"]))
+
+    connections_router = APIRouter(prefix="/api", dependencies=[Depends(access.connections)])
+
+    @connections_router.get("/connections")
+    def connections() -> JSONResponse:
+        from alertas_rapidas.ui.connections_view import connections as described
+
+        return answer({"connections": described()})
 
     app = FastAPI(
         title="Alertas Rápidas",
-        description="Ledger counts per family and day, and the last runs (counts only).",
+        description="The Alertas page's data (counts, runs, message search, preview).",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
     )
-    app.include_router(router)
+    app.add_exception_handler(HTTPException, readable_refusal(NEEDS | {"": NEEDS_TRIGGER}))
+
+    @app.get("/static/alertas-ui.js", include_in_schema=False)
+    def bundle() -> Response:
+        if not BUNDLE.is_file():
+            return Response("// the Alertas page bundle is not built: make ui-build", status_code=404)
+        return FileResponse(BUNDLE, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/", include_in_schema=False)
+    def to_the_page() -> RedirectResponse:
+        return RedirectResponse("../plugin/alertas", status_code=307)
+
+    app.include_router(reading)
+    app.include_router(acting)
+    app.include_router(connections_router)
     return app
 
 
-def summaries_of(conn: Any, runs: list[Any]) -> dict[tuple[str, str], Any]:
-    """The ledger's run-log rows of these Airflow runs, by (dag id, run id)."""
-    if not runs:
-        return {}
-    rows = conn.execute(
-        """
-        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
-          from alerts.runs
-         where run_id = any(%s) and dag_id = any(%s)
-        """,
-        (list({r.run_id for r in runs}), list({r.dag_id for r in runs})),
-    ).fetchall()
-    return {(row[0], row[1]): queries.RunRow(*row) for row in rows}
+def _preview_request(family: str, day: str, from_time: Any, to_time: Any) -> tuple[date, Any] | JSONResponse:
+    """The family, date and window of a preview or test message, or the refusal saying why not."""
+    from alertas_rapidas.ui.families import family_keys
+    from alertas_rapidas.ui.preview_view import Window
 
-
-def unavailable(exc: Exception) -> str:
-    return f"The ledger database (connection alerts_postgres) cannot be read: {type(exc).__name__}."
+    keys = family_keys()
+    errors = []
+    if family not in keys:
+        errors.append(f"family: pick one of the {len(keys)} families")
+    run_date = None
+    try:
+        run_date = date.fromisoformat(day)
+    except ValueError:
+        errors.append("date: a date written YYYY-MM-DD (1 November 2026 is 2026-11-01)")
+    window = None
+    try:
+        window = Window.parse(
+            from_time if isinstance(from_time, str) else None, to_time if isinstance(to_time, str) else None
+        )
+    except ValueError as exc:
+        errors.append(str(exc))
+    if errors:
+        return refused(errors)
+    return run_date, window

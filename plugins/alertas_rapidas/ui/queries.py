@@ -2,7 +2,7 @@
 
 Every query is a fixed SQL text with bound parameters; the filter values are validated before
 they get here. Only counts and ids leave this module (never `recipients`, `recipient_ref`,
-`business_key`, `refused` or `smtp_response`).
+`business_key`, `refused` or `smtp_response`: the message search, `search.py`, reads those).
 """
 
 from __future__ import annotations
@@ -170,11 +170,9 @@ def ledger_exists(conn: Any) -> bool:
     return bool(row and row[0])
 
 
-def known_families(conn: Any) -> list[str]:
-    rows = conn.execute(
-        "select family from alerts.deliveries union select family from alerts.runs order by 1"
-    ).fetchall()
-    return [row[0] for row in rows]
+def has_table(conn: Any, name: str) -> bool:
+    row = conn.execute("select to_regclass(%s) is not null", (f"alerts.{name}",)).fetchone()
+    return bool(row and row[0])
 
 
 _STATES = {str(state): str(state) for state in DeliveryState}  # bound as %(sent)s, %(skipped)s, ...
@@ -277,3 +275,33 @@ def unsubscribe_counts(conn: Any, filters: Filters | None = None) -> list[Unsubs
         {"family": family},
     ).fetchall()
     return [UnsubscribeCount(name, int(count), latest) for name, count, latest in rows]
+
+
+def summaries_of(conn: Any, runs: list[Any]) -> dict[tuple[str, str], RunRow]:
+    """The run log's rows of these Airflow runs, by (dag id, run id)."""
+    if not runs:
+        return {}
+    rows = conn.execute(
+        """
+        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
+          from alerts.runs
+         where run_id = any(%s) and dag_id = any(%s)
+        """,
+        (list({r.run_id for r in runs}), list({r.dag_id for r in runs})),
+    ).fetchall()
+    return {(row[0], row[1]): RunRow(*row) for row in rows}
+
+
+def run_message_counts(conn: Any, dag_id: str, run_id: str) -> dict[str, int]:
+    """The ledger's messages this run was the last to touch, counted by state (a message a later
+    run sent again belongs to that run); rows a sent digest carried are not messages."""
+    rows = conn.execute(
+        """
+        select status, count(*)
+          from alerts.deliveries
+         where dag_id = %s and run_id = %s and reason is distinct from %s
+         group by status
+        """,
+        (dag_id, run_id, IN_DIGEST),
+    ).fetchall()
+    return {str(status): int(n) for status, n in rows}

@@ -1,0 +1,257 @@
+"""The message search: "did customer X get statement Y, and when?" without SQL.
+
+One text box, read by its shape:
+
+- a DMS reference, `kind:id` (`customer:42`, `supplier:7`, or a business key such as
+  `statement:2026-10`): the messages to that recipient, or about that document or period;
+- an address (`ana@example.com`), or a domain (`@example.com`): the messages sent to it (any of
+  To, Cc, Bcc; matched without regard to case);
+- anything else: subject words, each of which the subject must contain (`estado octubre`).
+
+with the family and run dates as filters, or one run (its tab on the run page). Each message comes
+with its state and reason, attempts, the SMTP reply and refused recipients, and for a sent one
+whether its `.eml` is still in its run's folder (retention removes run folders after
+ALERTAS_RETENTION_DAYS).
+
+The results hold addresses and customers' references: only users who may trigger DAG runs get
+them (see `access`). Every search is logged with who asked, the query's kind, a hash of the
+query (never the query itself), the filters and the number of rows; never an address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from alertas_rapidas.ui.queries import DAG_ID_PATTERN, FAMILY_PATTERN, MAX_RUN_ID, FilterError
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 200
+MAX_QUERY = 200
+EML_CHECKS = 60  # at most this many `.eml` look-ups per search (an object store answers slowly)
+REFERENCE = re.compile(r"[a-z][a-z0-9_]*:[^\s]+")
+ADDRESS = re.compile(r"[^\s@]*@[^\s@]+")
+WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    text: str = ""
+    family: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    dag_id: str | None = None
+    run_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """reference, address, domain, subject or none."""
+        text = self.text.strip()
+        if not text:
+            return "none"
+        if ADDRESS.fullmatch(text):
+            return "domain" if text.startswith("@") else "address"
+        if REFERENCE.fullmatch(text):
+            return "reference"
+        return "subject"
+
+    @classmethod
+    def parse(
+        cls,
+        text: str | None,
+        family: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+    ) -> MessageQuery:
+        """Validate the search's parameters (empty means none); raise FilterError with each problem."""
+        errors = []
+        text = (text or "").strip()
+        if len(text) > MAX_QUERY:
+            errors.append(f"q: at most {MAX_QUERY} characters")
+        family = (family or "").strip() or None
+        if family and not FAMILY_PATTERN.fullmatch(family):
+            errors.append("family: use a family key (lower-case letters, digits and _)")
+        days: dict[str, date | None] = {}
+        for name, value in (("from", date_from), ("to", date_to)):
+            value = (value or "").strip()
+            try:
+                days[name] = date.fromisoformat(value) if value else None
+            except ValueError:
+                errors.append(f"{name}: not a date (YYYY-MM-DD)")
+                days[name] = None
+        if days["from"] and days["to"] and days["from"] > days["to"]:
+            errors.append("from: must not be after to")
+        dag_id = (dag_id or "").strip() or None
+        run_id = (run_id or "").strip() or None
+        if dag_id and not DAG_ID_PATTERN.fullmatch(dag_id):
+            errors.append("dag_id: not a DAG id")
+        if run_id and len(run_id) > MAX_RUN_ID:
+            errors.append("run_id: too long")
+        if not (text or family or days["from"] or days["to"] or run_id):
+            errors.append("q: give a reference, an address or subject words, or a family or dates")
+        if errors:
+            raise FilterError(errors)
+        return cls(text, family, days["from"], days["to"], dag_id, run_id)
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The SQL condition and its parameters (every value bound, never formatted in)."""
+        clauses = [
+            "(%(family)s::text is null or family = %(family)s::text)",
+            "(%(date_from)s::date is null or run_date >= %(date_from)s::date)",
+            "(%(date_to)s::date is null or run_date <= %(date_to)s::date)",
+            "(%(dag_id)s::text is null or dag_id = %(dag_id)s::text)",
+            "(%(run_id)s::text is null or run_id = %(run_id)s::text)",
+        ]
+        params: dict[str, Any] = {
+            "family": self.family,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+        }
+        text = self.text.strip()
+        kind = self.kind
+        if kind == "reference":
+            clauses.append("(recipient_ref = %(text)s or business_key = %(text)s)")
+            params["text"] = text
+        elif kind == "address":
+            clauses.append("exists (select 1 from unnest(recipients) as r where lower(r) = lower(%(text)s))")
+            params["text"] = text
+        elif kind == "domain":
+            clauses.append(
+                "exists (select 1 from unnest(recipients) as r where lower(r) like '%%' || %(text)s)"
+            )
+            params["text"] = _like_escape(text.lower())
+        elif kind == "subject":
+            for number, word in enumerate(WORD.findall(text)[:10]):
+                clauses.append(f"subject ilike '%%' || %(word{number})s || '%%'")
+                params[f"word{number}"] = _like_escape(word)
+        return " and ".join(clauses), params
+
+    def fingerprint(self) -> str:
+        """A hash of the query text, for the log: the same query gives the same hash."""
+        return hashlib.sha256(self.text.strip().encode()).hexdigest()[:12]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_COLUMNS = (
+    "idempotency_key",
+    "family",
+    "run_date",
+    "status",
+    "reason",
+    "attempts",
+    "recipients",
+    "refused",
+    "smtp_response",
+    "recipient_ref",
+    "business_key",
+    "subject",
+    "message_id",
+    "dag_id",
+    "run_id",
+    "first_seen_at",
+    "updated_at",
+    "sent_at",
+)
+
+
+def _select(subjects: bool) -> str:
+    return ", ".join(name if subjects or name != "subject" else "null::text as subject" for name in _COLUMNS)
+
+
+def search(conn: Any, query: MessageQuery, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
+    """The ledger's rows that match, the latest first (at most `limit`). A ledger from before
+    subjects were recorded (`has_subjects`) has none: a subject search there raises FilterError."""
+    subjects = has_subjects(conn)
+    if query.kind == "subject" and not subjects:
+        raise FilterError(
+            ["q: this ledger does not record subjects yet (python -m alertas_rapidas.ops migrate)"]
+        )
+    where, params = query.where()
+    rows = conn.execute(
+        f"""
+        select {_select(subjects)}
+          from alerts.deliveries
+         where {where}
+         order by coalesce(sent_at, updated_at) desc, idempotency_key
+         limit %(limit)s
+        """,
+        {**params, "limit": limit},
+    ).fetchall()
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+
+def has_subjects(conn: Any) -> bool:
+    """Whether the ledger records subjects yet (migration 0007 applied)."""
+    row = conn.execute(
+        "select 1 from information_schema.columns "
+        "where table_schema = 'alerts' and table_name = 'deliveries' and column_name = 'subject'"
+    ).fetchone()
+    return row is not None
+
+
+def eml_path(row: dict[str, Any]) -> Any:
+    """Where the run that sent the message keeps its `.eml` (the render step's outbox)."""
+    from alertas_rapidas.paths import outbox_dir
+
+    return outbox_dir(row["dag_id"], row["run_id"]) / f"{row['idempotency_key']}.eml"
+
+
+def has_eml(row: dict[str, Any]) -> bool:
+    """A sent message (not a row a digest carried) whose `.eml` is still in its run's folder."""
+    from alertas_rapidas.delivery_state import IN_DIGEST
+
+    if row["status"] != "sent" or row["reason"] == IN_DIGEST or not row["dag_id"] or not row["run_id"]:
+        return False
+    try:
+        return bool(eml_path(row).exists())
+    except Exception:  # an object store that cannot be reached: say it is not available
+        log.warning("Message search: cannot check the run folder of %s", row["dag_id"])
+        return False
+
+
+def message_json(row: dict[str, Any], eml: bool | None) -> dict[str, Any]:
+    out = {name: _plain(value) for name, value in row.items()}
+    out["key"] = out.pop("idempotency_key")
+    out["eml"] = eml
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def log_search(user: str, query: MessageQuery, rows: int) -> None:
+    log.info(
+        "Alertas message search by %s: %s query %s, family %s, dates %s..%s, run %s: %d row(s)",
+        user,
+        query.kind,
+        query.fingerprint(),
+        query.family or "any",
+        query.date_from or "",
+        query.date_to or "",
+        "given" if query.run_id else "any",
+        rows,
+    )
+
+
+def find_message(conn: Any, key: str) -> dict[str, Any] | None:
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        return None
+    row = conn.execute(
+        f"select {_select(has_subjects(conn))} from alerts.deliveries where idempotency_key = %s", (key,)
+    ).fetchone()
+    return dict(zip(_COLUMNS, row, strict=True)) if row else None
