@@ -155,16 +155,26 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
 
 def timetable(config: FamilyConfig) -> Any:
-    """The family's schedule: its cron, on business days only when the config says so."""
+    """The family's schedule: its cron, on business days only when the config says so; missed
+    fires are dropped unless `schedule.catch_up_last_missed` (alertas_rapidas.missed_fires)."""
     schedule = config.schedule
     if schedule.business_days:
         from alertas_rapidas.business_days import BusinessDaysTimetable
 
-        return BusinessDaysTimetable(schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays)
+        return BusinessDaysTimetable(
+            schedule.cron,
+            config.timezone,
+            extra_holidays=schedule.extra_holidays,
+            catch_up_last_missed=schedule.catch_up_last_missed,
+        )
     from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
-    interval = schedule.interval or timedelta(0)
-    return DealershipCronTimetable(schedule.cron, timezone=config.timezone, interval=interval)
+    return DealershipCronTimetable(
+        schedule.cron,
+        timezone=config.timezone,
+        interval=schedule.interval or timedelta(0),
+        catch_up_last_missed=schedule.catch_up_last_missed,
+    )
 
 
 def schedule_text(config: FamilyConfig) -> str:
@@ -178,11 +188,17 @@ def doc_md(config: FamilyConfig, settings: Any) -> str:
     window = f"data window `[T - {interval}, T)`" if interval else "the run's instant T"
     if config.schedule.business_days:
         window = "data window `[previous business-day run, T)`; business days only (Argentine holidays)"
+    missed = (
+        "the latest one runs as soon as the DAG is unpaused (`schedule.catch_up_last_missed`)"
+        if config.schedule.catch_up_last_missed
+        else "dropped: after unpausing, the first scheduled run is the next fire"
+    )
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in settings.model_dump().items())
     return (
         f"# {config.title}\n\n{config.description.strip()}\n\n"
         f"- **Audience:** {config.audience}\n"
         f"- **Schedule:** `{config.schedule.cron}` ({config.timezone}); reads {window}\n"
+        f"- **Missed fires:** {missed}\n"
         f"- **Owner:** {config.owner}\n"
         f"- **Config file:** `dags/families/{config.key}.yaml`\n\n"
         f"| setting | value |\n|---|---|\n{rows}\n\n"
