@@ -20,13 +20,16 @@ from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.run_context import REDIRECT_EXAMPLE, REDIRECT_TO_PATTERN, RUN_DATE_PATTERN
 from alertas_rapidas.task_errors import recording_failures
 
 DAG_FILE_PREFIX = "alert_"
 
 
 def run_params() -> dict[str, Param]:
-    """The run parameters every alert DAG shows in its trigger form."""
+    """The run parameters every alert DAG shows in its trigger form. Their JSON schema refuses a
+    malformed value when the run is created (HTTP 400); `run_context.check_run_options` applies the
+    engine's own rules when the run starts."""
     return {
         "dry_run": Param(
             False,
@@ -50,19 +53,21 @@ def run_params() -> dict[str, Param]:
         "redirect_to": Param(
             None,
             type=["null", "string"],
-            format="email",
+            pattern=REDIRECT_TO_PATTERN,
+            maxLength=254,
             title="Redirect to",
-            description="Send every message to this one test address (e.g. pruebas@concesionaria.com.ar) "
-            "instead; the ledger is neither read nor written.",
+            description=f"Send every message to this one test address (e.g. {REDIRECT_EXAMPLE}) "
+            "instead; the ledger is neither read nor written. One address: no comma, semicolon or "
+            "blank. Checked again when the run starts, as the engine checks any recipient.",
         ),
         "run_date": Param(
             None,
             type=["null", "string"],
-            format="date",
-            title="Run date",
+            pattern=RUN_DATE_PATTERN,
+            title="Run date (YYYY-MM-DD)",
             description="For a manual run: the dealership-local date the run stands for, written "
-            "YYYY-MM-DD (1 November 2026 is 2026-11-01, not 01/11/2026). Empty: the run's logical "
-            "date, or when it has none, its run-after time.",
+            "YYYY-MM-DD: 1 November 2026 is 2026-11-01 (01/11/2026 is refused). Empty: the run's "
+            "logical date, or when it has none, its run-after time.",
         ),
     }
 

@@ -10,11 +10,13 @@
         | --remove customer:42 (--family KEY | --all)
 
 Uses the `alerts_postgres` connection (e.g. `AIRFLOW_CONN_ALERTS_POSTGRES`). Output holds counts,
-ids and states only; `reopen` marks one message `pending` so that the next run of its date sends
-it again (and nothing else). `housekeeping` removes run folders (rendered messages, extracts) older
-than `ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of
-ledger rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago,
-keeping what proves delivery (see alertas_rapidas.retention). A refused date exits with code 2.
+ids and states only: `runs` gives each run's mode (normal, dry run or redirected, never the test
+address) and what an earlier run had already sent. `reopen` marks one message `pending` so that the
+next run of its date sends it again (and nothing else). `housekeeping` removes run folders
+(rendered messages, extracts) older than `ALERTAS_RETENTION_DAYS` (default 30) and needs no
+database; `purge` drops the addresses of ledger rows of run dates before a date at least
+`ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping what proves delivery (see
+alertas_rapidas.retention). A refused date exits with code 2.
 
 Exit codes: 0 done; 1 nothing found (no runs, no deliveries, no such message); 2 bad arguments
 (unknown family, malformed date, refused purge date); 3 the ledger cannot be reached (connection
@@ -64,6 +66,10 @@ def _check_family(family: str | None) -> str | None:
 
 
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
+    """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
+    every message went to one test address, the ledger untouched; `normal`)."""
+    from alertas_rapidas.summary import RunSummary
+
     rows = conn.execute(
         """
         select dag_id, run_id, run_date, finished_at, dry_run, summary
@@ -75,6 +81,10 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
         """,
         {"family": family, "since": since},
     ).fetchall()
+    runs = [
+        (dag_id, run_id, run_date, finished, dry_run, summary, RunSummary.read(summary))
+        for dag_id, run_id, run_date, finished, dry_run, summary in rows
+    ]
     if as_json:
         _print_json(
             [
@@ -83,10 +93,13 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
                     "dag_id": dag_id,
                     "run_id": run_id,
                     "finished_at": finished,
+                    "mode": read.mode,
                     "dry_run": dry_run,
+                    "redirected": read.mode == "redirected",
+                    "already_sent": read.already_sent,
                     "summary": summary,
                 }
-                for dag_id, run_id, run_date, finished, dry_run, summary in rows
+                for dag_id, run_id, run_date, finished, dry_run, summary, read in runs
             ]
         )
     if not rows:
@@ -99,14 +112,15 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
     if as_json:
         return 0
     print(
-        f"{'run date':<11} {'dag id':<38} {'cand':>5} {'sent':>5} {'skip':>5} {'fail':>5} {'unkn':>5}  run id"
+        f"{'run date':<11} {'dag id':<38} {'mode':<10} {'cand':>5} {'sent':>5} {'already':>7} "
+        f"{'skip':>5} {'fail':>5} {'unkn':>5}  run id"
     )
-    for dag_id, run_id, run_date, _finished, dry_run, summary in rows:
-        skipped = sum((summary.get("skipped") or {}).values())
-        flag = " (dry run)" if dry_run else ""
+    for dag_id, run_id, run_date, _finished, _dry_run, _summary, read in runs:
+        # a redirected run's messages went to the test address: they are its "sent"
+        sent = read.redirected if read.mode == "redirected" else read.sent
         print(
-            f"{run_date!s:<11} {dag_id:<38} {summary.get('candidates', 0):>5} {summary.get('sent', 0):>5} "
-            f"{skipped:>5} {summary.get('failed', 0):>5} {summary.get('unknown', 0):>5}  {run_id}{flag}"
+            f"{run_date!s:<11} {dag_id:<38} {read.mode:<10} {read.candidates:>5} {sent:>5} "
+            f"{read.already_sent:>7} {read.skipped_total:>5} {read.failed:>5} {read.unknown:>5}  {run_id}"
         )
     return 0
 
