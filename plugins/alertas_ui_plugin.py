@@ -1,9 +1,10 @@
 """Airflow UI plugin: the "Alertas Rápidas" page (ledger counts per family and day, last runs).
 
 Adds to the API server a FastAPI app under `/alertas` (page code in `alertas_rapidas.ui`), a
-"Alertas Rápidas" entry in the UI's Browse menu, and an "Alertas summary" tab on every DAG run;
-and the unsubscribe endpoint of recurring alerts under `/alertas-unsubscribe` (no login: the
-signed token is the authorisation; `alertas_rapidas.ui.unsubscribe`).
+"Alertas Rápidas" entry in the UI's Browse menu, and an "Alertas summary" tab on every DAG run; a
+listener that notes every dry or redirected run in its DAG-run note (`alertas_rapidas.run_notes`,
+in the scheduler); and the unsubscribe endpoint of recurring alerts under `/alertas-unsubscribe`
+(no login: the signed token is the authorisation; `alertas_rapidas.ui.unsubscribe`).
 
 Every Airflow component loads the plugins folder, so this module stays light: the page's app
 (FastAPI, Jinja2, the ledger queries) is imported on its first request, in the API server only.
@@ -16,6 +17,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from alertas_rapidas import run_notes
 from alertas_rapidas.business_days import BusinessDaysTimetable
 from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
@@ -41,6 +43,8 @@ class AlertasRapidasUIPlugin(AirflowPlugin):
     name = "alertas_rapidas_ui"
     # The scheduler rebuilds a DAG's custom timetable only from classes a plugin registers.
     timetables = [BusinessDaysTimetable, DealershipCronTimetable]
+    # The scheduler marks a dry or redirected run in its note when it starts (run_notes.py).
+    listeners = [run_notes]
     fastapi_apps = [
         {
             "app": LazyApp("alertas_rapidas.ui.app:create_app"),
