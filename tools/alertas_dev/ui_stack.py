@@ -71,10 +71,8 @@ class UiStack:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-        self.server.create_database("airflow")
-        socket_dir = self.server.socket_dir
-        metadata = f"postgresql+psycopg2://postgres@/airflow?host={socket_dir}"
-        metadata_async = f"postgresql+asyncpg://postgres@/airflow?host={socket_dir}"
+        # Airflow's metadata database is the demo's too (`make demo` runs appear here).
+        metadata = self.server.airflow_metadata()
         self.sink = MailSink(folder=self.out / "mail").__enter__()
         self.sink.store.write_index()
         connections = {**postgres, "AIRFLOW_CONN_SMTP_DEFAULT": self.sink.connection_json()}
@@ -82,8 +80,8 @@ class UiStack:
             self.out / "airflow",
             connections,
             port=self.port,
-            metadata_db=metadata,
-            metadata_db_async=metadata_async,
+            metadata_db=metadata["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+            metadata_db_async=metadata["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"],
             scheduled_runs=self.scheduled_runs,
             extra_env={
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": USERS,
