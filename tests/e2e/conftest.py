@@ -26,8 +26,10 @@ def ui_stack(tmp_path_factory):
         stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Headless Chromium for one module (Playwright's sync API allows one instance at a time, and
+    tools such as the gallery start their own)."""
     require_browser()
     from playwright.sync_api import sync_playwright
 

@@ -16,7 +16,6 @@ package (requirements-dev.txt); Playwright never downloads a browser here.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
@@ -28,17 +27,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 RUN_DATE = "2026-11-01"  # the demo data's October statements
@@ -65,21 +53,6 @@ def business_day_dags() -> dict[str, bool]:
     }
 
 
-def require_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (requirements-dev.txt)")
-    if missing:
-        message = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs both: a missing one is a broken set-up, not a skip
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def airflow_ui(ui_stack):
     return ui_stack.airflow
@@ -97,16 +70,9 @@ def stack_mail(ui_stack):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    """Chromium from tests/e2e/conftest.py (one Playwright instance at a time)."""
+    return chromium
 
 
 def ledger_counts(postgres, family: str, run_date: str) -> dict[str, object]:
@@ -204,7 +170,7 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
         for field in ("redirect_to", "run_date"):
             expect(form.locator(f"input[name='element_{field}']")).to_be_visible()
         expect(form.get_by_text("Redirect to", exact=True)).to_be_visible()
-        expect(form.get_by_text("Run date", exact=True)).to_be_visible()
+        expect(form.get_by_text("Run date (YYYY-MM-DD)", exact=True)).to_be_visible()
         form.locator("label[id='switch:element_dry_run']").click()
         expect(form.get_by_role("checkbox", name="Dry run")).to_be_checked()
         form.locator("input[name='element_run_date']").fill(RUN_DATE)
