@@ -144,6 +144,16 @@ def extract_queries(
     return [written[name] for name in queries]
 
 
+def _shown_sql(sql_file: str) -> str:
+    """A family's SQL file as its author names it: `sql/<family>/<file>.sql`, also for a family
+    kept in a project folder of its own (an absolute path)."""
+    parts = Path(sql_file).parts
+    if Path(sql_file).is_absolute() and "sql" in parts:
+        start = len(parts) - 1 - parts[::-1].index("sql")
+        return "/".join(parts[start:])
+    return f"sql/{sql_file}"
+
+
 def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
     """psycopg's complaint about a query, one line; an unbound parameter with a did-you-mean."""
     import difflib
@@ -173,7 +183,7 @@ def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, An
         try:
             cursor.execute(read_sql(sql_file), params)
         except psycopg.ProgrammingError as exc:  # the SQL or its parameters, not the server
-            raise SqlFileError(f"sql/{sql_file}: {_sql_problem(exc, params)}") from None
+            raise SqlFileError(f"{_shown_sql(sql_file)}: {_sql_problem(exc, params)}") from None
         chunk = cursor.fetchmany(CHUNK_ROWS)
         schema = _arrow_schema(conn, cursor.description)
         with pq.ParquetWriter(path, schema) as writer:

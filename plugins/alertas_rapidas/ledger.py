@@ -34,14 +34,16 @@ class ClaimPolicy:
 
 
 @contextmanager
-def ledger_connection(conn_id: str) -> Generator[Any, None, None]:
-    """An autocommit psycopg connection to the ledger database, its schema at the latest version."""
+def ledger_connection(conn_id: str, *, migrate: bool = True) -> Generator[Any, None, None]:
+    """An autocommit psycopg connection to the ledger database, its schema brought to the latest
+    version (unless `migrate` is False: `ops migrate` looks before it leaps)."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
     try:
         conn.autocommit = True
-        ensure_schema(conn)
+        if migrate:
+            ensure_schema(conn)
         yield conn
     finally:
         conn.close()

@@ -52,6 +52,7 @@ def failure_notice(
         *[f"- {problem}" for problem in problems],
         "",
         f"Counts: {counts}.",
+        *([f"The family was {summary.muted}: nothing was sent."] if summary.muted else []),
     ]
     if unknown:
         lines += [

@@ -2,21 +2,34 @@
 
     python -m alertas_rapidas.ops runs [--family KEY] [--since YYYY-MM-DD] [--json]
     python -m alertas_rapidas.ops deliveries --family KEY [--date YYYY-MM-DD] [--json]
+    python -m alertas_rapidas.ops deliveries [--family KEY] --state unknown [--date ...] [--json]
     python -m alertas_rapidas.ops reopen --family KEY --recipient customer:42 \
         --business-key statement:2026-10 [--json]
     python -m alertas_rapidas.ops housekeeping [--older-than DAYS] [--dry-run]
     python -m alertas_rapidas.ops purge --before YYYY-MM-DD [--dry-run]
     python -m alertas_rapidas.ops unsubscribes [--family KEY] [--json] | --add TOKEN [--all]
         | --remove customer:42 (--family KEY | --all)
+    python -m alertas_rapidas.ops mute --family KEY --why "..." [--since ...] [--until YYYY-MM-DD[THH:MM]]
+    python -m alertas_rapidas.ops unmute --family KEY [--by NAME]
+    python -m alertas_rapidas.ops mutes [--family KEY] [--json]
+    python -m alertas_rapidas.ops migrate [--dry-run]
+    python -m alertas_rapidas.ops secrets [rotate NAME | reveal NAME]
 
 Uses the `alerts_postgres` connection (e.g. `AIRFLOW_CONN_ALERTS_POSTGRES`). Output holds counts,
-ids and states only: `runs` gives each run's mode (normal, dry run or redirected, never the test
-address) and what an earlier run had already sent. `reopen` marks one message `pending` so that the
-next run of its date sends it again (and nothing else). `housekeeping` removes run folders
-(rendered messages, extracts) older than `ALERTAS_RETENTION_DAYS` (default 30) and needs no
-database; `purge` drops the addresses of ledger rows of run dates before a date at least
-`ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping what proves delivery (see
-alertas_rapidas.retention). A refused date exits with code 2.
+ids, states and one-line causes only: `runs` gives each run's mode (normal, dry run or redirected,
+never the test address) and what an earlier run had already sent. `reopen` marks one message
+`pending` so that the next run of its date sends it again (and nothing else). `deliveries --state
+S` lists the messages in state S one by one (DMS references, never addresses), e.g. the `unknown`
+ones a failure notice names. `mute` stops a family from sending from now on (until a time in the
+family's zone, or until `unmute`), with who and why; runs in the period send nothing and nothing is
+caught up later. `migrate` applies the ledger's pending schema migrations (`--dry-run` lists them
+and the version). `secrets` lists the link secrets and where each comes from (never a value);
+`secrets rotate NAME` replaces the package's own secret NAME, which invalidates every link signed
+with the old one; `secrets reveal NAME` prints one (to configure the survey site), on purpose only.
+`housekeeping` removes run folders (rendered messages, extracts) older than
+`ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of ledger
+rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping
+what proves delivery (see alertas_rapidas.retention). A refused date exits with code 2.
 
 Exit codes: 0 done; 1 nothing found (no runs, no deliveries, no such message); 2 bad arguments
 (unknown family, malformed date, refused purge date); 3 the ledger cannot be reached (connection
@@ -29,9 +42,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.delivery_state import DeliveryState
 
 NOT_FOUND, BAD_ARGS, NO_LEDGER = 1, 2, 3
 
@@ -65,11 +79,30 @@ def _check_family(family: str | None) -> str | None:
     return f"unknown family {family!r}: see dags/families/*.yaml (e.g. customer_statements)"
 
 
+def _unsummarised_failures(conn, family: str | None) -> list[dict]:
+    """Runs whose tasks failed but that recorded no summary (yet): still retrying, or whose
+    summary could not be written. Their one-line causes, newest first."""
+    rows = conn.execute(
+        """
+        select f.dag_id, f.run_id, max(f.failed_at), array_agg(f.cause order by f.failed_at)
+          from alerts.task_failures f
+         where not exists (select 1 from alerts.runs r where r.dag_id = f.dag_id and r.run_id = f.run_id)
+           and (%(dag_id)s::text is null or f.dag_id = %(dag_id)s)
+         group by f.dag_id, f.run_id
+         order by 3 desc
+         limit 20
+        """,
+        {"dag_id": f"alert_{family}" if family else None},
+    ).fetchall()
+    return [{"dag_id": d, "run_id": r, "failed_at": at, "causes": list(c)} for d, r, at, c in rows]
+
+
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
     """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
     every message went to one test address, the ledger untouched; `normal`)."""
     from alertas_rapidas.summary import RunSummary
 
+    failing = _unsummarised_failures(conn, family) if since is None else []
     rows = conn.execute(
         """
         select dag_id, run_id, run_date, finished_at, dry_run, summary
@@ -101,8 +134,9 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
                 }
                 for dag_id, run_id, run_date, finished, dry_run, summary, read in runs
             ]
+            + [{**item, "summary": None} for item in failing]
         )
-    if not rows:
+    if not rows and not failing:
         return _fail(
             "no runs found"
             + (f" for family {family}" if family else "")
@@ -118,10 +152,43 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
     for dag_id, run_id, run_date, _finished, _dry_run, _summary, read in runs:
         # a redirected run's messages went to the test address: they are its "sent"
         sent = read.redirected if read.mode == "redirected" else read.sent
+        unknown = read.unknown + read.stranded
         print(
             f"{run_date!s:<11} {dag_id:<38} {read.mode:<10} {read.candidates:>5} {sent:>5} "
-            f"{read.already_sent:>7} {read.skipped_total:>5} {read.failed:>5} {read.unknown:>5}  {run_id}"
+            f"{read.already_sent:>7} {read.skipped_total:>5} {read.failed:>5} {unknown:>5}  {run_id}"
         )
+        for problem in read.problems:
+            print(f"{'':<11} ! {problem}")
+    for item in failing:
+        print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>48}  {item['run_id']}")
+        for cause in item["causes"]:
+            print(f"{'':<11} ! {cause}")
+    return 0
+
+
+def _messages_in_state(conn, family: str | None, state: str, day: date | None, as_json: bool) -> int:
+    """The messages in one state, one line each: DMS reference, business key, reason."""
+    rows = conn.execute(
+        """
+        select family, run_date, recipient_ref, business_key, attempts, updated_at, coalesce(reason, '')
+          from alerts.deliveries
+         where status = %(state)s
+           and (%(family)s::text is null or family = %(family)s)
+           and (%(day)s::date is null or run_date = %(day)s)
+         order by updated_at desc, family, recipient_ref
+         limit 500
+        """,
+        {"state": state, "family": family, "day": day},
+    ).fetchall()
+    names = ("family", "run_date", "recipient_ref", "business_key", "attempts", "updated_at", "reason")
+    if as_json:
+        _print_json([dict(zip(names, row, strict=True)) for row in rows])
+    if not rows:
+        where = (f" of family {family}" if family else "") + (f" on {day}" if day else "")
+        return _fail(f"no {state} messages{where}", NOT_FOUND)
+    if not as_json:
+        for fam, run_date, ref, key, attempts, _updated, reason in rows:
+            print(f"{run_date!s:<11} {fam:<32} {ref:<16} {key:<28} {attempts:>2}  {reason}")
     return 0
 
 
@@ -181,6 +248,103 @@ def _reopen(conn, family: str, recipient_ref: str, business_key: str, as_json: b
     return 0
 
 
+def _mutes(conn, args: argparse.Namespace) -> int:
+    import getpass
+
+    from alertas_rapidas import mutes
+
+    by = (getattr(args, "by", None) or getpass.getuser() or "ops").strip()
+    if args.command == "mute":
+        try:
+            until = _local_instant(args.until, args.family) if args.until else None
+            since = _local_instant(args.since, args.family) if args.since else None
+            found = mutes.mute(conn, args.family, by=by, reason=args.why, until=until, since=since)
+        except (mutes.MuteError, ValueError) as exc:
+            return _fail(f"--until/--why: {exc}", BAD_ARGS)
+        print(f"{args.family} is {found.describe()}")
+        return 0
+    if args.command == "unmute":
+        ended = mutes.unmute(conn, args.family, by=by)
+        if not ended:
+            return _fail(f"{args.family} is not muted", NOT_FOUND)
+        print(f"{args.family} sends again from its next run (ended by {by}; nothing is caught up)")
+        return 0
+    found = mutes.history(conn, args.family) if args.family else mutes.active(conn)
+    if args.json:
+        _print_json([item.to_dict() for item in found])
+    if not found:
+        return _fail("no mutes" + (f" for family {args.family}" if args.family else " in force"), NOT_FOUND)
+    if not args.json:
+        for item in found:
+            ended = f" (ended {item.ended_at:%Y-%m-%d %H:%M} by {item.ended_by})" if item.ended_at else ""
+            print(f"{item.family:<34} {item.describe()}{ended}")
+    return 0
+
+
+def _local_instant(text: str, family: str) -> datetime:
+    """`YYYY-MM-DD` (midnight) or `YYYY-MM-DDTHH:MM` in the family's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from alertas_rapidas.config import family_config_path, load_family_config
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    if value.tzinfo is None:
+        zone = load_family_config(family_config_path(family))[0].timezone
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _migrate(conn, dry_run: bool) -> int:
+    from alertas_rapidas import migrations
+
+    version = migrations.current_version(conn)
+    pending = migrations.pending(conn)
+    shown = "none (no ledger yet)" if version is None else str(version)
+    print(f"ledger version {shown}; latest {migrations.latest_version()}")
+    for name in migrations.changed(conn):
+        print(f"warning: migration {name} was edited after it was applied (a change is a new file)")
+    if not pending:
+        print("nothing to apply")
+        return 0
+    if dry_run:
+        for migration in pending:
+            print(f"would apply {migration.label}")
+        return 0
+    for migration in migrations.migrate(conn):
+        print(f"applied {migration.label}")
+    return 0
+
+
+def _secrets(conn, action: str, name: str | None) -> int:
+    from alertas_rapidas import link_secrets
+
+    if action == "list":
+        print(f"{'secret':<30} {'source':<9} {'created':<17} rotated")
+        for item in link_secrets.listing(conn):
+            created, rotated = (
+                item[k].strftime("%Y-%m-%d %H:%M") if item[k] else "-" for k in ("created_at", "rotated_at")
+            )
+            print(f"{item['name']:<30} {item['source']:<9} {created:<17} {rotated}")
+        return 0
+    if link_secrets.variable_value(name) is not None:
+        return _fail(
+            f"{name} comes from an Airflow Variable (or secrets backend): change it there, not here", BAD_ARGS
+        )
+    if action == "reveal":
+        print(link_secrets.stored_secret(conn, name))
+        return 0
+    if not link_secrets.rotate(conn, name):
+        return _fail(f"the package holds no secret {name!r} yet (it is created when first needed)", NOT_FOUND)
+    print(
+        f"rotated {name}: links signed with the old value no longer verify "
+        "(unsubscribe links in mails already sent answer 'not valid'; a survey site needs the new value)"
+    )
+    return 0
+
+
 def _housekeeping(older_than: int | None, dry_run: bool) -> int:
     from alertas_rapidas.retention import housekeeping
 
@@ -211,8 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     runs.add_argument("--since", type=_iso_date, metavar="YYYY-MM-DD")
     runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     deliveries = commands.add_parser("deliveries", help="ledger counts by day, state and reason")
-    deliveries.add_argument("--family", required=True)
+    deliveries.add_argument("--family", help="required unless --state is given")
     deliveries.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD")
+    deliveries.add_argument(
+        "--state", choices=[str(s) for s in DeliveryState], help="list the messages in this state, one by one"
+    )
     deliveries.add_argument("--json", action="store_true", help="print JSON instead of a table")
     reopen = commands.add_parser("reopen", help="mark one message pending so the next run resends it")
     reopen.add_argument("--family", required=True)
@@ -226,7 +393,32 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--before", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     purge.add_argument("--dry-run", action="store_true", help="count the rows, change nothing")
     _unsubscribes_parser(commands)
+    mute = commands.add_parser("mute", help="stop a family from sending for a while (who, why, until)")
+    mute.add_argument("--family", required=True)
+    mute.add_argument("--why", required=True, help="the reason, shown wherever the mute is")
+    mute.add_argument(
+        "--until", metavar="YYYY-MM-DD[THH:MM]", help="in the family's time zone; default: until unmute"
+    )
+    mute.add_argument(
+        "--since", metavar="YYYY-MM-DD[THH:MM]", help="default: now; earlier also mutes backfills since then"
+    )
+    mute.add_argument("--by", help="who mutes (default: the login name)")
+    unmute = commands.add_parser("unmute", help="end a family's mute now")
+    unmute.add_argument("--family", required=True)
+    unmute.add_argument("--by", help="who ends it (default: the login name)")
+    mutes = commands.add_parser("mutes", help="the mutes in force (with --family, its whole history)")
+    mutes.add_argument("--family")
+    mutes.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    migrate = commands.add_parser("migrate", help="apply the ledger's pending schema migrations")
+    migrate.add_argument("--dry-run", action="store_true", help="list them and the ledger's version only")
+    secrets = commands.add_parser("secrets", help="the link secrets: where each comes from, rotate one")
+    secrets.add_argument("action", nargs="?", choices=["list", "rotate", "reveal"], default="list")
+    secrets.add_argument("name", nargs="?", help="e.g. alertas_unsubscribe_secret")
     args = parser.parse_args(argv)
+    if args.command == "deliveries" and not (args.family or args.state):
+        return _fail("deliveries needs --family KEY (or --state STATE to list messages)", BAD_ARGS)
+    if args.command == "secrets" and args.action != "list" and not args.name:
+        return _fail(f"secrets {args.action} needs a NAME (see `secrets` for the names)", BAD_ARGS)
 
     if args.command == "housekeeping":
         return _housekeeping(args.older_than, args.dry_run)
@@ -244,14 +436,22 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(problem, BAD_ARGS)
 
     try:
-        conn_context, conn = _ledger()
+        conn_context, conn = _ledger(migrate=args.command != "migrate")
     except _LedgerUnavailable as exc:
         return _fail(str(exc), NO_LEDGER)
     try:
         if args.command == "runs":
             return _runs(conn, args.family, args.since, args.json)
+        if args.command == "deliveries" and args.state:
+            return _messages_in_state(conn, args.family, args.state, args.date, args.json)
         if args.command == "deliveries":
             return _deliveries(conn, args.family, args.date, args.json)
+        if args.command == "migrate":
+            return _migrate(conn, args.dry_run)
+        if args.command in ("mute", "unmute", "mutes"):
+            return _mutes(conn, args)
+        if args.command == "secrets":
+            return _secrets(conn, args.action, args.name)
         if args.command == "purge":
             return _purge(conn, args.before, args.dry_run)
         if args.command == "unsubscribes":
@@ -330,13 +530,14 @@ class _LedgerUnavailable(RuntimeError):
     pass
 
 
-def _ledger():
-    """The ledger connection's context manager, opened; one-line errors when it cannot be."""
+def _ledger(migrate: bool = True):
+    """The ledger connection's context manager, opened; one-line errors when it cannot be.
+    `migrate=False` leaves the schema as it is (for `migrate` itself)."""
     from airflow.sdk.exceptions import AirflowNotFoundException
 
     from alertas_rapidas.ledger import ledger_connection
 
-    context = ledger_connection(ALERTS_CONN_ID)
+    context = ledger_connection(ALERTS_CONN_ID, migrate=migrate)
     try:
         conn = context.__enter__()
     except AirflowNotFoundException:

@@ -33,6 +33,7 @@ class PlanWriter:
         self.messages = 0
         self.skipped: Counter[str] = Counter()
         self.held: Counter[str] = Counter()
+        self.muted: str | None = None  # the mute in force at the run's instant, described
         self._spool = tempfile.TemporaryDirectory(prefix="alertas-plan-")
         self._messages: IO[str] = open(Path(self._spool.name) / "messages.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
         self._skipped: IO[str] = open(Path(self._spool.name) / "skipped.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
@@ -73,6 +74,7 @@ class PlanWriter:
                 "messages": self.messages,
                 "skipped": dict(sorted(self.skipped.items())),
                 "held": dict(sorted(self.held.items())),
+                "muted": self.muted,
                 "batches": batches,
                 "skipped_path": str(skipped_path),
                 "run": self.run,

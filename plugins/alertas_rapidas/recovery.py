@@ -272,6 +272,19 @@ def _expire(
     return [Stranded(key, fam, run_date, ref, business, why) for key, fam, run_date, ref, business in rows]
 
 
+DEFAULT_LEASE = timedelta(minutes=10)
+
+
+def family_lease(family: str) -> timedelta:
+    """A family's `claim_lease` from its file (the default when the file cannot be read)."""
+    from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
+
+    try:
+        return load_family_config(family_config_path(family))[0].claim_lease
+    except (FamilyConfigError, OSError):
+        return DEFAULT_LEASE
+
+
 def task_state_reader(ti: Any) -> StateOf:
     """Asks Airflow (through the running task's own API client) for a claimant's state."""
 

@@ -84,6 +84,8 @@ def transform_step(
 ) -> list[dict[str, Any]]:
     """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
     from alertas_rapidas.extract import chunked_frames, load_frames
+    from alertas_rapidas.mutes import REASON as MUTED
+    from alertas_rapidas.mutes import mute_for_run
     from alertas_rapidas.plan_io import PlanWriter
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
@@ -98,10 +100,18 @@ def transform_step(
             pieces = chunked_frames(extracted["results"], family.chunk_key, family.chunk_size)
         else:
             pieces = iter([load_frames(extracted["results"])])
+        muted = mute_for_run(config.key, run.at)  # at the run's instant T: a backfill judges its date
         with allowing_special_domains(config.allowed_special_domains):
             for frames in pieces:
-                writer.add(skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed))
+                plan = skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed)
+                if muted is not None:  # nothing rendered or sent; nothing recorded to catch up later
+                    plan.hold(MUTED, len(plan.messages))
+                    plan.messages = []
+                writer.add(plan)
                 del frames
+        if muted is not None:
+            writer.muted = muted.describe()
+            log.warning("The family is %s: nothing is sent", muted.describe())
         info = writer.finish()
     finally:
         writer.close()

@@ -62,6 +62,7 @@ class RunSummary(BaseModel):
     redirected: int = 0
     rendered_unsent: int = Field(0, alias="dry_run")
     held_back: list[HeldBack] = Field(default_factory=list)
+    muted: str | None = None  # the mute in force at the run's instant (who, since, until, why)
     problems: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -72,10 +73,12 @@ class RunSummary(BaseModel):
         return cls.model_validate(dict(stored or {}))
 
     def to_stored(self) -> dict[str, Any]:
-        """The JSON form, under the wire names (`held_back` only when the run was held back)."""
+        """The JSON form, under the wire names (`held_back` and `muted` only when they apply)."""
         data = self.model_dump(mode="json", by_alias=True)
         if not self.held_back:
             del data["held_back"]
+        if not self.muted:
+            del data["muted"]
         return data
 
     def count(self, name: str) -> int:
@@ -143,6 +146,7 @@ def build_summary(
             "redirect_mode": bool(options.redirect_to),
             "complete": bool(planned),
             "held_back": stale,
+            "muted": planned.get("muted"),
         }
     )
 
@@ -154,6 +158,7 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
     lines = [
         f"Run summary of {summary.family} for {summary.run_date}"
         + (" (DRY RUN: nothing sent)" if summary.is_dry_run else ""),
+        *([f"  MUTED: {summary.muted}; nothing was sent"] if summary.muted else []),
         *[
             f"  HELD BACK: interface {item.interface} is stale (last success "
             f"{item.last_success or 'never'}, limit {item.max_age_hours} h): nothing was sent"

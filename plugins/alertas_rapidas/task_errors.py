@@ -182,16 +182,14 @@ def _is_missing_variable(error: BaseException) -> bool:
 
 
 def _template_name(filename: str | None) -> str:
-    """A template's path as the family author knows it: relative to include/templates."""
-    from alertas_rapidas.paths import TEMPLATES_DIR
-
+    """A template's path as the family author knows it: relative to its `include/templates`
+    folder (the package's, or a project's of its own)."""
     if not filename:
         return "template"
-    path = Path(filename)
-    try:
-        return str(path.resolve().relative_to(TEMPLATES_DIR.resolve()))
-    except ValueError:
-        return path.name if path.is_absolute() else str(path)
+    parts = Path(filename).parts
+    if "templates" in parts:
+        return "/".join(parts[len(parts) - parts[::-1].index("templates") :])
+    return str(filename)
 
 
 def _template_frame(error: BaseException) -> str | None:

@@ -128,23 +128,30 @@ def test_satisfaction_surveys_link_a_signed_token_never_the_id(
     assert last_summary(ledger, dag_id)["already_sent"] == 2
 
 
-def test_satisfaction_surveys_without_the_secret_send_nothing(
+def test_satisfaction_surveys_without_the_variable_sign_with_the_packages_own_secret(
     admin_dms, dagbag, mail_sink, ledger, monkeypatch
 ):
+    # Issue 21: a fresh install has no Variable; the links are signed with a random secret the
+    # package keeps (alerts.link_secrets), which `ops secrets reveal` gives to the survey site.
     monkeypatch.delenv("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", raising=False)
-    run = run_dag(dagbag, "alert_satisfaction_surveys", FRI_20, retries=0)
-    assert run.state == "failed"  # the render fails: no link goes out without its token
-    assert [m.rcpt_tos for m in mail_sink.store.messages] == [["datos@example.com"]]  # the owners' notice
-    customers = [
-        r for r in ledger_rows(ledger, "satisfaction_surveys") if r["recipient_ref"].startswith("cust")
-    ]
-    assert [r for r in customers if r["status"] != "skipped"] == []
-
-    # Once the secret is set, a new run sends the invitations.
-    mail_sink.store.clear()
-    monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", SECRET)
     assert run_dag(dagbag, "alert_satisfaction_surveys", FRI_20, retries=0).state == "success"
-    assert set(by_address(mail_sink)) == {"pagos@tds.example.net", "emily.clarke@example.co.uk"}
+    [own] = ledger.execute(
+        "select value from alerts.link_secrets where name = 'alertas_survey_secret'"
+    ).fetchone()
+    expected = hmac.new(own.encode(), b"sale:1001", hashlib.sha256).hexdigest()
+    assert f"https://encuestas.example/s/{expected}" in plain(by_address(mail_sink)["pagos@tds.example.net"])
+    assert own not in mail_sink.store.messages[0].message.as_string()
+
+    # A Variable set later wins: the next invitations are signed with it.
+    mail_sink.store.clear()
+    ledger.execute("delete from alerts.deliveries where family = 'satisfaction_surveys'")
+    monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", SECRET)
+    from alertas_rapidas.link_secrets import forget
+
+    forget()
+    assert run_dag(dagbag, "alert_satisfaction_surveys", FRI_20, retries=0).state == "success"
+    link = f"https://encuestas.example/s/{token('sale:1001')}"
+    assert link in plain(by_address(mail_sink)["pagos@tds.example.net"])
 
 
 # --- 41 contact_data_quality ---------------------------------------------------------------------

@@ -5,12 +5,12 @@ an extra date from the config)."""
 
 from __future__ import annotations
 
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.project import bundle_dagbag, write_files
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
@@ -179,28 +179,13 @@ insert into dms.sales_documents
 @pytest.fixture
 def project(tmp_path):
     """The new alert's files, in a project folder of its own (not the package's)."""
-    for relative, text in FILES.items():
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return tmp_path
+    return write_files(tmp_path, FILES)
 
 
 @pytest.fixture
 def project_dagbag(project, airflow_db, monkeypatch):
-    """The project's DAGs folder, as a DAG bundle of its own beside the package's (dag.test()
-    serializes the DAGs of the configured bundles)."""
-    import json
-
-    from airflow.dag_processing.dagbag import DagBag
-
-    local = "airflow.dag_processing.bundles.local.LocalDagBundle"
-    bundles = [
-        {"name": "dags-folder", "classpath": local, "kwargs": {}},
-        {"name": "alert-project", "classpath": local, "kwargs": {"path": str(project / "dags")}},
-    ]
-    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps(bundles))
-    bag = DagBag(dag_folder=str(project / "dags"))
+    """The project's DAGs folder, as a DAG bundle of its own beside the package's."""
+    bag = bundle_dagbag(project / "dags", monkeypatch)
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {DAG_ID, f"alert_{EACH}"}
     return bag

@@ -139,7 +139,8 @@ def test_housekeeping_refuses_a_bad_retention_with_one_line_and_exit_2(work, arg
     assert present(work) == {"old_90", "old_45", "old_but_touched", "new"}
 
 
-def test_the_housekeeping_dag_removes_old_run_folders(dagbag, work, monkeypatch):
+def test_the_housekeeping_dag_removes_old_run_folders(dagbag, work, monkeypatch, ledger):
+    # `ledger`: the DAG also migrates the ledger and recovers stranded messages (issue 21)
     dag = dagbag.get_dag("alertas_housekeeping")
     assert dag is not None, dagbag.import_errors
     assert {"alertas", "housekeeping"} <= set(dag.tags)

@@ -13,11 +13,30 @@ def run_dag(
 ) -> Any:
     """Run `dag_id` for `logical_date` (ISO 8601 with offset); return the finished DagRun.
 
-    `logical_date=None` makes a manual run with no logical date (its run_after is now).
-    `retries` overrides every task's retries for this run (with no delay between tries).
+    `logical_date=None` makes a manual run with no logical date (its run_after is now, so every
+    such run has a run id of its own). `retries` overrides every task's retries for this run (with
+    no delay between tries).
     """
     dag = dagbag.get_dag(dag_id)
     assert dag is not None, f"{dag_id} not in the DagBag: {dagbag.import_errors}"
+    return run(dag, logical_date, retries=retries, **conf)
+
+
+def family_dag(key: str, **changes: Any) -> Any:
+    """The DAG of family `key` as the factory builds it, with config fields changed (e.g.
+    `claim_lease=timedelta(seconds=3)`); run it with `run`. Its dag_id is the package's, so the
+    metadata database knows it."""
+    from alertas_rapidas.config import family_config_path, load_family_config
+    from alertas_rapidas.dag_factory import assemble_dag
+    from alertas_rapidas.engine.family import family_for
+
+    config, settings = load_family_config(family_config_path(key))
+    config = config.model_copy(update=changes)
+    return assemble_dag(config, settings, family_for(config))
+
+
+def run(dag: Any, logical_date: str | None, *, retries: int | None = None, **conf: Any) -> Any:
+    """Run a DAG object with `dag.test()` (see `run_dag`)."""
     saved = [(task, task.retries, task.retry_delay) for task in dag.tasks]
     if retries is not None:
         for task in dag.tasks:

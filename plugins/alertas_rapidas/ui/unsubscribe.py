@@ -10,7 +10,8 @@ providers and recipients call them, and the signed token in the path is the auth
   one-click POST (body `List-Unsubscribe=One-Click`) unsubscribes from the token's family; the
   page's form sends `scope=family` or `scope=all`. Idempotent.
 
-A token that is malformed or not signed with the current `alertas_unsubscribe_secret` gets 404.
+A token that is malformed or not signed with the current `alertas_unsubscribe_secret` (the Airflow
+Variable when set, else the package's own: `link_secrets`) gets 404.
 Nothing is logged but the family and the outcome (no token, reference or address).
 """
 
@@ -61,7 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 class SecretUnavailable(RuntimeError):
-    """The token secret (Airflow Variable alertas_unsubscribe_secret) cannot be read."""
+    """The token secret (alertas_unsubscribe_secret: its Variable, or the package's own in the
+    ledger) cannot be read."""
 
 
 def store(family: str, recipient_ref: str, source: str) -> bool:
@@ -116,7 +118,9 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
         try:
             secret = secret_of()
         except Exception as exc:
-            log.error("The Variable %s cannot be read: %s", unsubscribes.SECRET_VARIABLE, type(exc).__name__)
+            log.error(
+                "The link secret %s cannot be read: %s", unsubscribes.SECRET_VARIABLE, type(exc).__name__
+            )
             raise SecretUnavailable from None
         try:
             return unsubscribes.read_token(secret, token)

@@ -49,6 +49,18 @@ class LocalPostgres:
             self.server.cleanup()
             self.server = None
 
+    def crash(self) -> None:
+        """Stop every server process at once, as a crash would (`pg_ctl stop -m immediate`: no
+        clean shutdown; the next start recovers from the WAL). Connections break mid-statement."""
+        from pgserver.postgres_server import pg_ctl
+
+        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def restart(self) -> None:
+        """Start the server again after `crash`, on the same data folder and socket."""
+        with self.server._lock:
+            self.server.ensure_postgres_running()
+
     @property
     def socket_dir(self) -> str:
         return str(self.data_dir)
