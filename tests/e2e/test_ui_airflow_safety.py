@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -83,7 +84,7 @@ def when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def quiet_family(airflow, candidates: list[str]) -> tuple[str, datetime, datetime]:
+def quiet_family(airflow, candidates: list[str]) -> tuple[str, datetime, datetime] | None:
     """The first family whose missed fire is more than the grace older than its parse (so even
     Airflow's rule would have kept it) and whose next fire is not within the next 15 minutes."""
     now = datetime.now(UTC)
@@ -94,7 +95,7 @@ def quiet_family(airflow, candidates: list[str]) -> tuple[str, datetime, datetim
             minutes=15
         ):
             return family, missed, upcoming
-    pytest.fail(f"none of {candidates} is clear of a fire right now: extend the list")
+    return None
 
 
 def runs_of(airflow, dag_id: str) -> list[dict]:
@@ -115,7 +116,9 @@ def test_unpausing_and_a_dry_run_from_the_trigger_form_send_nothing(ui_stack, ch
 
     airflow, mail = ui_stack.airflow, ui_stack.sink.store
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    family, missed, upcoming = quiet_family(airflow, CRON_FAMILIES)
+    quiet = quiet_family(airflow, CRON_FAMILIES)
+    assert quiet, f"none of {CRON_FAMILIES} is clear of a fire right now: extend the list"
+    family, missed, upcoming = quiet
     dag_id = f"alert_{family}"
     mail_before = len(mail.messages)
 
@@ -177,17 +180,24 @@ def test_unpausing_and_a_dry_run_from_the_trigger_form_send_nothing(ui_stack, ch
     assert len(mail.messages) == mail_before
 
     # A business-days family unpaused through the REST API: no run for the fire it missed either.
-    business, missed_business, next_business = quiet_family(airflow, BUSINESS_DAY_FAMILIES)
-    business_dag = f"alert_{business}"
-    set_paused(airflow, business_dag, False)
-    try:
-        deadline = time.monotonic() + 12  # the scheduler looks for due DAGs every loop (about 1 s)
-        while time.monotonic() < deadline:
-            assert runs_of(airflow, business_dag) == [], f"a run of {business} for {missed_business}"
-            time.sleep(2)
-        assert when(dag_of(airflow, business_dag)["next_dagrun_run_after"]) == next_business
-    finally:
-        set_paused(airflow, business_dag, True)
+    # (All of them fire at 08:00: from 07:45 to about 08:06 on a business day none is clear.)
+    quiet = quiet_family(airflow, BUSINESS_DAY_FAMILIES)
+    if quiet is None:
+        warnings.warn(
+            "no business-days family clear of a fire now: its unpause was not checked", stacklevel=1
+        )
+    else:
+        business, missed_business, next_business = quiet
+        business_dag = f"alert_{business}"
+        set_paused(airflow, business_dag, False)
+        try:
+            deadline = time.monotonic() + 12  # the scheduler looks for due DAGs every loop (about 1 s)
+            while time.monotonic() < deadline:
+                assert runs_of(airflow, business_dag) == [], f"a run of {business} for {missed_business}"
+                time.sleep(2)
+            assert when(dag_of(airflow, business_dag)["next_dagrun_run_after"]) == next_business
+        finally:
+            set_paused(airflow, business_dag, True)
 
     # Strict parameters through the REST API: refused with 400, no run.
     for conf, line in [
