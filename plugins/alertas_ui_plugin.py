@@ -6,7 +6,8 @@ time zone and language, links that navigate): the page in the Browse menu, an "A
 every DAG (that family's) and on every DAG run (that run's summary, problems and messages). The
 bundle is built from `alertas_rapidas/ui/react/` (`make ui-build`). Also the unsubscribe endpoint
 of recurring alerts under `/alertas-unsubscribe` (no login: the signed token is the
-authorisation; `alertas_rapidas.ui.unsubscribe`).
+authorisation; `alertas_rapidas.ui.unsubscribe`). And a listener that notes every dry or
+redirected run in its DAG-run note (`alertas_rapidas.run_notes`, in the scheduler).
 
 Every Airflow component loads the plugins folder, so this module stays light: the page's app
 (FastAPI, Jinja2, the ledger queries) is imported on its first request, in the API server only.
@@ -19,6 +20,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from alertas_rapidas import run_notes
 from alertas_rapidas.business_days import BusinessDaysTimetable
 from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
@@ -45,6 +47,8 @@ class AlertasRapidasUIPlugin(AirflowPlugin):
     name = "alertas_rapidas_ui"
     # The scheduler rebuilds a DAG's custom timetable only from classes a plugin registers.
     timetables = [BusinessDaysTimetable, DealershipCronTimetable]
+    # The scheduler marks a dry or redirected run in its note when it starts (run_notes.py).
+    listeners = [run_notes]
     fastapi_apps = [
         {
             "app": LazyApp("alertas_rapidas.ui.app:create_app"),

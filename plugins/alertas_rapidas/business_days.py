@@ -11,6 +11,10 @@ Airflow 3.3 derives a run's `logical_date` from the data interval's start (`DagR
 is `data_interval.start`, the same as for a `CronTriggerTimetable` with an `interval`), so code that
 needs T should read `run_after` or `data_interval_end`, not `logical_date`.
 
+Missed fires are dropped (`alertas_rapidas.missed_fires`): the first scheduled run after a pause is
+the next business fire, not the latest missed one, unless `catch_up_last_missed` asks for
+Airflow's rule.
+
 The scheduler can only rebuild a custom timetable that a plugin registers: `alertas_ui_plugin`
 lists this class in its `timetables`, and DAG files must import it from this module
 (`alertas_rapidas.business_days`), since the registration is keyed by the class's import path.
@@ -27,6 +31,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pendulum
 from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
 from croniter import croniter
+
+from alertas_rapidas.missed_fires import first_fire_without_catch_up
 
 if TYPE_CHECKING:
     from airflow.timetables.base import TimeRestriction
@@ -87,6 +93,8 @@ class BusinessDaysTimetable(Timetable):
     :param timezone: an IANA time zone name (e.g. ``"America/Argentina/Buenos_Aires"``).
     :param extra_holidays: further non-business dates (company holidays, bridge days).
     :param country: the ISO 3166 country whose national holidays are skipped.
+    :param catch_up_last_missed: Airflow's own rule: without catchup, the latest missed fire still
+        runs (e.g. at once when the DAG is unpaused). Default: only fires from now on run.
     """
 
     def __init__(
@@ -96,6 +104,7 @@ class BusinessDaysTimetable(Timetable):
         *,
         extra_holidays: Iterable[date | str] = (),
         country: str = "AR",
+        catch_up_last_missed: bool = False,
     ) -> None:
         expression = " ".join(str(cron).split())
         # Validate here, cheaply, so a typo fails when the DAG file is parsed, not in the scheduler.
@@ -113,6 +122,7 @@ class BusinessDaysTimetable(Timetable):
         self._zone = zone
         self._country = code
         self._extra_holidays = frozenset(_as_date(d) for d in extra_holidays)
+        self.catch_up_last_missed = bool(catch_up_last_missed)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -135,7 +145,8 @@ class BusinessDaysTimetable(Timetable):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self._expression!r}, {self._timezone_name!r}, "
-            f"extra_holidays={[d.isoformat() for d in self.extra_holidays]!r}, country={self._country!r})"
+            f"extra_holidays={[d.isoformat() for d in self.extra_holidays]!r}, country={self._country!r}, "
+            f"catch_up_last_missed={self.catch_up_last_missed!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -144,7 +155,15 @@ class BusinessDaysTimetable(Timetable):
         return self.serialize() == other.serialize()
 
     def __hash__(self) -> int:
-        return hash((self._expression, self._timezone_name, self._country, self.extra_holidays))
+        return hash(
+            (
+                self._expression,
+                self._timezone_name,
+                self._country,
+                self.extra_holidays,
+                self.catch_up_last_missed,
+            )
+        )
 
     # -- the calendar --------------------------------------------------------------------------
 
@@ -270,6 +289,7 @@ class BusinessDaysTimetable(Timetable):
             "timezone": self._timezone_name,
             "extra_holidays": [d.isoformat() for d in self.extra_holidays],
             "country": self._country,
+            "catch_up_last_missed": self.catch_up_last_missed,
         }
 
     @classmethod
@@ -279,6 +299,7 @@ class BusinessDaysTimetable(Timetable):
             data["timezone"],
             extra_holidays=[date.fromisoformat(d) for d in data.get("extra_holidays", ())],
             country=data.get("country", "AR"),
+            catch_up_last_missed=data.get("catch_up_last_missed", False),
         )
 
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
@@ -293,7 +314,6 @@ class BusinessDaysTimetable(Timetable):
         last_automated_data_interval: DataInterval | None,
         restriction: TimeRestriction,
     ) -> DagRunInfo | None:
-        # The same rules as CronTriggerTimetable (run_immediately=False), on business fires.
         if restriction.catchup:
             if last_automated_data_interval is not None:
                 fire = self._next_after(last_automated_data_interval.end)
@@ -301,9 +321,17 @@ class BusinessDaysTimetable(Timetable):
                 fire = self.next_fire(self._now())
             else:
                 fire = self.next_fire(restriction.earliest)
+        elif not self.catch_up_last_missed:
+            fire = first_fire_without_catch_up(
+                now=self._now(),
+                fire_at_or_after=self.next_fire,
+                fire_after=self._next_after,
+                last_fire=last_automated_data_interval.end if last_automated_data_interval else None,
+                earliest=restriction.earliest,
+            )
         else:
-            # Without catchup, missed fires are dropped: the latest fire at or before now is the
-            # oldest one still worth running.
+            # Airflow's rule (CronTriggerTimetable without catchup): of the missed fires, the
+            # latest one at or before now still runs.
             candidates = [self.previous_fire(self._now() + _TICK)]
             if last_automated_data_interval is not None:
                 candidates.append(self._next_after(last_automated_data_interval.end))

@@ -72,6 +72,12 @@ class ScheduleConfig(_Strict):
         default_factory=list,
         description="further dates with no run (company holidays, bridge days), with `business_days`",
     )
+    catch_up_last_missed: bool = Field(
+        default=False,
+        description="Airflow's own rule for missed fires: when the DAG is unpaused (or the "
+        "scheduler comes back), the latest fire it missed runs at once. Default: missed fires are "
+        "dropped and the first scheduled run is the next fire (one at most 5 minutes late still runs)",
+    )
 
     @field_validator("cron")
     @classmethod

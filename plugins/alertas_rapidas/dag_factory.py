@@ -20,13 +20,16 @@ from alertas_rapidas.config import FamilyConfig, load_family_config
 from alertas_rapidas.delivery_operator import AlertEmailOperator
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.run_context import REDIRECT_EXAMPLE, REDIRECT_TO_PATTERN, RUN_DATE_PATTERN
 from alertas_rapidas.task_errors import recording_failures
 
 DAG_FILE_PREFIX = "alert_"
 
 
 def run_params() -> dict[str, Param]:
-    """The run parameters every alert DAG shows in its trigger form."""
+    """The run parameters every alert DAG shows in its trigger form. Their JSON schema refuses a
+    malformed value when the run is created (HTTP 400); `run_context.check_run_options` applies the
+    engine's own rules when the run starts."""
     return {
         "dry_run": Param(
             False,
@@ -50,19 +53,21 @@ def run_params() -> dict[str, Param]:
         "redirect_to": Param(
             None,
             type=["null", "string"],
-            format="email",
+            pattern=REDIRECT_TO_PATTERN,
+            maxLength=254,
             title="Redirect to",
-            description="Send every message to this one test address (e.g. pruebas@concesionaria.com.ar) "
-            "instead; the ledger is neither read nor written.",
+            description=f"Send every message to this one test address (e.g. {REDIRECT_EXAMPLE}) "
+            "instead; the ledger is neither read nor written. One address: no comma, semicolon or "
+            "blank. Checked again when the run starts, as the engine checks any recipient.",
         ),
         "run_date": Param(
             None,
             type=["null", "string"],
-            format="date",
-            title="Run date",
+            pattern=RUN_DATE_PATTERN,
+            title="Run date (YYYY-MM-DD)",
             description="For a manual run: the dealership-local date the run stands for, written "
-            "YYYY-MM-DD (1 November 2026 is 2026-11-01, not 01/11/2026). Empty: the run's logical "
-            "date, or when it has none, its run-after time.",
+            "YYYY-MM-DD: 1 November 2026 is 2026-11-01 (01/11/2026 is refused). Empty: the run's "
+            "logical date, or when it has none, its run-after time.",
         ),
     }
 
@@ -155,16 +160,26 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
 
 def timetable(config: FamilyConfig) -> Any:
-    """The family's schedule: its cron, on business days only when the config says so."""
+    """The family's schedule: its cron, on business days only when the config says so; missed
+    fires are dropped unless `schedule.catch_up_last_missed` (alertas_rapidas.missed_fires)."""
     schedule = config.schedule
     if schedule.business_days:
         from alertas_rapidas.business_days import BusinessDaysTimetable
 
-        return BusinessDaysTimetable(schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays)
+        return BusinessDaysTimetable(
+            schedule.cron,
+            config.timezone,
+            extra_holidays=schedule.extra_holidays,
+            catch_up_last_missed=schedule.catch_up_last_missed,
+        )
     from alertas_rapidas.dealership_cron import DealershipCronTimetable
 
-    interval = schedule.interval or timedelta(0)
-    return DealershipCronTimetable(schedule.cron, timezone=config.timezone, interval=interval)
+    return DealershipCronTimetable(
+        schedule.cron,
+        timezone=config.timezone,
+        interval=schedule.interval or timedelta(0),
+        catch_up_last_missed=schedule.catch_up_last_missed,
+    )
 
 
 def schedule_text(config: FamilyConfig) -> str:
@@ -178,11 +193,17 @@ def doc_md(config: FamilyConfig, settings: Any) -> str:
     window = f"data window `[T - {interval}, T)`" if interval else "the run's instant T"
     if config.schedule.business_days:
         window = "data window `[previous business-day run, T)`; business days only (Argentine holidays)"
+    missed = (
+        "the latest one runs as soon as the DAG is unpaused (`schedule.catch_up_last_missed`)"
+        if config.schedule.catch_up_last_missed
+        else "dropped: after unpausing, the first scheduled run is the next fire"
+    )
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in settings.model_dump().items())
     return (
         f"# {config.title}\n\n{config.description.strip()}\n\n"
         f"- **Audience:** {config.audience}\n"
         f"- **Schedule:** `{config.schedule.cron}` ({config.timezone}); reads {window}\n"
+        f"- **Missed fires:** {missed}\n"
         f"- **Owner:** {config.owner}\n"
         f"- **Config file:** `dags/families/{config.key}.yaml`\n\n"
         f"| setting | value |\n|---|---|\n{rows}\n\n"

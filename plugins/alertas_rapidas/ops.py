@@ -16,19 +16,20 @@
     python -m alertas_rapidas.ops secrets [rotate NAME | reveal NAME]
 
 Uses the `alerts_postgres` connection (e.g. `AIRFLOW_CONN_ALERTS_POSTGRES`). Output holds counts,
-ids, states and one-line causes only; `reopen` marks one message `pending` so that the next run of
-its date sends it again (and nothing else). `deliveries --state S` lists the messages in state S
-one by one (DMS references, never addresses), e.g. the `unknown` ones a failure notice names.
-`mute` stops a family from sending from now on (until a time in the family's zone, or until
-`unmute`), with who and why; runs in the period send nothing and nothing is caught up later.
-`migrate` applies the ledger's pending schema migrations (`--dry-run` lists them and the version).
-`secrets` lists the link secrets and where each comes from (never a value); `secrets rotate NAME`
-replaces the package's own secret NAME, which invalidates every link signed with the old one;
-`secrets reveal NAME` prints one (to configure the survey site), on purpose only.
-`housekeeping` removes run folders (rendered messages, extracts) older
-than `ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of
-ledger rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago,
-keeping what proves delivery (see alertas_rapidas.retention). A refused date exits with code 2.
+ids, states and one-line causes only: `runs` gives each run's mode (normal, dry run or redirected,
+never the test address) and what an earlier run had already sent. `reopen` marks one message
+`pending` so that the next run of its date sends it again (and nothing else). `deliveries --state
+S` lists the messages in state S one by one (DMS references, never addresses), e.g. the `unknown`
+ones a failure notice names. `mute` stops a family from sending from now on (until a time in the
+family's zone, or until `unmute`), with who and why; runs in the period send nothing and nothing is
+caught up later. `migrate` applies the ledger's pending schema migrations (`--dry-run` lists them
+and the version). `secrets` lists the link secrets and where each comes from (never a value);
+`secrets rotate NAME` replaces the package's own secret NAME, which invalidates every link signed
+with the old one; `secrets reveal NAME` prints one (to configure the survey site), on purpose only.
+`housekeeping` removes run folders (rendered messages, extracts) older than
+`ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of ledger
+rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping
+what proves delivery (see alertas_rapidas.retention). A refused date exits with code 2.
 
 Exit codes: 0 done; 1 nothing found (no runs, no deliveries, no such message); 2 bad arguments
 (unknown family, malformed date, refused purge date); 3 the ledger cannot be reached (connection
@@ -97,6 +98,10 @@ def _unsummarised_failures(conn, family: str | None) -> list[dict]:
 
 
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
+    """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
+    every message went to one test address, the ledger untouched; `normal`)."""
+    from alertas_rapidas.summary import RunSummary
+
     failing = _unsummarised_failures(conn, family) if since is None else []
     rows = conn.execute(
         """
@@ -109,6 +114,10 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
         """,
         {"family": family, "since": since},
     ).fetchall()
+    runs = [
+        (dag_id, run_id, run_date, finished, dry_run, summary, RunSummary.read(summary))
+        for dag_id, run_id, run_date, finished, dry_run, summary in rows
+    ]
     if as_json:
         _print_json(
             [
@@ -117,10 +126,13 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
                     "dag_id": dag_id,
                     "run_id": run_id,
                     "finished_at": finished,
+                    "mode": read.mode,
                     "dry_run": dry_run,
+                    "redirected": read.mode == "redirected",
+                    "already_sent": read.already_sent,
                     "summary": summary,
                 }
-                for dag_id, run_id, run_date, finished, dry_run, summary in rows
+                for dag_id, run_id, run_date, finished, dry_run, summary, read in runs
             ]
             + [{**item, "summary": None} for item in failing]
         )
@@ -134,20 +146,21 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
     if as_json:
         return 0
     print(
-        f"{'run date':<11} {'dag id':<38} {'cand':>5} {'sent':>5} {'skip':>5} {'fail':>5} {'unkn':>5}  run id"
+        f"{'run date':<11} {'dag id':<38} {'mode':<10} {'cand':>5} {'sent':>5} {'already':>7} "
+        f"{'skip':>5} {'fail':>5} {'unkn':>5}  run id"
     )
-    for dag_id, run_id, run_date, _finished, dry_run, summary in rows:
-        skipped = sum((summary.get("skipped") or {}).values())
-        unknown = summary.get("unknown", 0) + summary.get("stranded", 0)
-        flag = " (dry run)" if dry_run else ""
+    for dag_id, run_id, run_date, _finished, _dry_run, _summary, read in runs:
+        # a redirected run's messages went to the test address: they are its "sent"
+        sent = read.redirected if read.mode == "redirected" else read.sent
+        unknown = read.unknown + read.stranded
         print(
-            f"{run_date!s:<11} {dag_id:<38} {summary.get('candidates', 0):>5} {summary.get('sent', 0):>5} "
-            f"{skipped:>5} {summary.get('failed', 0):>5} {unknown:>5}  {run_id}{flag}"
+            f"{run_date!s:<11} {dag_id:<38} {read.mode:<10} {read.candidates:>5} {sent:>5} "
+            f"{read.already_sent:>7} {read.skipped_total:>5} {read.failed:>5} {unknown:>5}  {run_id}"
         )
-        for problem in summary.get("problems") or []:
+        for problem in read.problems:
             print(f"{'':<11} ! {problem}")
     for item in failing:
-        print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>29}  {item['run_id']}")
+        print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>48}  {item['run_id']}")
         for cause in item["causes"]:
             print(f"{'':<11} ! {cause}")
     return 0

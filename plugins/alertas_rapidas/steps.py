@@ -19,7 +19,13 @@ from alertas_rapidas.families import FamilySpec, load_transform
 from alertas_rapidas.messages import idempotency_key, message_id_for
 from alertas_rapidas.paths import make_dirs, storage_path, write_file
 from alertas_rapidas.recipients import allowing_special_domains
-from alertas_rapidas.run_context import RunOptions, run_folder, run_time_of
+from alertas_rapidas.run_context import (
+    RunOptions,
+    check_run_options,
+    recorded_run_time,
+    run_folder,
+    run_time_of,
+)
 from alertas_rapidas.summary import run_problems
 from alertas_rapidas.timing import RunTime
 
@@ -31,7 +37,11 @@ def freshness_step(config: FamilyConfig, context: Any) -> bool:
     from alertas_rapidas.extract import connect_read_only
     from alertas_rapidas.freshness import check_interfaces
 
-    run = run_time_of(config, context)
+    options = RunOptions.from_params(context.get("params"))
+    if options.problems(config.allowed_special_domains):
+        # Refused parameters are extract's to report, at once and with the cause: no wait first.
+        return True
+    run = run_time_of(config, context, options)
     limits = {item.interface: item.max_age for item in config.requires_fresh}
     with connect_read_only(DMS_CONN_ID, config.statement_timeout) as conn:
         statuses = check_interfaces(conn, limits, run.at)
@@ -46,7 +56,7 @@ def extract_step(
 ) -> dict[str, Any]:
     from alertas_rapidas.extract import extract_queries
 
-    run = run_time_of(config, context)
+    run = run_time_of(config, context, check_run_options(config, context))
     params = family.sql_params(settings, run)
     log.info(
         "Extracting %s for run date %s (window %s to %s)",
@@ -199,7 +209,7 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     freshness_file = folder / "freshness.json"
     freshness = json.loads(freshness_file.read_bytes()) if freshness_file.exists() else None
     options = RunOptions.from_params(context.get("params"))
-    run_date = run_time_of(config, context).run_date
+    run_date = recorded_run_time(config, context).run_date
     dag_id, run_id, ti = context["dag"].dag_id, context["run_id"], context.get("ti")
     with ledger_connection(ALERTS_CONN_ID) as conn:
         stranded = recovery.expire_stranded(

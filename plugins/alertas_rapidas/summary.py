@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.run_context import RunOptions
+from alertas_rapidas.run_context import RunOptions, run_mode
 
 
 class HeldBack(BaseModel):
@@ -41,6 +41,8 @@ class RunSummary(BaseModel):
     family: str = ""
     run_date: date | None = None
     is_dry_run: bool = Field(False, alias="dry_run_mode")
+    # every message went to the run's `redirect_to` test address (never stored here)
+    is_redirected: bool = Field(False, alias="redirect_mode")
     complete: bool = False  # the plan was written (extract and transform finished)
     candidates: int = 0
     messages: int = 0
@@ -84,6 +86,11 @@ class RunSummary(BaseModel):
         field = WIRE_NAMES.get(name, name)
         value = getattr(self, field, 0) if field in COUNT_FIELDS else 0
         return int(value)
+
+    @property
+    def mode(self) -> str:
+        """`dry run`, `redirected` or `normal` (a row from before `redirect_mode`: by its count)."""
+        return run_mode(dry_run=self.is_dry_run, redirected=self.is_redirected or self.redirected > 0)
 
     @property
     def skipped_total(self) -> int:
@@ -136,6 +143,7 @@ def build_summary(
             "held": dict(sorted(held.items())),
             **{name: totals.get(name, 0) for name in DELIVERY_COUNTS},
             "dry_run_mode": options.dry_run,
+            "redirect_mode": bool(options.redirect_to),
             "complete": bool(planned),
             "held_back": stale,
             "muted": planned.get("muted"),

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import time
 from pathlib import Path
@@ -33,29 +32,15 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from alertas_dev.airflow_stack import StackError
 from alertas_dev.ui_screens import log_in, tall_screenshot
-from alertas_dev.ui_stack import UiStack
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 RUN_DATE = "2026-11-01"  # the demo data's October statements
-STARTUP_TIMEOUT = 150
 RUN_TIMEOUT = 240
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 
@@ -79,37 +64,6 @@ def business_day_dags() -> dict[str, bool]:
     }
 
 
-def require_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (requirements-dev.txt)")
-    if missing:
-        message = "browser test needs " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI installs both: a missing one is a broken set-up, not a skip
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def ui_stack(tmp_path_factory):
-    """`make ui`'s stack in a folder of its own; only triggered runs (no scheduled ones)."""
-    require_browser()
-    base = tmp_path_factory.mktemp("ui")
-    stack = UiStack(base / "ui", base / "demo", scheduled_runs=False)
-    try:
-        stack.start()
-        stack.wait_until_ready(timeout=STARTUP_TIMEOUT)
-        yield stack
-    except StackError as exc:
-        pytest.fail(str(exc))
-    finally:
-        stack.stop()
-
-
 @pytest.fixture(scope="module")
 def airflow_ui(ui_stack):
     return ui_stack.airflow
@@ -127,16 +81,9 @@ def stack_mail(ui_stack):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    """Chromium from tests/e2e/conftest.py (one Playwright instance at a time)."""
+    return chromium
 
 
 def ledger_counts(postgres, family: str, run_date: str) -> dict[str, object]:
@@ -234,7 +181,7 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
         for field in ("redirect_to", "run_date"):
             expect(form.locator(f"input[name='element_{field}']")).to_be_visible()
         expect(form.get_by_text("Redirect to", exact=True)).to_be_visible()
-        expect(form.get_by_text("Run date", exact=True)).to_be_visible()
+        expect(form.get_by_text("Run date (YYYY-MM-DD)", exact=True)).to_be_visible()
         form.locator("label[id='switch:element_dry_run']").click()
         expect(form.get_by_role("checkbox", name="Dry run")).to_be_checked()
         form.locator("input[name='element_run_date']").fill(RUN_DATE)
@@ -255,7 +202,7 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
             },
         )
         assert refused.status_code == 400, refused.text
-        assert "run_date: '01/11/2026' is not a 'date'" in refused.json()["detail"]
+        assert "run_date: '01/11/2026' does not match" in refused.json()["detail"]
         refused = airflow_ui.api(
             "POST",
             f"/api/v2/dags/{DAG_ID}/dagRuns",

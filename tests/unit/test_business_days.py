@@ -207,7 +207,9 @@ def test_latest_restriction_stops_scheduling(tt):
     )
 
 
-def test_catchup_false_starts_from_the_latest_fire_at_or_before_now(tt, monkeypatch):
+def test_catch_up_last_missed_starts_from_the_latest_fire_at_or_before_now(monkeypatch):
+    # The opt-in (Airflow's own rule); by default missed fires are dropped (test_missed_fires.py).
+    tt = BusinessDaysTimetable("0 8 * * *", BA, extra_holidays=EXTRA, catch_up_last_missed=True)
     pin_now(monkeypatch, ba(2026, 11, 26, 10))  # Thursday 10:00
     restriction = TimeRestriction(earliest=ba(2026, 1, 1, 0), latest=None, catchup=False)
     info = tt.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
@@ -220,7 +222,8 @@ def test_catchup_false_starts_from_the_latest_fire_at_or_before_now(tt, monkeypa
     assert info.run_after == ba(2026, 11, 26)
 
 
-def test_catchup_false_on_a_holiday_keeps_the_last_business_fire(tt, monkeypatch):
+def test_catch_up_last_missed_on_a_holiday_keeps_the_last_business_fire(monkeypatch):
+    tt = BusinessDaysTimetable("0 8 * * *", BA, extra_holidays=EXTRA, catch_up_last_missed=True)
     pin_now(monkeypatch, ba(2026, 11, 23, 10))  # the Monday holiday
     restriction = TimeRestriction(earliest=ba(2026, 1, 1, 0), latest=None, catchup=False)
     info = tt.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
@@ -269,6 +272,7 @@ def test_serialize_round_trip(tt):
         "timezone": BA,
         "extra_holidays": ["2026-12-24", "2026-12-31"],
         "country": "AR",
+        "catch_up_last_missed": False,
     }
     back = BusinessDaysTimetable.deserialize(json.loads(json.dumps(data)))
     assert back == tt

@@ -52,6 +52,7 @@ def test_the_stored_form_is_the_one_rows_already_have():
         "redirected": 0,
         "dry_run": 0,
         "dry_run_mode": False,
+        "redirect_mode": False,  # issue 22: every message went to a test address
         "complete": True,
         "problems": ["2 recipient(s) refused by the SMTP server"],
     }
@@ -91,6 +92,8 @@ def test_a_row_of_the_first_version_reads_with_defaults():
     summary = RunSummary.read(old)
     assert (summary.is_dry_run, summary.rendered_unsent, summary.refused_recipients) == (True, 3, 0)
     assert summary.problems == [] and summary.held_back == [] and summary.run_date is None
+    assert summary.mode == "dry run" and not summary.is_redirected
+    assert RunSummary.read({**old, "dry_run_mode": False, "redirected": 2}).mode == "redirected"
     assert summary.count("dry_run") == 3 and summary.count("family") == 0 and summary.count("nope") == 0
     assert "a_key_no_version_knows" not in summary.to_stored()
 

@@ -39,9 +39,14 @@ class UiStack:
         port: int | None = None,
         date: str = "2026-11-01",
         scheduled_runs: bool = True,
+        parse_interval: int | None = None,
     ) -> None:
         self.out = out
         self.scheduled_runs = scheduled_runs
+        # Seconds between two parses of a DAG file (None: the Standalone default, once an hour).
+        # A paused DAG's next run is computed at each parse: the shorter, the sooner a fire that
+        # passed is dropped from it (alertas_rapidas/missed_fires.py).
+        self.parse_interval = parse_interval
         self.demo_dir = demo_dir
         self.port = port
         self.date = date
@@ -71,10 +76,8 @@ class UiStack:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-        self.server.create_database("airflow")
-        socket_dir = self.server.socket_dir
-        metadata = f"postgresql+psycopg2://postgres@/airflow?host={socket_dir}"
-        metadata_async = f"postgresql+asyncpg://postgres@/airflow?host={socket_dir}"
+        # Airflow's metadata database is the demo's too (`make demo` runs appear here).
+        metadata = self.server.airflow_metadata()
         self.sink = MailSink(folder=self.out / "mail").__enter__()
         self.sink.store.write_index()
         connections = {**postgres, "AIRFLOW_CONN_SMTP_DEFAULT": self.sink.connection_json()}
@@ -82,8 +85,8 @@ class UiStack:
             self.out / "airflow",
             connections,
             port=self.port,
-            metadata_db=metadata,
-            metadata_db_async=metadata_async,
+            metadata_db=metadata["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"],
+            metadata_db_async=metadata["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"],
             scheduled_runs=self.scheduled_runs,
             extra_env={
                 "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": USERS,
@@ -91,6 +94,11 @@ class UiStack:
                     "AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", "demo-only-survey-signing-key-0001"
                 ),
                 "ALERTAS_WORK_DIR": str(self.out / "work"),
+                **(
+                    {"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": str(self.parse_interval)}
+                    if self.parse_interval
+                    else {}
+                ),
             },
         )
         demo.step(f"Starting airflow standalone (log: {self.airflow.log_path})")
@@ -125,7 +133,15 @@ def main(argv: list[str] | None = None) -> int:
 
     # Ctrl-C (SIGINT) and SIGTERM both end in the `finally` below, which stops everything.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    stack = UiStack(Path(args.out).resolve(), Path(args.demo_dir).resolve(), port=args.port, date=args.date)
+    # Parsed every 5 minutes (a DAG file takes about a second): a family paused across a fire
+    # computes its next run again soon after it (see README, "What unpausing sends").
+    stack = UiStack(
+        Path(args.out).resolve(),
+        Path(args.demo_dir).resolve(),
+        port=args.port,
+        date=args.date,
+        parse_interval=300,
+    )
     try:
         stack.start()
         stack.wait_until_ready()
@@ -137,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"Alertas page: {airflow.url}/plugin/alertas  (Browse > Alertas Rápidas)")
         print(f"Mail sent by runs: {stack.out / 'mail' / 'index.html'}")
-        print("DAGs are paused: unpausing one starts its latest scheduled run (see README, Backfill).")
+        print("DAGs are paused: unpausing one sends nothing until its next fire (README, Ops recipes).")
         print("Ctrl-C stops Airflow, the SMTP sink and PostgreSQL.", flush=True)
         airflow.process.wait()
         print(

@@ -6,6 +6,8 @@ every message as `.eml` with an `index.html`, runs every alert DAG for one date 
 
 The DMS and the delivery ledger are kept between runs (in `.demo/pg`): a second run of the same
 date sends nothing ("already sent N"), as in production. `--fresh` drops both and starts over.
+Airflow's metadata database lives there too (database `airflow`), the one `make ui` uses: the
+demo's runs show in its UI, with their links.
 Exit code 1 when a DAG file fails to import or a run does not succeed (one line per family).
 """
 
@@ -236,8 +238,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out).resolve()
     mail_dir = out / "mail"
-    # Airflow's metadata, the run folders and the mail of the last run are per run; the DMS and
-    # the ledger (out/pg) are kept unless --fresh.
+    # The run folders, the mail and the Airflow home of the last run are per run; the DMS, the
+    # ledger and Airflow's metadata database (out/pg, shared with `make ui`) are kept unless --fresh.
+    if args.fresh and not args.dms_dsn:
+        from alertas_dev.demo.local_postgres import LocalPostgres
+
+        if users := LocalPostgres.other_users(out / "pg"):
+            print(
+                f"error: the demo's PostgreSQL ({out / 'pg'}) is in use by process {users[0]} "
+                "(make ui?): stop it first, or run without --fresh",
+                file=sys.stderr,
+            )
+            return 1
     for stale in (mail_dir, out / "work", out / "airflow"):
         shutil.rmtree(stale, ignore_errors=True)
     if args.fresh and not args.dms_dsn:
@@ -248,10 +260,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from alertas_dev.demo.mail_sink import MailSink
 
-    step(f"Preparing Airflow's metadata database in {out / 'airflow'}")
-    migrate_airflow_db()
     server = setup_database(args, out)
     try:
+        if server is not None:
+            # The metadata database `make ui` uses too: the demo's runs show in its UI, with links.
+            os.environ.update(server.airflow_metadata())
+            step(f"Preparing Airflow's metadata database (database airflow in {out / 'pg'}, as make ui)")
+        else:
+            step(f"Preparing Airflow's metadata database in {out / 'airflow'}")
+        migrate_airflow_db()
         with MailSink(folder=mail_dir) as sink:
             os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = sink.connection_json()
             sink.store.write_index()
@@ -264,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             received = len(sink.store.messages)
     finally:
         if server is not None:
+            if "airflow.settings" in sys.modules:  # Airflow's connections to it first, not at exit
+                sys.modules["airflow.settings"].dispose_orm()
             server.stop()
     print()
     print(f"{received} message(s) received by the SMTP sink. Open {mail_dir / 'index.html'}")

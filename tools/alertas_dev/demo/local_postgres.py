@@ -30,6 +30,20 @@ class LocalPostgres:
         self.server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
         return self
 
+    @staticmethod
+    def other_users(data_dir: Path) -> list[int]:
+        """Live processes other than this one holding the server of `data_dir` (pgserver keeps
+        their pids), e.g. `make ui` while `make demo --fresh` would delete the folder."""
+        import os
+
+        import psutil
+
+        try:
+            pids = json.loads((data_dir / ".handle_pids.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return [pid for pid in pids if pid != os.getpid() and psutil.pid_exists(pid)]
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.cleanup()
@@ -62,6 +76,16 @@ class LocalPostgres:
             if not exists:
                 conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         return self.dsn(name)
+
+    def airflow_metadata(self, database: str = "airflow") -> dict[str, str]:
+        """Airflow settings that keep its metadata database in `database` here (created if absent):
+        `make demo` and `make ui` share one, so the demo's runs show in the UI."""
+        self.create_database(database)
+        where = f"postgres@/{database}?host={self.socket_dir}"
+        return {
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{where}",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": f"postgresql+asyncpg://{where}",
+        }
 
     def connection_json(self, database: str) -> str:
         """An Airflow `postgres` connection to `database`, in JSON form."""
