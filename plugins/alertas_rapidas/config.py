@@ -336,7 +336,24 @@ def _layered(path: Path) -> dict[str, Any]:
                 f"instance of {base['family']!r}; name the original family file"
             )
         merged = _merge(merged, base)
+        _own_description_if_rule_differs(path, family, base_key)
     return _merge(merged, family)
+
+
+# The fields of an instance that change what the alert does: its rule, which `description` says.
+RULE_FIELDS = ("settings", "alert", "schedule")
+
+
+def _own_description_if_rule_differs(path: Path, instance: dict[str, Any], base_key: str) -> None:
+    """An instance that changes the rule (settings, alert block, schedule) says what its own rule
+    is: inheriting the original's `description` would put a wrong rule in its DAG's docs."""
+    changed = [name for name in RULE_FIELDS if instance.get(name)]
+    if changed and not instance.get("description"):
+        raise FamilyConfigError(
+            f"Invalid alert config {_display_path(path)}:\n  - description: required: this instance of "
+            f"{base_key!r} sets its own {', '.join(changed)}, so the original's description does not "
+            "say what it does; write what this one sends, to whom and when"
+        )
 
 
 def _merge(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:

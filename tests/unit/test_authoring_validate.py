@@ -193,6 +193,28 @@ def test_sql_placeholders():
     assert bad == [("%s", 2), ("%(c)x", 2)]
 
 
+def test_a_label_missing_from_labels_yaml_is_named_with_file_line_and_the_closest_label(workspace):
+    """A language-neutral template reads `t.<label>` in both languages; a misspelt one fails validate."""
+    folder = workspace["templates"] / FAMILY
+    (folder / "labels.yaml").write_text(
+        "es:\n  campaign: Campaña\n  regards: Saludos\nen:\n  campaign: Campaign\n  regards: Regards\n",
+        encoding="utf-8",
+    )
+    (folder / "note.txt").write_text("{{ t.regards }}\n{{ t.campaing }}\n", encoding="utf-8")
+    english = folder / "body.en.txt"
+    english.write_text(english.read_text() + "{{ t['campaign'] }} {{ t.signature }}\n", encoding="utf-8")
+    _, problems = check(workspace)
+    labels = folder / "labels.yaml"
+    assert sorted(lines(problems)) == sorted(
+        [
+            f"{folder / 'note.txt'}: line 2: label t.campaing is not in {labels} (es and en); "
+            "did you mean 'campaign'?; its labels: campaign, regards",
+            f"{english}: {line_of(english, 't.signature')}: label t.signature is not in {labels} (en); "
+            "its labels: campaign, regards",
+        ]
+    )
+
+
 def test_summary_line():
     assert summary_line(10, 0) == "10 families checked, 0 problems"
     assert summary_line(1, 1) == "1 family checked, 1 problem"

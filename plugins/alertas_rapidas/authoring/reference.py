@@ -85,6 +85,9 @@ CONTEXT = {
     "totals": "the sum of each column with `total: true`, by name",
     "table": "the report table: `title_es`, `title_en`, `columns` (`key`, `label_es`, `label_en`, "
     "`kind`), `rows`, `totals`; what `_reports/table` and the XLSX draw",
+    "send_number": 'which send of its key this message is: 1 the first, 2 the first repeat ("2nd '
+    'reminder"); with `row_key` each row carries its own `send_number` instead',
+    "max_times": "the sends in all that `repeat` allows (`repeat.max_times`, a number)",
 }
 # Added by the renderer to every message's context.
 RENDERER = {
@@ -354,7 +357,7 @@ def run_values() -> list[str]:
 
 
 def _sample_contexts() -> dict[str, dict[str, set[str]]]:
-    """The context keys of a message of each grouping, with and without a `table:`."""
+    """The context keys of a message of each grouping: plain, with a `table:` and with `repeat:`."""
     import pandas as pd
 
     from alertas_rapidas.engine.plan import build_plan
@@ -369,7 +372,7 @@ def _sample_contexts() -> dict[str, dict[str, set[str]]]:
     run = _sample_run()
     found: dict[str, dict[str, set[str]]] = {}
     for grouping in ("per_row", "digest", "report"):
-        for with_table in (False, True):
+        for variant in ("plain", "table", "repeat"):
             block: dict[str, Any] = {
                 "rows": {"sql": "sample/rows.sql"},
                 "columns": {"amount": {"kind": "int", "total": True}},
@@ -377,12 +380,14 @@ def _sample_contexts() -> dict[str, dict[str, set[str]]]:
                 "recipients": {"to": [{"addresses": ["someone@example.com"]}]},
                 "once_per": "sample:{run_date}",
             }
-            if with_table:
+            if variant == "table":
                 block["table"] = {"title": {"es": "T", "en": "T"}, "columns": ["amount"]}
+            if variant == "repeat":
+                block["repeat"] = {"every_days": 1, "max_times": 2}
             alert = spec.AlertSpec.model_validate(block)
             settings = settings_model("sample", {})()
             plan = build_plan(frames, settings, run, spec=alert)
-            found.setdefault(grouping, {})["table" if with_table else "plain"] = set(plan.messages[0].context)
+            found.setdefault(grouping, {})[variant] = set(plan.messages[0].context)
     return found
 
 
@@ -406,12 +411,15 @@ def template_context() -> list[str]:
         "|---|---|---|",
     ]
     for key in CONTEXT:
-        where = [g for g, each in contexts.items() if key in each["plain"] or key in each["table"]]
+        where = [g for g, each in contexts.items() if any(key in keys for keys in each.values())]
         shown = ", ".join(f"`{g}`" for g in where)
-        if all(key not in contexts[g]["plain"] for g in where):
-            shown += " with `table:`"
         if len(where) == len(contexts):
             shown = "all"
+        for variant in ("table", "repeat"):  # given only when the block has that field
+            if all(key not in contexts[g]["plain"] for g in where) and all(
+                key in contexts[g][variant] for g in where
+            ):
+                shown += f" with `{variant}:`"
         lines.append(f"| `{key}` | {shown} | {_cell(CONTEXT[key])} |")
     for key, meaning in RENDERER.items():
         lines.append(f"| `{key}` | all | {_cell(meaning)} |")

@@ -293,7 +293,9 @@ def check_templates(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -
                 )
     for each in folders:
         problems += check_template_syntax(each, roots)
-    return problems
+    from alertas_rapidas.authoring.template_checks import check_labels
+
+    return problems + check_labels(loaded, templates_dir)
 
 
 def check_template_syntax(folder: Path, roots: Sequence[Path] = (TEMPLATES_DIR,)) -> list[Problem]:
@@ -433,9 +435,14 @@ def probe_query(conn: Any, sql: str, params: Mapping[str, Any]) -> list[str]:
         return [column.name for column in cursor.description or []]
 
 
-def check_against_database(loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_DIR) -> list[Problem]:
-    """Every SQL file of the family runs on the database; the config's columns exist."""
+def check_against_database(
+    loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_DIR, templates_dir: Path = TEMPLATES_DIR
+) -> list[Problem]:
+    """Every SQL file of the family runs on the database; the columns the config names and the
+    templates read exist."""
     import psycopg
+
+    from alertas_rapidas.authoring.template_checks import check_row_columns
 
     problems: list[Problem] = []
     columns: dict[str, list[str]] = {}
@@ -452,6 +459,7 @@ def check_against_database(loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_
         except psycopg.Error as exc:
             problems.append(Problem(shown(path), _error_where(exc, text), _first_line(exc)))
     problems += check_columns(loaded, columns)
+    problems += check_row_columns(loaded, columns, templates_dir)
     return problems
 
 
@@ -531,7 +539,7 @@ def validate_family(
     problems += check_templates(loaded, templates_dir)
     problems += check_transform(loaded)
     if conn is not None:
-        problems += check_against_database(loaded, conn, sql_dir)
+        problems += check_against_database(loaded, conn, sql_dir, templates_dir)
     return problems
 
 
