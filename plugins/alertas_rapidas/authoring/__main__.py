@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from alertas_rapidas.authoring.preview import PreviewError, preview
 
+    warnings: list[str] = []
     try:
         line = preview(
             args.family,
@@ -132,10 +133,13 @@ def main(argv: list[str] | None = None) -> int:
             dsn=args.dms,
             alerts_dsn=args.alerts,
             families_dir=args.families,
+            warnings=warnings,
         )
     except PreviewError as exc:
         print(f"preview: {exc}", file=sys.stderr)
         return 1
+    for warning in warnings:
+        print(f"warning: {warning}")
     print(line)
     return 0
 

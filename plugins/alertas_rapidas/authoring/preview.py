@@ -15,6 +15,7 @@ import json
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,10 @@ def preview(
     dsn: str | None = None,
     alerts_dsn: str | None = None,
     families_dir: Path = FAMILIES_DIR,
+    warnings: list[str] | None = None,
 ) -> str:
-    """Render what `family_key` would send for `day` into `out`; the summary line."""
+    """Render what `family_key` would send for `day` into `out`; the summary line. What is worth
+    a look but not wrong (a body table wider than the mail) is added to `warnings`."""
     from alertas_rapidas.connections import ALERTS_CONN_ID, DMS_CONN_ID
     from alertas_rapidas.extract import extract_queries, load_frames
     from alertas_rapidas.families import load_transform
@@ -141,7 +144,10 @@ def preview(
         with allowing_special_domains(config.allowed_special_domains):
             plan = load_transform(family)(frames, settings, run)
 
-    written = write_preview(config, family, plan, run, out)
+    found = table_width_warnings(config, family, plan)
+    if warnings is not None:
+        warnings += found
+    written = write_preview(config, family, plan, run, out, found)
     skipped = Counter(item.reason for item in plan.skipped)
     reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(skipped.items()))
     return (
@@ -163,7 +169,28 @@ def _preview_links(config: FamilyConfig) -> Any:
         return UnsubscribeLinks(config.key, "preview-only-not-a-secret", config.unsubscribe.url, mailto)
 
 
-def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, out: Path) -> int:
+def table_width_warnings(config: FamilyConfig, family: Any, plan: Any) -> list[str]:
+    """One line per body table that some message draws wider than the mail (the widest one)."""
+    from alertas_rapidas.authoring.table_width import rendered
+    from alertas_rapidas.authoring.template_checks import body_tables
+
+    widest: dict[str, Any] = {}
+    for name in body_tables(family):
+        for message in plan.messages:
+            context = message.context or {}
+            table = context.get("table") if name == "table" else (context.get("tables") or {}).get(name[7:])
+            if not table or not table.get("columns"):
+                continue
+            shown = context.get("top") if name == "table" and "top" in context else table.get("rows", [])
+            width = rendered(name, table, shown, message.language)
+            if width.too_wide and width.width > getattr(widest.get(name), "width", 0):
+                widest[name] = width
+    return [f"{config.key}: {width.warning('the cells of this preview')}" for width in widest.values()]
+
+
+def write_preview(
+    config: FamilyConfig, family: Any, plan: Any, run: RunTime, out: Path, warnings: list[str] | None = None
+) -> int:
     """Render every message of the plan into `out`, with `index.html`; the number written."""
     from alertas_rapidas.messages import idempotency_key, message_id_for
     from alertas_rapidas.rendering import MessageRenderer, RenderError
@@ -204,12 +231,20 @@ def write_preview(config: FamilyConfig, family: Any, plan: Any, run: RunTime, ou
                 "attachments": files,
             }
         )
-    (out / "index.html").write_text(index_html(config, run, entries, plan.skipped), encoding="utf-8")
+    (out / "index.html").write_text(
+        index_html(config, run, entries, plan.skipped, warnings or []), encoding="utf-8"
+    )
     return len(entries)
 
 
-def index_html(config: FamilyConfig, run: RunTime, entries: list[dict[str, Any]], skipped: list[Any]) -> str:
-    """The preview's index: every message and every skipped candidate, all text escaped."""
+def index_html(
+    config: FamilyConfig,
+    run: RunTime,
+    entries: list[dict[str, Any]],
+    skipped: list[Any],
+    warnings: Sequence[str] = (),
+) -> str:
+    """The preview's index: warnings, every message and every skipped candidate, all text escaped."""
     from alertas_rapidas.messages import SKIP_REASONS
 
     e = html.escape
@@ -239,6 +274,8 @@ def index_html(config: FamilyConfig, run: RunTime, entries: list[dict[str, Any]]
         for item in skipped
     ]
 
+    notes = "".join(f'<p class="note warning">Warning: {e(line)}</p>\n' for line in warnings)
+
     def none(columns: int) -> str:
         return f'<tr><td colspan="{columns}">none</td></tr>'
 
@@ -257,7 +294,7 @@ th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-a
 ({e(run.timezone)}).</p>
 <p class="note">Preview only: nothing was sent and the ledger was neither read nor written. Without
 the ledger's history, repeats are shown as first sends, and messages already sent are shown again.</p>
-<h2 id="messages">Messages ({len(entries)})</h2>
+{notes}<h2 id="messages">Messages ({len(entries)})</h2>
 <table><thead><tr><th>#</th><th>To</th><th>Cc</th><th>Language</th><th>Subject</th><th>Ledger key</th>
 <th>Files</th></tr></thead>
 <tbody>

@@ -144,3 +144,54 @@ def check_row_columns(
                 )
             )
     return problems
+
+
+# -- the body's tables against the mail's width -----------------------------------------------------
+
+
+def body_tables(family: Any, templates_dir: Path = TEMPLATES_DIR) -> list[str]:
+    """The tables a family's mail body shows: `table` when a body template reads it, and
+    `tables.<name>` for each it reads, in that order."""
+    from jinja2 import nodes
+
+    name = family.templates
+    folders = [root / name for root in template_roots(family, templates_dir) if (root / name).is_dir()]
+    found: list[str] = []
+    for path, _language, tree in template_trees(folders):
+        if not path.name.startswith("body."):
+            continue
+        if any(each.name == "table" for each in tree.find_all(nodes.Name)):
+            found.append("table")
+        found += [f"tables.{use.name}" for use in attribute_uses(tree, frozenset({"tables"}))]
+    return list(dict.fromkeys(sorted(found, key=lambda each: (each != "table", each))))
+
+
+def check_table_widths(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
+    """Warnings: a body table whose declared columns, with typical values, are wider than the mail."""
+    from alertas_rapidas.authoring.table_width import estimated
+    from alertas_rapidas.engine.plan import run_values
+    from alertas_rapidas.engine.templating import holds
+
+    alert = loaded.config.alert
+    if alert is None:
+        return []
+    values = {**run_values(loaded.run), **loaded.settings.model_dump(mode="json")}
+    warnings = []
+    for name in body_tables(loaded.family, templates_dir):
+        spec = alert.table if name == "table" else alert.tables.get(name.removeprefix("tables."))
+        if spec is None:
+            continue
+        columns = []
+        for key in spec.columns:
+            column = alert.columns[key]
+            if column.when and not holds(column.when, values):
+                continue  # hidden by a setting
+            heading = (
+                {"es": column.label.es, "en": column.label.en} if column.label else {"es": key, "en": key}
+            )
+            columns.append((heading, column.kind))
+        width = estimated(name, columns)
+        if width.too_wide:
+            field = "alert.table" if name == "table" else f"alert.{name}"
+            warnings.append(Problem(shown(loaded.path), field, width.warning("headings and typical values")))
+    return warnings

@@ -529,9 +529,15 @@ def _error_where(exc: Any, text: str) -> str:
 
 
 def validate_family(
-    path: Path, *, sql_dir: Path = SQL_DIR, templates_dir: Path = TEMPLATES_DIR, conn: Any = None
+    path: Path,
+    *,
+    sql_dir: Path = SQL_DIR,
+    templates_dir: Path = TEMPLATES_DIR,
+    conn: Any = None,
+    warnings: list[Problem] | None = None,
 ) -> list[Problem]:
-    """Every check of one family file (with `conn`: against that database too)."""
+    """Every check of one family file (with `conn`: against that database too); what is worth
+    knowing but not wrong (a body table wider than the mail) goes to `warnings`."""
     loaded, problems = load_family(path)
     if loaded is None:
         return problems
@@ -540,6 +546,10 @@ def validate_family(
     problems += check_transform(loaded)
     if conn is not None:
         problems += check_against_database(loaded, conn, sql_dir, templates_dir)
+    if warnings is not None and not problems:
+        from alertas_rapidas.authoring.template_checks import check_table_widths
+
+        warnings += check_table_widths(loaded, templates_dir)
     return problems
 
 
@@ -549,8 +559,9 @@ def validate_all(
     sql_dir: Path = SQL_DIR,
     templates_dir: Path = TEMPLATES_DIR,
     dsn: str | None = None,
+    warnings: list[Problem] | None = None,
 ) -> tuple[int, list[Problem]]:
-    """(families checked, problems) for every family file of a folder."""
+    """(families checked, problems) for every family file of a folder; warnings into `warnings`."""
     files = family_files(families_dir)
     problems: list[Problem] = []
     conn = None
@@ -563,7 +574,9 @@ def validate_all(
             return len(files), [Problem("--dms", "(connection)", f"cannot connect: {_first_line(exc)}")]
     try:
         for path in files:
-            problems += validate_family(path, sql_dir=sql_dir, templates_dir=templates_dir, conn=conn)
+            problems += validate_family(
+                path, sql_dir=sql_dir, templates_dir=templates_dir, conn=conn, warnings=warnings
+            )
     finally:
         if conn is not None:
             conn.close()
@@ -572,17 +585,21 @@ def validate_all(
     return len(files), problems
 
 
-def summary_line(families: int, problems: int) -> str:
+def summary_line(families: int, problems: int, warnings: int = 0) -> str:
     return (
         f"{families} famil{'y' if families == 1 else 'ies'} checked, "
         f"{problems} problem{'' if problems == 1 else 's'}"
+        + (f", {warnings} warning{'' if warnings == 1 else 's'}" if warnings else "")
     )
 
 
 def run(families_dir: Path, dsn: str | None) -> int:
-    """The CLI: print each problem and the summary; 1 when there is any problem."""
-    checked, problems = validate_all(families_dir, dsn=dsn)
+    """The CLI: print each problem, each warning and the summary; 1 when there is any problem."""
+    warnings: list[Problem] = []
+    checked, problems = validate_all(families_dir, dsn=dsn, warnings=warnings)
     for problem in problems:
         print(problem.line())
-    print(summary_line(checked, len(problems)))
+    for warning in warnings:
+        print(f"warning: {warning.line()}")
+    print(summary_line(checked, len(problems), len(warnings)))
     return 1 if problems else 0
