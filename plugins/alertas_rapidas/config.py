@@ -206,7 +206,7 @@ class FamilyConfig(_Strict):
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
-    # A configured family: its rows, recipients, grouping, keys and attachments (README "Add an
+    # A configured family: its rows, recipients, grouping, keys and attachments (docs "Add an
     # alert"). Without it the family is a Python module under alertas_rapidas.families.
     alert: AlertSpec | None = None
     # The file it was read from (its folder tells where a family kept outside the package finds
@@ -318,7 +318,7 @@ def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
         return get_family(config.implementation).settings_model
     except KeyError as exc:
         field = "family" if config.family else "key"
-        hint = '; a configured family needs an `alert:` block (README "Add an alert")'
+        hint = "; a configured family needs an `alert:` block (docs/add-an-alert.md)"
         raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
 
 

@@ -57,6 +57,7 @@ def lines(problems: list[Problem]) -> list[str]:
     return [problem.line() for problem in problems]
 
 
+@pytest.mark.families
 def test_the_repository_families_validate_clean():
     checked, problems = validate_all()
     assert lines(problems) == []

@@ -63,7 +63,7 @@ class UiStack:
         # them for Airflow and put the caller's back (a test session keeps its own).
         saved = {name: os.environ.get(name) for name in CONNECTION_VARS}
         try:
-            self.server = demo.setup_database(args, self.demo_dir)
+            self.server = demo.setup_database(args, self.demo_dir, keep_running=False)
             postgres = {name: os.environ[name] for name in CONNECTION_VARS}
         finally:
             for name, value in saved.items():
@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"Alertas page: {airflow.url}/alertas/  (Browse > Alertas Rápidas)")
         print(f"Mail sent by runs: {stack.out / 'mail' / 'index.html'}")
-        print("DAGs are paused: unpausing one starts its latest scheduled run (see README, Backfill).")
+        print(
+            "DAGs are paused: unpausing one starts its latest scheduled run "
+            "(docs/operations.md, What unpausing sends)."
+        )
         print("Ctrl-C stops Airflow, the SMTP sink and PostgreSQL.", flush=True)
         airflow.process.wait()
         print(

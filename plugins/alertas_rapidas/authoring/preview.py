@@ -97,7 +97,7 @@ def preview(
     family_key: str,
     day: date,
     *,
-    at: datetime | None = None,
+    at: datetime | time | None = None,
     out: Path | None = None,
     dsn: str | None = None,
     alerts_dsn: str | None = None,
@@ -112,6 +112,8 @@ def preview(
     from alertas_rapidas.recipients import allowing_special_domains
 
     config, settings, family = _load(family_key, families_dir)
+    if isinstance(at, time):  # a local time of day on `day`
+        at = datetime.combine(day, at, tzinfo=ZoneInfo(config.timezone))
     at = at or scheduled_instant(config, day)
     if at.astimezone(ZoneInfo(config.timezone)).date() != day:
         raise PreviewError(

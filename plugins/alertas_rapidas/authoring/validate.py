@@ -14,7 +14,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -418,9 +418,25 @@ def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
 
 
 def connect(dsn: str) -> Any:
-    """A read-only connection to the database of `--dms`."""
+    """A read-only connection to the database of `--dms`: a DSN, or "" for the Airflow connection
+    `dms_postgres` (a ConnectionError says how to give one when it is not defined)."""
     import psycopg
 
+    if not dsn:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        from alertas_rapidas.extract import ExtractError, connect_read_only
+
+        try:
+            return connect_read_only(DMS_CONN_ID, timedelta(seconds=60))
+        except ExtractError as exc:
+            if isinstance(exc.__cause__, AirflowNotFoundException):
+                raise ConnectionError(
+                    f"the connection {DMS_CONN_ID} is not defined: give --dms DSN, set "
+                    "AIRFLOW_CONN_DMS_POSTGRES, or run `make demo` first (then `make validate "
+                    "ARGS=--dms` uses the demo's DMS)"
+                ) from None
+            raise ConnectionError(str(exc)) from None
     conn = psycopg.connect(dsn, connect_timeout=10)
     conn.read_only = True
     return conn
@@ -565,12 +581,12 @@ def validate_all(
     files = family_files(families_dir)
     problems: list[Problem] = []
     conn = None
-    if dsn:
+    if dsn is not None:
         import psycopg
 
         try:
             conn = connect(dsn)
-        except psycopg.Error as exc:
+        except (psycopg.Error, ConnectionError) as exc:
             return len(files), [Problem("--dms", "(connection)", f"cannot connect: {_first_line(exc)}")]
     try:
         for path in files:
@@ -582,7 +598,37 @@ def validate_all(
             conn.close()
     if templates_dir.is_dir():
         problems += check_shared_templates(templates_dir)
+    if warnings is not None and families_dir.resolve() == FAMILIES_DIR.resolve():
+        warnings += check_generated_pages()
     return len(files), problems
+
+
+def check_generated_pages() -> list[Problem]:
+    """Warnings: the docs pages generated from the family files and the models (the family table,
+    the alert field reference) differ from what `make reference` would write now."""
+    from alertas_rapidas.authoring import families_table, reference
+
+    found = []
+    pages = (
+        (families_table.PAGE, "family table", families_table.page_block, families_table.markdown),
+        (reference.PAGE, "alert field reference", reference.page_block, reference.markdown),
+    )
+    for page, what, block, generated in pages:
+        if not page.is_file():
+            continue  # a project without the package's docs
+        try:
+            stale = block(page.read_text(encoding="utf-8")) != generated()
+        except (FamilyConfigError, families_table.FamiliesTableError, reference.AlertReferenceError):
+            continue  # a broken family file is reported above; a missing block by the docs' tests
+        if stale:
+            found.append(
+                Problem(
+                    shown(page),
+                    what,
+                    "out of date with the family files and the models: run `make reference`",
+                )
+            )
+    return found
 
 
 def summary_line(families: int, problems: int, warnings: int = 0) -> str:
