@@ -13,6 +13,8 @@ the page shows is checked against what the commands print, the example error inc
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import shutil
@@ -135,6 +137,22 @@ def test_the_tutorial_runs_as_written_and_the_new_family_passes_the_family_check
     assert (project / "docs" / "families.md").read_text().count(f"| `{KEY}` | configured |") == 1
     preview = outputs[f"make preview FAMILY={KEY} DATE=2026-11-01 AT=08:00"]
     assert output_block("2 messages") in preview
+    mails = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in sorted((project / ".preview" / KEY / "2026-11-01").glob("*.eml"))
+    ]
+    assert sorted(str(mail["Subject"]) for mail in mails) == [
+        "Recibimos su Toyota Corolla: orden de reparación 900001",
+        "We received your Ford Ranger: work order 900002",
+    ]
+    # to the customer, copied to the work order's advisor (the demo's fixed people)
+    assert [
+        (str(mail["To"]).split(" <")[0].strip('"'), "Tomás Benítez" in str(mail["Cc"])) for mail in mails
+    ] == [
+        ("María José Rodríguez", True),
+        ("Andes Mining Services S.A.", False),
+    ]
+    assert "Emiliano Paz" in str(mails[1]["Cc"])
     [row] = [
         line
         for line in outputs[f'make demo DEMO_ARGS="--dag alert_{KEY}"'].splitlines()
