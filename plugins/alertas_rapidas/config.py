@@ -220,7 +220,7 @@ class FamilyConfig(_Strict):
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
-    # A configured family: its rows, recipients, grouping, keys and attachments (README "Add an
+    # A configured family: its rows, recipients, grouping, keys and attachments (docs "Add an
     # alert"). Without it the family is a Python module under alertas_rapidas.families.
     alert: AlertSpec | None = None
     # The file it was read from (its folder tells where a family kept outside the package finds
@@ -332,7 +332,7 @@ def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
         return get_family(config.implementation).settings_model
     except KeyError as exc:
         field = "family" if config.family else "key"
-        hint = '; a configured family needs an `alert:` block (README "Add an alert")'
+        hint = "; a configured family needs an `alert:` block (docs/add-an-alert.md)"
         raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
 
 
@@ -350,7 +350,24 @@ def _layered(path: Path) -> dict[str, Any]:
                 f"instance of {base['family']!r}; name the original family file"
             )
         merged = _merge(merged, base)
+        _own_description_if_rule_differs(path, family, base_key)
     return _merge(merged, family)
+
+
+# The fields of an instance that change what the alert does: its rule, which `description` says.
+RULE_FIELDS = ("settings", "alert", "schedule")
+
+
+def _own_description_if_rule_differs(path: Path, instance: dict[str, Any], base_key: str) -> None:
+    """An instance that changes the rule (settings, alert block, schedule) says what its own rule
+    is: inheriting the original's `description` would put a wrong rule in its DAG's docs."""
+    changed = [name for name in RULE_FIELDS if instance.get(name)]
+    if changed and not instance.get("description"):
+        raise FamilyConfigError(
+            f"Invalid alert config {_display_path(path)}:\n  - description: required: this instance of "
+            f"{base_key!r} sets its own {', '.join(changed)}, so the original's description does not "
+            "say what it does; write what this one sends, to whom and when"
+        )
 
 
 def _merge(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:

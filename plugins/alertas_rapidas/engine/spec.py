@@ -498,7 +498,7 @@ _STAGE_FIELDS = {
 
 
 class AlertSpec(_Strict):
-    """The `alert:` block: see the module docstring and README "Add an alert"."""
+    """The `alert:` block: see the module docstring and docs/writing-alerts.md."""
 
     settings: dict[str, SettingSpec] = Field(
         default_factory=dict,
