@@ -34,8 +34,12 @@ from pydantic import (
 from alertas_rapidas.branding import BrandingConfig
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
+from alertas_rapidas.sending_limits import SendingLimits
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
+# Fields that hold for every family together (one mailbox, one bounce score per address): set in
+# `_defaults.yaml` only, never in a family file.
+DEALERSHIP_ONLY = ("sending_limits", "bounces")
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,48}$"
 
 
@@ -211,6 +215,11 @@ class FamilyConfig(_Strict):
         "document): `List-Unsubscribe` headers, and recipients who unsubscribed are skipped (`unsubscribed`)",
     )
     unsubscribe: UnsubscribeConfig = UnsubscribeConfig()
+    sending_limits: SendingLimits | None = Field(
+        default=None,
+        description='the SMTP connection\'s sending limits (README "Sending limits"), when its '
+        "`sending_limits` extra sets none; counted across every family and worker; `_defaults.yaml` only",
+    )
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -334,6 +343,12 @@ def _layered(path: Path) -> dict[str, Any]:
     defaults_path = path.parent / DEFAULTS_FILE_NAME
     merged: dict[str, Any] = _read_yaml(defaults_path) if defaults_path.exists() else {}
     family = _read_yaml(path)
+    for name in DEALERSHIP_ONLY:
+        if name in family and path.name != DEFAULTS_FILE_NAME:
+            raise FamilyConfigError(
+                f"Invalid alert config {_display_path(path)}:\n  - {name}: set it in "
+                f"dags/families/{DEFAULTS_FILE_NAME} only: it holds for every family together"
+            )
     base_key = family.get("family")
     base_path = path.parent / f"{base_key}.yaml" if isinstance(base_key, str) else None
     if base_path is not None and base_path != path and base_path.exists():

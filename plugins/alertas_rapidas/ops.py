@@ -97,7 +97,10 @@ def _unsummarised_failures(conn, family: str | None) -> list[dict]:
 
 
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
+    from alertas_rapidas.ledger import waiting_runs
+
     failing = _unsummarised_failures(conn, family) if since is None else []
+    waiting = [w for w in waiting_runs(conn, family) if since is None or (w["run_date"] or since) >= since]
     rows = conn.execute(
         """
         select dag_id, run_id, run_date, finished_at, dry_run, summary
@@ -123,8 +126,9 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
                 for dag_id, run_id, run_date, finished, dry_run, summary in rows
             ]
             + [{**item, "summary": None} for item in failing]
+            + [{**item, "summary": None} for item in waiting]
         )
-    if not rows and not failing:
+    if not rows and not failing and not waiting:
         return _fail(
             "no runs found"
             + (f" for family {family}" if family else "")
@@ -136,6 +140,10 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
     print(
         f"{'run date':<11} {'dag id':<38} {'cand':>5} {'sent':>5} {'skip':>5} {'fail':>5} {'unkn':>5}  run id"
     )
+    for item in waiting:  # runs still going: their messages wait for a sending window
+        until = item["until"].strftime("%Y-%m-%d %H:%M UTC") if item["until"] else "?"
+        print(f"{item['run_date']!s:<11} {item['dag_id']:<38} {'':>29}  {item['run_id']}")
+        print(f"{'':<11} ~ {item['waiting']} message(s) waiting until {until}: {item['reason']}")
     for dag_id, run_id, run_date, _finished, dry_run, summary in rows:
         skipped = sum((summary.get("skipped") or {}).values())
         unknown = summary.get("unknown", 0) + summary.get("stranded", 0)
@@ -146,6 +154,9 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
         )
         for problem in summary.get("problems") or []:
             print(f"{'':<11} ! {problem}")
+        if summary.get("waited"):
+            until = summary.get("waited_until")
+            print(f"{'':<11} ~ waited {summary['waited']} for sending limits (the last until {until})")
     for item in failing:
         print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>29}  {item['run_id']}")
         for cause in item["causes"]:

@@ -6,7 +6,7 @@ from every state (and from no row at all); the moves observed are compared with 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
@@ -55,6 +55,22 @@ OPERATIONS = {
     "claim force_resend": claim(ledger.ClaimPolicy(force_resend=True)),
     **{f"outcome {s}": outcome(s) for s in MOVES["outcome"].targets},
     "interrupted": lambda conn: ledger.mark_interrupted(conn, claim_token=TOKEN, try_number=2),
+    "wait": lambda conn: ledger.record_waiting(
+        conn,
+        entries=[
+            {
+                "key": KEY,
+                "recipient_ref": RECIPIENT,
+                "business_key": BUSINESS_KEY,
+                "envelope": ["a@example.com"],
+                "message_id": "<m@example.com>",
+            }
+        ],
+        family=FAMILY,
+        reason="rate_limited: test",
+        not_before=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        **RUN,
+    ),
     "skip": lambda conn: ledger.record_skips(
         conn, family=FAMILY, skips=[(KEY, RECIPIENT, BUSINESS_KEY, "no_email")], **RUN
     ),
@@ -109,6 +125,7 @@ def test_the_ledger_sql_moves_messages_exactly_as_the_table_says(conn, capsys):
         "claim resend_unknown": ("claim", "claim_unknown"),
         "claim force_resend": ("claim", "claim_unknown", "claim_forced"),
         "interrupted": "interrupted",
+        "wait": "wait",
         "skip": "skip",
         "in_digest": "in_digest",
         "reopen": "reopen",
