@@ -32,6 +32,7 @@ from alertas_rapidas.recovery import Claimant, StateOf, expire_stranded, heartbe
 from alertas_rapidas.send_slots import Pacer, SessionLease
 from alertas_rapidas.sending_limits import SendingLimits
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
+from alertas_rapidas.verp import bounce_addresses
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,18 @@ class SmtpSession(SmtpHook):
         if problem is not None and problem.setup_error:
             raise SmtpSetupError(problem.reason)
 
-    def send(self, recipients: list[str], payload: bytes) -> SendOutcome:
-        """One transaction. A refused or lost connection is transient (`deferred`); a TLS,
-        certificate or login problem is permanent (`failed`, with `setup_error` set)."""
+    def send(self, recipients: list[str], payload: bytes, envelope_sender: str | None = None) -> SendOutcome:
+        """One transaction, from `envelope_sender` (default: the connection's `from_email`). A
+        refused or lost connection is transient (`deferred`); a TLS, certificate or login problem is
+        permanent (`failed`, with `setup_error` set)."""
         problem = self.open()
         if problem is not None:
             return problem
         outcome = send_message(
-            self._smtp_client, sender=self.sender(), recipients=recipients, payload=payload
+            self._smtp_client,
+            sender=envelope_sender or self.sender(),
+            recipients=recipients,
+            payload=payload,
         )
         if outcome.connection_lost:
             self.reset()
@@ -271,6 +276,7 @@ def deliver_with_ledger(
         counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
         run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
         pacer = Pacer(conn, smtp_conn_id, limits)
+        verp = bounce_addresses(smtp_conn_id, conn)  # each message's own envelope sender, or None
         sessions = (
             SessionLease(conn, smtp_conn_id, claimant.token, claimant.try_number, limits.sessions, lease)
             if limits.sessions
@@ -310,6 +316,7 @@ def deliver_with_ledger(
                 if pause > 0:
                     wait_or_defer(index, pause, pacer.blocked_by)
                     continue
+                token = verp.token(entry["key"]) if verp else None
                 claimed, status = ledger.claim(
                     conn,
                     key=entry["key"],
@@ -321,6 +328,7 @@ def deliver_with_ledger(
                     claim_token=claimant.token,
                     claim_try=claimant.try_number,
                     policy=policy_,
+                    bounce_token=token,
                 )
                 if not claimed:
                     pacer.give_back()
@@ -330,7 +338,11 @@ def deliver_with_ledger(
                     in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
                     counts["already_sent" if in_hand else f"held_{status}"] += 1
                     continue
-                outcome = session.send(entry["envelope"], load_payload(entry["eml"], session.sender()))
+                outcome = session.send(
+                    entry["envelope"],
+                    load_payload(entry["eml"], session.sender()),
+                    envelope_sender=verp.address(token) if verp and token else None,
+                )
                 pacer.used()
                 if outcome.slow_down and progress.slow_downs < MAX_SLOW_DOWNS:
                     progress.slow_downs += 1

@@ -20,6 +20,7 @@ class DeliveryState(StrEnum):
     UNKNOWN = "unknown"  # connection lost during DATA, or the task stopped: never re-sent by itself
     SKIPPED = "skipped"  # a candidate that got no message; the reason says why
     WAITING = "waiting"  # over a sending limit, or the server said "slow down": sent when it opens
+    BOUNCED = "bounced"  # accepted, then a hard bounce came back (a soft one leaves it `sent`)
 
 
 S = DeliveryState
@@ -51,7 +52,7 @@ MOVES: dict[str, Move] = {
     # ledger.claim with resend_unknown (or force_resend)
     "claim_unknown": _move({S.UNKNOWN}, S.SENDING),
     # ledger.claim with force_resend
-    "claim_forced": _move({S.SENT, S.FAILED}, S.SENDING),
+    "claim_forced": _move({S.SENT, S.FAILED, S.BOUNCED}, S.SENDING),
     # ledger.record_outcome: how the SMTP transaction ended (waiting: the server said "slow down")
     "outcome": _move({S.SENDING}, S.SENT, S.FAILED, S.DEFERRED, S.UNKNOWN, S.WAITING),
     # ledger.record_waiting: the batch's messages not yet sent when its task gives its worker slot
@@ -66,6 +67,8 @@ MOVES: dict[str, Move] = {
     "skip": _move({NEW, S.SKIPPED}, S.SKIPPED),
     # ... and a reopened one stays pending (reason refreshed); nothing further along is touched
     "skip_reopened": _move({S.PENDING}, S.PENDING),
+    # bounces.record_bounce: a hard bounce of a message the server took (or may have taken)
+    "bounce": _move({S.SENT, S.UNKNOWN}, S.BOUNCED),
     # ledger.record_covered: the rows a sent digest carried (reason in_digest)
     "in_digest": _move({NEW, *_ANY}, S.SENT),
     # ops reopen: anything not being sent right now becomes pending

@@ -71,24 +71,28 @@ def claim(
     policy: ClaimPolicy,
     claim_token: str | None = None,
     claim_try: int | None = None,
+    bounce_token: str | None = None,
 ) -> tuple[bool, str | None]:
-    """Claim one message for sending; return (claimed, current status when not claimed)."""
+    """Claim one message for sending; return (claimed, current status when not claimed).
+    `bounce_token` is the VERP token of the envelope sender it goes with (`verp`)."""
     row = conn.execute(
         """
         insert into alerts.deliveries as d (
             idempotency_key, family, recipient_ref, business_key, status, run_date,
-            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at
+            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at,
+            bounce_token
         )
         values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
                 %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
-                %(claim_token)s, %(claim_try)s, now())
+                %(claim_token)s, %(claim_try)s, now(), %(bounce_token)s)
         on conflict (idempotency_key) do update
             set status = %(sending)s, reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
                 claim_token = excluded.claim_token, claim_try = excluded.claim_try,
                 claimed_at = now(), refused = null, smtp_response = null, updated_at = now(),
-                not_before = null
+                not_before = null, bounce_token = excluded.bounce_token, bounce_kind = null,
+                bounced_at = null, bounce_detail = null
             where d.status = any(%(states)s)
         returning d.status
         """,
@@ -104,6 +108,7 @@ def claim(
             "message_id": message_id,
             "claim_token": claim_token,
             "claim_try": claim_try,
+            "bounce_token": bounce_token,
             "states": policy.states(),
             "sending": DeliveryState.SENDING,
         },
@@ -340,11 +345,12 @@ def record_covered(
 
 
 def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
-    """(recipient_ref, business_key, run_date) of every message of `family` sent."""
+    """(recipient_ref, business_key, run_date) of every message of `family` sent (a bounced one
+    was sent too)."""
     return conn.execute(
         "select recipient_ref, business_key, run_date from alerts.deliveries "
-        "where family = %s and status = %s",
-        (family, DeliveryState.SENT),
+        "where family = %s and status = any(%s)",
+        (family, [DeliveryState.SENT, DeliveryState.BOUNCED]),
     ).fetchall()
 
 

@@ -106,7 +106,11 @@ WIRE_NAMES = {
 }  # wire name -> field
 COUNT_FIELDS = frozenset(name for name, info in RunSummary.model_fields.items() if info.annotation is int)
 # A deliver task's `held_<state>` counts: messages the ledger holds in a state a run leaves alone.
-LEDGER_HOLDS = {"held_unknown": "unknown_before", "held_failed": "failed_before"}
+LEDGER_HOLDS = {
+    "held_unknown": "unknown_before",
+    "held_failed": "failed_before",
+    "held_bounced": "bounced_before",  # sent before, and a hard bounce came back
+}
 # The counts a deliver task reports (under their wire names), summed over the batches.
 DELIVERY_COUNTS = tuple(
     wire

@@ -133,6 +133,7 @@ def preview(
                 statement_timeout=config.statement_timeout,
                 connections=dict(family.connections),
                 parents=dict(family.parents),
+                lookups=family.lookups,
             )
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
