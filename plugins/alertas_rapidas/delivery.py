@@ -273,7 +273,8 @@ def deliver_with_ledger(
             log.warning("%d message(s) were being sent when an earlier try stopped: now 'unknown'", orphaned)
         stranded = expire_stranded(conn, lease=lease, family=family, state_of=state_of, keep=claimant)
         recovered = {item.key for item in stranded}
-        counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
+        if any(item.run_date == run_date for item in stranded):
+            counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
         run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
         pacer = Pacer(conn, smtp_conn_id, limits)
         verp = bounce_addresses(smtp_conn_id, conn)  # each message's own envelope sender, or None

@@ -9,6 +9,7 @@ module (they travel through XCom; the data never does).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
@@ -74,8 +75,18 @@ _CONNECT_REASONS = (
 )
 
 
+# Phrases of the server's that name only what a person must fix (a database or role name).
+_CONNECT_PHRASES = re.compile(
+    r'(database "[^"]{1,63}" does not exist|password authentication failed for user "[^"]{1,63}"'
+    r'|role "[^"]{1,63}" does not exist)'
+)
+
+
 def connect_reason(exc: BaseException) -> str:
-    """Why a connection failed, in a few words (no host, socket or user names)."""
+    """Why a connection failed, in a few words (no host, socket or address)."""
+    phrase = _CONNECT_PHRASES.search(str(exc))
+    if phrase:
+        return phrase.group(1)
     text = str(exc).lower()
     for needle, reason in _CONNECT_REASONS:
         if needle in text:

@@ -55,28 +55,15 @@ def variable_value(name: str) -> str | None:
         return None
 
 
-# name -> (value, monotonic time read): a render task signs every message with the same secret, and
-# the API server answers every unsubscribe with it; a rotation reaches them within a minute.
+# name -> (the package's own value, monotonic time read): a render task signs every message with
+# the same secret, and the API server answers every unsubscribe with it; a rotation reaches them
+# within a minute. (A Variable is read through Airflow every time: its own caching applies.)
 _CACHE: dict[str, tuple[str, float]] = {}
 CACHE_SECONDS = 60.0
 
 
 def link_secret(name: str, conn: Any = None) -> str:
     """The secret called `name`: the Variable when set, else the package's own (created once)."""
-    cached = _CACHE.get(name)
-    if cached is not None and time.monotonic() - cached[1] < CACHE_SECONDS:
-        return cached[0]
-    value = _read(name, conn)
-    _CACHE[name] = (value, time.monotonic())
-    return value
-
-
-def forget() -> None:
-    """Drop what this process remembers (after a rotation, or between tests)."""
-    _CACHE.clear()
-
-
-def _read(name: str, conn: Any) -> str:
     configured = variable_value(name)
     if configured is not None:
         if not isinstance(configured, str) or len(configured) < MIN_SECRET_LENGTH:
@@ -85,13 +72,24 @@ def _read(name: str, conn: Any) -> str:
                 "characters (or delete it: the package then keeps a random one of its own)"
             )
         return configured
+    cached = _CACHE.get(name)
+    if cached is not None and time.monotonic() - cached[1] < CACHE_SECONDS:
+        return cached[0]
     if conn is not None:
-        return stored_secret(conn, name)
-    from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+        value = stored_secret(conn, name)
+    else:
+        from alertas_rapidas.connections import ALERTS_CONN_ID
+        from alertas_rapidas.ledger import ledger_connection
 
-    with ledger_connection(ALERTS_CONN_ID) as ledger:
-        return stored_secret(ledger, name)
+        with ledger_connection(ALERTS_CONN_ID) as ledger:
+            value = stored_secret(ledger, name)
+    _CACHE[name] = (value, time.monotonic())
+    return value
+
+
+def forget() -> None:
+    """Drop the package's secrets this process remembers (after a rotation, between tests)."""
+    _CACHE.clear()
 
 
 def stored_secret(conn: Any, name: str) -> str:

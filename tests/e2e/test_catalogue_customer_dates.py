@@ -170,11 +170,9 @@ def test_vehicle_loans_overdue_per_loan_cc_by_type_repeated_every_two_days_at_mo
     assert "En poder de: Carlos Gómez" in text and "Prestada por: Laura Gómez" in text
     assert "Salió: 30/11/2026 a las 10:00" in text and "Estado: 1 día de atraso" in text
     assert "Sucursal: Casa Central" in text
-    # Loan 1907: Inés has no e-mail and branch 2's service manager a malformed one.
-    assert skips(ledger, family) == {
-        ("employee:1503", "vehicle_loan:1907", "no_email"),
-        ("vehicle_loan:1907", "vehicle_loan:1907", "no_recipient"),
-    }
+    # Loan 1907: Inés has no e-mail and branch 2's service manager a malformed one. One skip for
+    # the one row (issue 21: a single-stage family recorded the loan a second time as no_recipient).
+    assert skips(ledger, family) == {("employee:1503", "vehicle_loan:1907", "no_email")}
     summary = last_summary(ledger, f"alert_{family}")
     assert summary["messages"] == 4
 
