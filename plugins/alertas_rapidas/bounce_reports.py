@@ -19,6 +19,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 from typing import Literal
@@ -109,7 +110,15 @@ def _is_auto_reply(mail: Message) -> bool:
         return True
     if str(mail.get("Precedence", "")).strip().lower() in _AUTO_REPLY_PRECEDENCE:
         return True
-    return bool(_AUTO_REPLY_SUBJECT.match(str(mail.get("Subject", ""))))
+    return bool(_AUTO_REPLY_SUBJECT.match(_decoded(mail.get("Subject", ""))))
+
+
+def _decoded(header: object) -> str:
+    """A header as read (RFC 2047 encoded words decoded); the raw text when it cannot be."""
+    try:
+        return str(make_header(decode_header(str(header))))
+    except (ValueError, LookupError):
+        return str(header)
 
 
 def _verp_tokens(mail: Message) -> set[str]:

@@ -6,14 +6,17 @@ from every state (and from no row at all); the moves observed are compared with 
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
 
-from alertas_rapidas import ledger, ops
+from alertas_rapidas import bounces, ledger, ops
+from alertas_rapidas.bounce_reports import Report
 from alertas_rapidas.delivery_state import MOVES, NEW, DeliveryState, transitions
 from alertas_rapidas.messages import idempotency_key
+from alertas_rapidas.suppressions import ScoreRule
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +27,7 @@ KEY = idempotency_key(FAMILY, RECIPIENT, BUSINESS_KEY)
 RUN_DATE = date(2026, 11, 2)
 RUN = {"run_date": RUN_DATE, "dag_id": "alert_customer_statements", "run_id": "manual__1"}
 TOKEN = "alert_customer_statements|manual__0|deliver|0"
+REPORTS = itertools.count(1)  # each bounce operation reads a report of its own
 
 
 def claim(policy: ledger.ClaimPolicy):
@@ -83,6 +87,13 @@ OPERATIONS = {
         **RUN,
     ),
     "reopen": lambda conn: ops._reopen(conn, FAMILY, RECIPIENT, BUSINESS_KEY),
+    "bounce": lambda conn: bounces.record_report(
+        conn,
+        Report("bounce", f"<report-{next(REPORTS)}@example.com>", hard=frozenset({"a@example.com"})),
+        bounces.Match(KEY, FAMILY, ("a@example.com",), "verp"),
+        RUN_DATE,
+        ScoreRule(),
+    ),
 }
 
 
@@ -129,6 +140,7 @@ def test_the_ledger_sql_moves_messages_exactly_as_the_table_says(conn, capsys):
         "skip": "skip",
         "in_digest": "in_digest",
         "reopen": "reopen",
+        "bounce": "bounce",
         **{f"outcome {s}": "outcome" for s in MOVES["outcome"].targets},
     }
     for name, rows in by_operation.items():

@@ -158,9 +158,10 @@ class Dovecot:
                 name = listed.group(3).strip('"') if listed else ""
                 if name and name != "INBOX":
                     client.delete(f'"{name}"')
-            client.select("INBOX")
-            client.store("1:*", "+FLAGS", r"(\Deleted)")
-            client.expunge()
+            _, count = client.select("INBOX")
+            if int(count[0] or 0):
+                client.store("1:*", "+FLAGS", r"(\Deleted)")
+                client.expunge()
         finally:
             client.logout()
 
