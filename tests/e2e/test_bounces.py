@@ -198,6 +198,24 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
         "bounced",
     )
 
+    # The page's data: counts per family, never an address.
+    from alertas_rapidas.ui.deliverability import deliverability
+
+    page = deliverability(ledger, family=FAMILY)
+    assert page["families"] == [
+        {
+            "family": FAMILY,
+            "waiting": 0,
+            "waiting_until": None,
+            "bounced_messages": 2,
+            "hard_bounces": 3,
+            "soft_bounces": 1,
+            "suppressed_addresses": 3,
+            "skipped_bounced": 2,
+        }
+    ]
+    assert page["suppressed"] == {"bounces": 3} and "@" not in json.dumps(page)
+
     # 5. contact_data_quality tells the general manager whose address bounces.
     statements_dms.execute(
         "insert into dms.employees (id, branch_id, full_name, email, role, active) values "

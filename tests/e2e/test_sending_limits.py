@@ -18,6 +18,7 @@ from collections import Counter
 import pytest
 
 from alertas_rapidas.paths import run_dir
+from alertas_rapidas.ui.deliverability import deliverability
 from tests.support.runs import last_summary, ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
@@ -98,6 +99,52 @@ def test_a_daily_cap_waits_in_the_ledger_and_the_run_finishes_when_the_window_op
     assert summary["waited_until"]
     ti = next(ti for ti in run.get_task_instances() if ti.task_id == "batch.deliver")
     assert ti.state == "success" and ti.try_number == 1  # resumed by itself, never retried
+    [connection] = deliverability(ledger)["connections"]
+    assert (connection["conn_id"], connection["sent_last_24h"]) == ("smtp_default", 12)
+
+
+def test_waiting_messages_show_in_ops_runs_and_in_the_page_data(ledger, capsys):
+    """While a run's messages wait (its deliver task deferred), `ops runs` and the page's data say
+    how many, until when and why."""
+    from datetime import UTC, date, datetime
+
+    from alertas_rapidas import ledger as ledger_module
+    from alertas_rapidas import ops
+
+    ledger.execute("drop schema if exists alerts cascade")
+    ledger_module.ensure_schema(ledger)
+    until = datetime(2026, 11, 2, 11, 0, 12, tzinfo=UTC)
+    entries = [
+        {
+            "key": f"k{n}",
+            "recipient_ref": f"customer:{n}",
+            "business_key": "statement:2026-10",
+            "envelope": [f"c{n}@example.com"],
+            "message_id": f"<k{n}@example.com>",
+        }
+        for n in range(3)
+    ]
+    why = "rate_limited: sending limit per_day 10000 of smtp_default (1 day window full)"
+    assert (
+        ledger_module.record_waiting(
+            ledger,
+            entries=entries,
+            family=FAMILY,
+            run_date=date(2026, 11, 1),
+            dag_id=DAG_ID,
+            run_id="scheduled__2026-11-01",
+            reason=why,
+            not_before=until,
+        )
+        == 3
+    )
+    capsys.readouterr()
+    assert ops.main(["runs", "--family", FAMILY]) == 0
+    out = capsys.readouterr().out
+    assert f"~ 3 message(s) waiting until 2026-11-02 11:00 UTC: {why}" in out
+    [waiting] = deliverability(ledger)["waiting"]
+    assert (waiting["waiting"], waiting["until"], waiting["reason"]) == (3, until.isoformat(), why)
+    assert "@" not in json.dumps(deliverability(ledger))
 
 
 @pytest.mark.parametrize(
