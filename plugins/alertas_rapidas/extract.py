@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
+from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.paths import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.sql_files import read_sql
 from alertas_rapidas.task_errors import ConfigurationError
@@ -137,6 +138,11 @@ def extract_queries(
     make_dirs(out_dir)
     connections = connections or {}
     parents = parents or {}
+    if ALERTS_CONN_ID in {connections.get(name, conn_id) for name in queries}:
+        from alertas_rapidas.ledger import ledger_connection
+
+        with ledger_connection(ALERTS_CONN_ID):  # the package's own tables exist, at their latest
+            pass
     params = {**params, **_lookup_values(conn_id, queries, params, statement_timeout, connections, lookups)}
     by_connection: dict[str, list[str]] = {}
     for name in queries:
