@@ -3,8 +3,8 @@
 Before each message a deliver task needs a slot. It reserves several at once, in one round trip
 (`alerts.reserve_send_slots`: as many as every window of the connection still allows, up to
 `GROUP`), uses them one by one, and hands them back with the moment each SMTP transaction ended
-(in the database's clock: the reservation's timestamp plus the time measured here since just
-before asking, so never earlier than the real end). A window of length W counts the slots used in
+(in the database's clock: when the reservation call arrived plus the time measured here since
+just before asking, so never earlier than the real end). A window of length W counts the slots used in
 the last W, plus the slots reserved and not yet handed back; so the server never receives more
 than the limit in any W, whichever workers send (sql/alerts/migrations/0007_sending_limits.sql).
 
@@ -25,7 +25,7 @@ from alertas_rapidas.sending_limits import SendingLimits
 GROUP = 20  # slots reserved in one round trip, at most
 HOLD = timedelta(minutes=2)  # a reserved slot is used within this, or counted as used at its end
 _HOLD_MARGIN = 10.0  # seconds: a slot this close to the end of its hold is not used any more
-MIN_WAIT = 0.02  # seconds: the shortest wait reported (a slot about to free)
+MIN_WAIT = 0.002  # seconds: the shortest wait reported (a slot about to free)
 
 
 class Pacer:
@@ -122,7 +122,8 @@ class Pacer:
         if granted:
             self._taken, self._in_hand = 1, True
             return 0.0
-        pause = max((retry_at - db_now).total_seconds(), 0.0)
+        # the time already gone since asking counts (the database's clock read no earlier than then)
+        pause = max((retry_at - db_now).total_seconds() - (time.monotonic() - before), 0.0)
         if blocked_by == "slow down":
             self._paused_until = before + pause
             self.blocked_by = "a slow-down reply from the server"

@@ -60,8 +60,9 @@ create table alerts.smtp_sessions (
 -- p_limits[i] messages), after releasing an earlier reservation (`p_release`, with the moment each of
 -- its first array_length(p_used) slots was used; the others were not used and are dropped).
 -- One call, one round trip, serialised per connection by an advisory lock. Returns the
--- reservation (null when nothing was granted), how many slots were granted, the database's clock,
--- and when nothing was granted, the moment a slot is expected to free and what blocks: the
+-- reservation (null when nothing was granted), how many slots were granted, the database's clock
+-- when the call arrived (`db_now`: the statement's start, the base of the used times the caller
+-- reports back, never later than the moment it asked), and when nothing was granted, the moment a slot is expected to free and what blocks: the
 -- window that is full ('1 day'), or 'slow down' (a back-off is running). With p_want 0 it only
 -- releases, and tells whether a back-off is running.
 create function alerts.reserve_send_slots(
@@ -80,9 +81,11 @@ declare
     v_until timestamptz;
     v_reservation bigint;
     v_blocked text;
+    v_asked timestamptz;
 begin
     perform pg_advisory_xact_lock(7420024, hashtext(p_conn));
     v_now := clock_timestamp();
+    v_asked := statement_timestamp();
     if p_release is not null then
         update alerts.send_slots as s set used_at = u.t
           from unnest(coalesce(p_used, '{}'::timestamptz[])) with ordinality as u(t, n)
@@ -93,7 +96,7 @@ begin
      where s.conn_id = p_conn and coalesce(s.used_at, s.hold_until) < v_now - interval '8 days';
     select t.until into v_until from alerts.send_throttles as t where t.conn_id = p_conn and t.until > v_now;
     if v_until is not null or p_want <= 0 then
-        return query select null::bigint, 0, v_now, coalesce(v_until, v_now),
+        return query select null::bigint, 0, v_asked, coalesce(v_until, v_now),
                             case when v_until is not null then 'slow down' end;
         return;
     end if;
@@ -115,13 +118,13 @@ begin
         end if;
     end loop;
     if v_free <= 0 then
-        return query select null::bigint, 0, v_now, coalesce(v_retry, v_now), v_blocked;
+        return query select null::bigint, 0, v_asked, coalesce(v_retry, v_now), v_blocked;
         return;
     end if;
     v_reservation := nextval('alerts.send_reservations');
     insert into alerts.send_slots (reservation, n, conn_id, reserved_at, hold_until)
     select v_reservation, g, p_conn, v_now, v_now + p_hold from generate_series(1, v_free) as g;
-    return query select v_reservation, v_free, v_now, null::timestamptz, null::text;
+    return query select v_reservation, v_free, v_asked, null::timestamptz, null::text;
 end
 $$;
 
