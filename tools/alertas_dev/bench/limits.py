@@ -73,7 +73,9 @@ print(json.dumps({"seconds": time.perf_counter() - started, "cpu": cpu() - cpu_s
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m alertas_dev.bench.limits", description=__doc__)
     parser.add_argument("--messages", type=int, default=2000, help="messages per measurement (2000)")
-    parser.add_argument("--rate", type=int, default=50, help="the per-second limit measured (50)")
+    parser.add_argument(
+        "--rate", type=int, default=14, help="the per-second limit measured (14: Amazon SES's default rate)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="baseline/current pairs, alternated (3)")
     parser.add_argument("--baseline", default=BASELINE, help=f"git revision of the baseline ({BASELINE})")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / ".bench-limits", help="work folder")
