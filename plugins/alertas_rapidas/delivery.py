@@ -1,7 +1,10 @@
 """Deliver rendered messages: ledger claim first, then one SMTP transaction per message.
 
-For each message of a batch manifest: claim it in the ledger (committed), send it, record the
-outcome. Messages already sent, or being sent by another run, are not claimed and not sent.
+For each message of a batch manifest: take a send slot of the connection's sending limits
+(`send_slots`), claim it in the ledger (committed), send it from its own envelope sender (`verp`),
+record the outcome. Messages already sent, or being sent by another run, are not claimed and not
+sent. Over the limits, or after a "slow down" reply, the rest of the batch waits in the ledger and
+the task defers (`WaitForSendingWindow`), resuming from its `Progress`.
 A message left `sending` by a task that stopped (an earlier try of this task, or any task whose
 claim expired: see `recovery`) is marked `unknown` (it may have reached the server) and is never
 re-sent automatically.

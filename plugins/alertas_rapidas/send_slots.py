@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from alertas_rapidas.sending_limits import SendingLimits
+from alertas_rapidas.slow_down import reply_codes
 
 GROUP = 20  # slots reserved in one round trip, at most
 HOLD = timedelta(minutes=2)  # a reserved slot is used within this, or counted as used at its end
@@ -89,13 +90,14 @@ class Pacer:
 
     def slowed_down(self, reply: str) -> float:
         """The server said "slow down": every worker on the connection pauses; returns how long."""
+        codes = reply_codes(reply) or "no reply code"
         until, db_now = self.conn.execute(
             "select alerts.slow_down_connection(%s, %s, %s, %s), clock_timestamp()",
-            (self.conn_id, self.limits.slow_down_backoff, self.limits.slow_down_max, reply[:200]),
+            (self.conn_id, self.limits.slow_down_backoff, self.limits.slow_down_max, codes),
         ).fetchone()
         pause = max((until - db_now).total_seconds(), MIN_WAIT)
         self._paused_until = time.monotonic() + pause
-        self.blocked_by = f"slow-down reply from the server ({reply[:3]})"
+        self.blocked_by = f"slow-down reply from the server ({codes})"
         return pause
 
     # -- the database -----------------------------------------------------------------------------

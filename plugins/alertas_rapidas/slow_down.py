@@ -75,6 +75,14 @@ def means_slow_down(code: int, text: str | None) -> bool:
     return SENDING_LIMIT_TEXTS.search(text) is not None
 
 
+def reply_codes(reply: str | None) -> str:
+    """`421 4.7.0` of a reply: its code and enhanced status, never its words (which may name an
+    address)."""
+    code = reply_code(reply)
+    enhanced = _ENHANCED.search(reply or "")
+    return " ".join(filter(None, [str(code) if code else "", enhanced.group(0) if enhanced else ""]))
+
+
 def reply_code(reply: str | None) -> int | None:
     """The three-digit code a reply such as `421 4.7.0 Try again later` starts with."""
     match = re.match(r"\s*(\d{3})\b", reply or "")

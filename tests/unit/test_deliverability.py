@@ -150,3 +150,11 @@ def test_a_plan_skips_messages_to_suppressed_addresses_and_drops_suppressed_copi
         ("customer:3", ["ok@example.org"], [], []),
     ]
     assert [(s.recipient_ref, s.reason) for s in kept.skipped] == [("customer:2", "bounced")]
+
+
+def test_a_slow_down_reply_is_kept_as_its_codes_only():
+    from alertas_rapidas.slow_down import reply_codes
+
+    assert reply_codes("452 4.5.3 <ana@example.com>: too many recipients") == "452 4.5.3"
+    assert reply_codes("454 Throttling failure: Maximum sending rate exceeded.") == "454"
+    assert reply_codes("connection lost") == ""
