@@ -41,6 +41,8 @@ bench: install  ## statements at scale (10,000 customers) into a local SMTP sink
 	$(PY) -m alertas_dev.bench $(BENCH_ARGS)
 	@# memory at 10,000 vs 100,000 customers and the CeleryExecutor with 1 and 2 workers (about 30 min)
 	$(PY) -m alertas_dev.bench.scale $(SCALE_ARGS)
+	@# sending limits: the deliver step with and without a limit, and before limits existed (about 2 min)
+	$(PY) -m alertas_dev.bench.limits $(LIMITS_ARGS)
 
 test: install  ## lint, validate every family, build the docs site (--strict), then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .
@@ -77,4 +79,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean: demo-stop
-	rm -rf .demo .ui .bench .bench-html .bench-scale .pytest_cache .preview $(SITE)
+	rm -rf .demo .ui .bench .bench-html .bench-scale .bench-limits .pytest_cache .preview $(SITE)

@@ -21,9 +21,8 @@ from alertas_rapidas.authoring.reference import (
     write,
 )
 from alertas_rapidas.config import ScheduleConfig
-from alertas_rapidas.engine.family import RUN_PARAMETERS
 from alertas_rapidas.engine.settings import SettingType
-from alertas_rapidas.engine.spec import AlertSpec
+from alertas_rapidas.engine.spec import RUN_PARAMETERS, AlertSpec
 
 
 def inner_models(annotation) -> set[type[BaseModel]]:

@@ -231,6 +231,7 @@ def _plan_one(
                 statement_timeout=config.statement_timeout,
                 connections=dict(family.connections),
                 parents=dict(family.parents),
+                lookups=family.lookups,
             )
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]

@@ -328,8 +328,8 @@ def _sample_run() -> Any:
 
 
 def run_values() -> list[str]:
-    from alertas_rapidas.engine.family import RUN_PARAMETERS
     from alertas_rapidas.engine.plan import run_values as values_of
+    from alertas_rapidas.engine.spec import RUN_PARAMETERS
 
     values = values_of(_sample_run())
     unknown = sorted(set(values) - set(RUN_VALUES))

@@ -150,6 +150,8 @@ def query_names(loaded: LoadedFamily, name: str) -> set[str]:
     bound = set(loaded.params)
     if name in loaded.family.parents:
         bound.add("parent_keys")
+    if name not in loaded.family.lookups:
+        bound |= set(loaded.family.lookups)
     return bound
 
 
@@ -209,6 +211,8 @@ def _query_field(loaded: LoadedFamily, name: str) -> str:
         return "alert.rows.sql"
     if name in alert.rows.details:
         return f"alert.rows.details.{name}.sql"
+    if name in alert.rows.lookups:
+        return f"alert.rows.lookups.{name}.sql"
     return f"query {name} (the engine's own)"
 
 
@@ -370,8 +374,8 @@ def check_transform(loaded: LoadedFamily) -> list[Problem]:
 def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
     """Columns of the rows query that a configured family's config names, each with the fields
     naming it; settings and run values (which templates may use too) are left out."""
-    from alertas_rapidas.engine.family import RUN_PARAMETERS
     from alertas_rapidas.engine.plan import run_values
+    from alertas_rapidas.engine.spec import RUN_PARAMETERS
     from alertas_rapidas.engine.templating import field_names
 
     alert = loaded.config.alert
@@ -471,7 +475,8 @@ def check_against_database(
         if bad or any(p not in query_names(loaded, name) for p, _ in named):
             continue  # already reported: it cannot be bound
         try:
-            columns[name] = probe_query(conn, text, {**loaded.params, "parent_keys": []})
+            lookups = {lookup: [] for lookup in loaded.family.lookups}
+            columns[name] = probe_query(conn, text, {**loaded.params, "parent_keys": [], **lookups})
         except psycopg.Error as exc:
             problems.append(Problem(shown(path), _error_where(exc, text), _first_line(exc)))
     problems += check_columns(loaded, columns)
