@@ -201,3 +201,42 @@ def test_transform_names_the_builder_of_the_chosen_engine(engine, builder):
     plan = build_plan(statement_frames(), StatementSettings(pdf_engine=engine), NOV_RUN)
     attachments = [attachment for message in plan.messages for attachment in message.attachments]
     assert attachments and {(a.template, a.builder) for a in attachments} == {("statement", builder)}
+
+
+# --- branding: the logo encoded once, the letterhead wrapped --------------------------------------
+
+
+def branded(letterhead: list[str]) -> dict[str, Any]:
+    from alertas_rapidas.paths import PROJECT_ROOT
+
+    logo = str(PROJECT_ROOT / "include" / "branding" / "autosur-logo.png")
+    return {**statement(), "brand": {"logo": logo, "letterhead": letterhead}}
+
+
+def test_every_statement_embeds_the_logo_image_with_its_own_pixels():
+    from PIL import Image
+
+    from alertas_rapidas.paths import PROJECT_ROOT
+
+    source = Image.open(PROJECT_ROOT / "include" / "branding" / "autosur-logo.png").convert("RGB")
+    for _ in range(2):  # the second document gets the process's encoded image, not a new one
+        page = PdfReader(io.BytesIO(build_statement(branded(["Av. Rivadavia 1234, CABA"]), "es"))).pages[0]
+        [image] = [obj.get_object() for obj in page["/Resources"]["/XObject"].values()]
+        assert (image["/Width"], image["/Height"]) == source.size
+        pixels = Image.frombytes("RGB", source.size, image.get_data())
+        assert pixels.tobytes() == source.tobytes()
+
+
+def test_a_long_letterhead_wraps_within_the_column_and_reads_back():
+    from tests.support.doc_checks import pdf_problems
+
+    lines = [
+        "Av. Rivadavia 12345, piso 3, oficina B, Ciudad Autónoma de Buenos Aires",
+        "Tel. (011) 4000-1234",
+        "www.autosur.example",
+        "ventas@autosur.example",
+    ]
+    data = build_statement(branded(lines), "es")
+    text = " ".join(pdf_text(data).split())
+    assert "Ciudad Autónoma de Buenos Aires · Tel. (011) 4000-1234 · www.autosur.example" in text
+    assert pdf_problems(data, "statement") == []  # no word off the page or over another

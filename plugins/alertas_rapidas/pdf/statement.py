@@ -228,24 +228,75 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
 
 
 LOGO_HEIGHT = 1.3 * cm
-_LOGOS: dict[str, ImageReader] = {}
+
+
+class _EncodedImage:
+    """An image as a PDF image XObject, encoded once per process.
+
+    reportlab's `drawImage` encodes an image again for every document it is drawn in (a digest of
+    its pixels, then the pixels and their alpha deflated anew): for a logo on 100,000 statements,
+    that was a third of a statement's cost. Here the encoded XObject (and its soft mask) is made
+    once, and each document gets a shallow copy registered under the same name, exactly as
+    `drawImage` registers its own (reportlab's `Canvas._doc`, `_setXObjects`, `_formsinuse`:
+    reportlab is pinned in requirements.txt, and tests/unit/test_statement_pdf.py reads the logo
+    back from the PDF)."""
+
+    def __init__(self, path: str) -> None:
+        import hashlib
+
+        from reportlab import rl_config
+        from reportlab.pdfbase.pdfdoc import PDFImageXObject
+
+        with open(path, "rb") as file:
+            self.name = "alertasimg" + hashlib.sha256(file.read()).hexdigest()[:24]
+        ascii85, rl_config.useA85 = rl_config.useA85, 0  # binary Flate: no ASCII85 text to re-encode
+        try:
+            self.prototype = PDFImageXObject(self.name, ImageReader(path), mask="auto")
+        finally:
+            rl_config.useA85 = ascii85
+        self.prototype.name = self.name
+        self.width, self.height = self.prototype.width, self.prototype.height
+
+    def draw(self, canvas: Canvas, width: float, height: float) -> None:
+        """Draw it at the origin of `canvas`, `width` x `height` points."""
+        import copy
+
+        document = canvas._doc
+        registered = document.getXObjectName(self.name)
+        if document.idToObject.get(registered) is None:  # first drawing in this document
+            image = copy.copy(self.prototype)
+            mask = image.__dict__.pop("_smask", None)
+            canvas._setXObjects(image)
+            document.Reference(image, registered)
+            document.addForm(self.name, image)
+            if mask is not None:
+                mask = copy.copy(mask)
+                canvas._setXObjects(mask)
+                image.smask = document.Reference(mask, document.getXObjectName(mask.name))
+        canvas.saveState()
+        canvas.scale(width, height)
+        canvas._code.append(f"/{registered} Do")
+        canvas.restoreState()
+        canvas._formsinuse.append(self.name)
+
+
+_LOGOS: dict[str, _EncodedImage] = {}
 
 
 class _Logo(Flowable):
-    """The logo drawn from one ImageReader kept for the process: the PNG is decoded once, not
-    for every statement (a platypus Image reads and decodes its file on each build)."""
+    """The logo, from its image encoded once for the process (`_EncodedImage`)."""
 
-    def __init__(self, reader: ImageReader) -> None:
+    def __init__(self, image: _EncodedImage) -> None:
         super().__init__()
-        width, height = reader.getSize()
-        self.reader, self.width, self.height = reader, LOGO_HEIGHT * width / height, LOGO_HEIGHT
+        self.image = image
+        self.width, self.height = LOGO_HEIGHT * image.width / image.height, LOGO_HEIGHT
         self.hAlign = "LEFT"
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
-        self.canv.drawImage(self.reader, 0, 0, self.width, self.height, mask="auto")
+        self.image.draw(self.canv, self.width, self.height)
 
 
 def _logo(brand: dict[str, Any] | None) -> list[Any]:
@@ -253,18 +304,44 @@ def _logo(brand: dict[str, Any] | None) -> list[Any]:
     path = (brand or {}).get("logo")
     if not path:
         return []
-    reader = _LOGOS.get(path)
-    if reader is None:
+    image = _LOGOS.get(path)
+    if image is None:
         if len(_LOGOS) > 8:
             _LOGOS.clear()
-        reader = _LOGOS[path] = ImageReader(path)
-    return [_Logo(reader), Spacer(1, 4)]
+        image = _LOGOS[path] = _EncodedImage(path)
+    return [_Logo(image), Spacer(1, 4)]
 
 
 def _letterhead(brand: dict[str, Any] | None, look: _Look) -> list[Any]:
-    """The `branding.letterhead` lines (address, phone, web) on one muted line."""
+    """The `branding.letterhead` lines (address, phone, web) on one muted line (wrapped when
+    longer than the column)."""
     lines = (brand or {}).get("letterhead") or []
-    return [Paragraph(escape(" · ".join(lines)), look.muted)] if lines else []
+    return [_PlainLines(" · ".join(lines), look.muted)] if lines else []
+
+
+class _PlainLines(Flowable):
+    """Plain text in one style, broken into lines at spaces: drawn with `drawString`, no markup
+    parsed (a Paragraph's parsing and layout were most of what the letterhead cost a statement)."""
+
+    def __init__(self, text: str, style: ParagraphStyle) -> None:
+        super().__init__()
+        self.text, self.style = " ".join(text.split()), style
+        self.lines: list[str] = []
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        from reportlab.lib.utils import simpleSplit
+
+        self.lines = simpleSplit(self.text, self.style.fontName, self.style.fontSize, available_width)
+        self.width = available_width
+        return available_width, self.style.leading * len(self.lines)
+
+    def draw(self) -> None:
+        canvas, style = self.canv, self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        baseline = style.leading * len(self.lines) - style.fontSize
+        for number, line in enumerate(self.lines):
+            canvas.drawString(0, baseline - number * style.leading, line)
 
 
 def _counting_canvas(page_label: str, colour: Any) -> type[Canvas]:
