@@ -120,7 +120,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
         def render(batch: dict[str, Any], **context: Any) -> dict[str, Any]:
             with recording_failures("render", context):
-                return steps.render_step(config, family, batch)
+                return steps.render_step(config, family, batch, context)
 
         @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
         def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:

@@ -12,7 +12,6 @@ re-sent automatically.
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import time
@@ -21,7 +20,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
-from pathlib import Path
 from typing import Any
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
@@ -31,6 +29,7 @@ from alertas_rapidas import ledger
 from alertas_rapidas.connections import sender_address
 from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
+from alertas_rapidas.outbox import Outbox
 from alertas_rapidas.recovery import Claimant, StateOf, expire_stranded, heartbeat
 from alertas_rapidas.send_slots import Pacer, SessionLease
 from alertas_rapidas.sending_limits import SendingLimits
@@ -166,16 +165,9 @@ class SmtpSession(SmtpHook):
         return outcome
 
 
-def load_payload(eml_path: str, sender: str, redirect_to: str | None = None) -> bytes:
-    """The stored message as rendered; with From added when it has none and, in redirect mode,
-    To/Cc replaced by one address (only then is it parsed and written again)."""
-    from alertas_rapidas.paths import storage_path  # the run folder may be in an object store
-
-    return prepare_payload(storage_path(eml_path).read_bytes(), sender, redirect_to)
-
-
 def prepare_payload(raw: bytes, sender: str, redirect_to: str | None = None) -> bytes:
-    """`load_payload` on bytes already read (a rendered message that is not in a run folder)."""
+    """A message as rendered, ready to send: with From added when it has none and, in redirect
+    mode, To/Cc replaced by one address (only then is it parsed and written again)."""
     head = raw.split(b"\r\n\r\n", 1)[0]
     if not redirect_to and (head.startswith(b"From:") or b"\r\nFrom:" in head):
         return raw
@@ -190,12 +182,6 @@ def prepare_payload(raw: bytes, sender: str, redirect_to: str | None = None) -> 
         del mail["Subject"]
         mail["Subject"] = f"[TEST] {subject}"
     return mail.as_bytes()
-
-
-def read_manifest(path: str | Path) -> list[dict[str, Any]]:
-    from alertas_rapidas.paths import storage_path
-
-    return json.loads(storage_path(path).read_bytes())
 
 
 @dataclass
@@ -242,12 +228,15 @@ class WaitForSendingWindow(Exception):  # noqa: N818 (a signal to defer, not an 
 
 
 MAX_SLOW_DOWNS = 8  # slow-down replies in a row before they count as ordinary transient failures
+# Messages claimed together (one statement, one commit) and recorded together (one transaction):
+# the most a crash of the task can leave `sending`, then `unknown` (README "When a worker dies").
+CLAIM_GROUP = 20
 
 
 def deliver_with_ledger(
     *,
     family: str,
-    entries: list[dict[str, Any]],
+    outbox: Outbox,
     run_date: date,
     claimant: Claimant,
     policy_: ledger.ClaimPolicy,
@@ -258,11 +247,14 @@ def deliver_with_ledger(
     limits: SendingLimits | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Deliver the manifest's messages, ledger first; return the counts (wire names).
+    """Deliver the outbox's messages, ledger first; return the counts (wire names).
 
-    Before claiming anything, messages this family left `sending` under a claimant that stopped
-    become `unknown` (`recovery.expire_stranded`); those of this run date are counted as
-    `stranded`, and the run is flagged.
+    Messages go in groups of up to `CLAIM_GROUP`: the group is claimed in one statement and
+    committed before the first of them is sent, each is sent in the task's one SMTP session, and
+    the group's outcomes are recorded in one transaction. Before claiming anything, messages this
+    family left `sending` under a claimant that stopped become `unknown`
+    (`recovery.expire_stranded`); those of this run date are counted as `stranded`, and the run is
+    flagged.
 
     Each message takes a send slot of the connection's `limits` first (`send_slots`). A short
     wait is slept through; a longer one (`defer_after`) records the rest of the batch `waiting`
@@ -306,6 +298,15 @@ def deliver_with_ledger(
             progress.waited_until = max(progress.waited_until or "", until.isoformat())
             raise WaitForSendingWindow(until, progress, why, waiting)
 
+        entries = outbox.entries
+        batch = getattr(outbox, "name", None)  # the archive's name, for the page's `.eml` link
+
+        def release(group: list[dict[str, Any]], status: DeliveryState, why: str, until: Any = None) -> None:
+            """Claimed messages of the group not tried: back to `status` (waiting or deferred)."""
+            ledger.record_outcomes(
+                conn, [ledger.Outcome(entry["key"], status, why, not_before=until) for entry in group]
+            )
+
         try:
             index = progress.next
             if sessions is not None and index < len(entries):
@@ -319,91 +320,115 @@ def deliver_with_ledger(
             if index < len(entries):
                 session.check()  # wrong TLS/login settings: stop before claiming anything
             while index < len(entries):
-                entry = entries[index]
-                pause = pacer.wait(len(entries) - index)
-                if pause > 0:
+                slots, pause = pacer.take(CLAIM_GROUP, len(entries) - index)
+                if not slots:
                     wait_or_defer(index, pause, pacer.blocked_by)
                     continue
-                token = verp.token(entry["key"]) if verp else None
-                claimed, status = ledger.claim(
+                group = entries[index : index + slots]
+                tokens = {entry["key"]: verp.token(entry["key"]) if verp else None for entry in group}
+                states = ledger.claim_group(
                     conn,
-                    key=entry["key"],
-                    recipient_ref=entry["recipient_ref"],
-                    business_key=entry["business_key"],
-                    recipients=entry["envelope"],
-                    message_id=entry["message_id"],
+                    [
+                        ledger.Claim(
+                            entry["key"],
+                            entry["recipient_ref"],
+                            entry["business_key"],
+                            entry["envelope"],
+                            entry["message_id"],
+                            entry.get("subject"),  # manifests written before subjects have none
+                            tokens[entry["key"]],
+                            batch,
+                        )
+                        for entry in group
+                    ],
                     **run,
                     claim_token=claimant.token,
                     claim_try=claimant.try_number,
-                    subject=entry.get("subject"),  # manifests written before subjects have none
                     policy=policy_,
-                    bounce_token=token,
                 )
-                if not claimed:
-                    pacer.give_back()
-                    index += 1
-                    if entry["key"] in recovered:  # counted as stranded above
-                        continue
-                    in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
-                    counts["already_sent" if in_hand else f"held_{status}"] += 1
-                    continue
-                outcome = session.send(
-                    entry["envelope"],
-                    load_payload(entry["eml"], session.sender()),
-                    envelope_sender=verp.address(token) if verp and token else None,
-                )
-                pacer.used()
-                if outcome.slow_down and progress.slow_downs < MAX_SLOW_DOWNS:
-                    progress.slow_downs += 1
-                    counts["slowed_down"] += 1
-                    pause = pacer.slowed_down(outcome.response or outcome.reason or "")
-                    ledger.record_outcome(
-                        conn,
-                        key=entry["key"],
-                        status=DeliveryState.WAITING,
-                        reason=f"rate_limited: {pacer.blocked_by}",
-                        smtp_response=outcome.response,
-                        not_before=datetime.now(UTC) + timedelta(seconds=pause),
-                    )
-                    log.warning(
-                        "Message %s: the server asked to slow down (%s); every worker on %s pauses %.0f s",
-                        short_ref(entry["recipient_ref"]),
-                        (outcome.response or "")[:3],
-                        smtp_conn_id,
-                        pause,
-                    )
-                    continue  # the same message again, once the pause is over
-                progress.slow_downs = 0
-                with conn.transaction():  # a sent digest and the rows it carries, together
-                    ledger.record_outcome(
-                        conn,
-                        key=entry["key"],
-                        status=outcome.status,
-                        reason=outcome.reason,
-                        smtp_response=outcome.response,
-                        refused=outcome.refused or None,
-                    )
-                    if outcome.status == DeliveryState.SENT and entry.get("covers"):
-                        ledger.record_covered(
-                            conn,
-                            recipient_ref=entry["recipient_ref"],
-                            business_keys=entry["covers"],
-                            message_id=entry["message_id"],
-                            **run,
+                outcomes: list[ledger.Outcome] = []
+                covered: list[dict[str, Any]] = []
+                done = len(group)  # entries of the group handled (after a slow-down, the rest go again)
+                try:
+                    for number, entry in enumerate(group):
+                        status = states[entry["key"]]
+                        if status is not None:  # not claimed: sent before, being sent, or held
+                            pacer.give_back()
+                            if entry["key"] not in recovered:  # those are counted as stranded
+                                in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
+                                counts["already_sent" if in_hand else f"held_{status}"] += 1
+                            continue
+                        token = tokens[entry["key"]]
+                        outcome = session.send(
+                            entry["envelope"],
+                            prepare_payload(outbox.payload(entry), session.sender()),
+                            envelope_sender=verp.address(token) if verp and token else None,
                         )
-                counts[outcome.status] += 1
-                counts["refused_recipients"] += len(outcome.refused)
-                if outcome.status != DeliveryState.SENT or outcome.refused:
-                    log.warning(
-                        "Message %s: %s (%s; %d recipient(s) refused)",
-                        short_ref(entry["recipient_ref"]),
-                        outcome.status,
-                        outcome.reason or "accepted",
-                        len(outcome.refused),
-                    )
-                if outcome.setup_error:  # the next messages would fail the same way
-                    raise SmtpSetupError(outcome.reason)
-                index += 1
+                        pacer.used()
+                        rest = [item for item in group[number + 1 :] if states[item["key"]] is None]
+                        if outcome.slow_down and progress.slow_downs < MAX_SLOW_DOWNS:
+                            progress.slow_downs += 1
+                            counts["slowed_down"] += 1
+                            pause = pacer.slowed_down(outcome.response or outcome.reason or "")
+                            until = datetime.now(UTC) + timedelta(seconds=pause)
+                            reason = f"rate_limited: {pacer.blocked_by}"
+                            outcomes.append(
+                                ledger.Outcome(
+                                    entry["key"], DeliveryState.WAITING, reason, outcome.response, None, until
+                                )
+                            )
+                            for _ in group[number + 1 :]:
+                                pacer.give_back()
+                            release(rest, DeliveryState.WAITING, reason, until)
+                            done = number  # this one (now waiting) and the rest go again after the pause
+                            log.warning(
+                                "Message %s: the server asked to slow down (%s); every worker on %s "
+                                "pauses %.0f s",
+                                short_ref(entry["recipient_ref"]),
+                                (outcome.response or "")[:3],
+                                smtp_conn_id,
+                                pause,
+                            )
+                            break
+                        progress.slow_downs = 0
+                        outcomes.append(
+                            ledger.Outcome(
+                                entry["key"],
+                                outcome.status,
+                                outcome.reason,
+                                outcome.response,
+                                outcome.refused or None,
+                            )
+                        )
+                        if outcome.status == DeliveryState.SENT and entry.get("covers"):
+                            covered.append(entry)
+                        counts[outcome.status] += 1
+                        counts["refused_recipients"] += len(outcome.refused)
+                        if outcome.status != DeliveryState.SENT or outcome.refused:
+                            log.warning(
+                                "Message %s: %s (%s; %d recipient(s) refused)",
+                                short_ref(entry["recipient_ref"]),
+                                outcome.status,
+                                outcome.reason or "accepted",
+                                len(outcome.refused),
+                            )
+                        if outcome.setup_error:  # the next messages would fail the same way
+                            for _ in group[number + 1 :]:
+                                pacer.give_back()
+                            release(rest, DeliveryState.DEFERRED, "not sent: " + (outcome.reason or ""))
+                            raise SmtpSetupError(outcome.reason)
+                finally:
+                    with conn.transaction():  # the group's outcomes, and the rows sent digests carry
+                        ledger.record_outcomes(conn, outcomes)
+                        for entry in covered:
+                            ledger.record_covered(
+                                conn,
+                                recipient_ref=entry["recipient_ref"],
+                                business_keys=entry["covers"],
+                                message_id=entry["message_id"],
+                                **run,
+                            )
+                index += done
         finally:
             session.reset()
             pacer.close()
@@ -420,7 +445,7 @@ SESSION_POLL = 2.0  # seconds between two looks for a free SMTP session
 
 def deliver_redirected(
     *,
-    entries: list[dict[str, Any]],
+    outbox: Outbox,
     redirect_to: str,
     smtp_conn_id: str,
     alerts_conn_id: str | None = None,
@@ -439,12 +464,14 @@ def deliver_redirected(
             pacer = Pacer(stack.enter_context(ledger.ledger_connection(alerts_conn_id)), smtp_conn_id, limits)
             stack.callback(pacer.close)
         stack.callback(session.reset)
+        entries = outbox.entries
         if entries:
             session.check()
         for index, entry in enumerate(entries):
             while pacer is not None and (pause := pacer.wait(len(entries) - index)) > 0:
                 time.sleep(pause)
-            outcome = session.send([redirect_to], load_payload(entry["eml"], session.sender(), redirect_to))
+            payload = prepare_payload(outbox.payload(entry), session.sender(), redirect_to)
+            outcome = session.send([redirect_to], payload)
             if pacer is not None:
                 pacer.used()
             counts["redirected" if outcome.status == DeliveryState.SENT else outcome.status] += 1

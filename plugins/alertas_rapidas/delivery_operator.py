@@ -92,18 +92,20 @@ class AlertEmailOperator(BaseOperator):
 
     def _deliver(self, context: Any, progress: Any) -> dict[str, Any]:
         from alertas_rapidas import delivery, ledger
+        from alertas_rapidas.outbox import read_outbox
         from alertas_rapidas.sending_limits import limits_for
 
         options = RunOptions.from_params(context.get("params"))
-        manifest = storage_path(self.batch["manifest"])
-        entries = delivery.read_manifest(manifest)
+        # the render step's archive; a batch rendered before archives names its manifest
+        location = storage_path(self.batch.get("outbox") or self.batch["manifest"])
+        outbox = read_outbox(location)
         if options.dry_run:
-            log.info("Dry run: %d message(s) left unsent in %s", len(entries), manifest.parent)
-            return {"dry_run": len(entries)}
+            log.info("Dry run: %d message(s) left unsent in %s", len(outbox.entries), location.parent)
+            return {"dry_run": len(outbox.entries)}
         limits = limits_for(self.smtp_conn_id, self.sending_limits)
         if options.redirect_to:
             counts = delivery.deliver_redirected(
-                entries=entries,
+                outbox=outbox,
                 redirect_to=options.redirect_to,
                 smtp_conn_id=self.smtp_conn_id,
                 alerts_conn_id=self.alerts_conn_id,
@@ -116,7 +118,7 @@ class AlertEmailOperator(BaseOperator):
         ti = context["ti"]
         counts = delivery.deliver_with_ledger(
             family=self.family,
-            entries=entries,
+            outbox=outbox,
             run_date=date.fromisoformat(self.batch["run_date"]),
             claimant=Claimant.here(
                 dag_id=ti.dag_id,

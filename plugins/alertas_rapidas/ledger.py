@@ -56,6 +56,95 @@ def ensure_schema(conn: Any) -> None:
     ensure_current(conn)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One message to claim: its ledger key and what the ledger keeps of it. `subject` is the
+    rendered subject, kept for the message search (purged with the addresses); `bounce_token` the
+    VERP token of the envelope sender it goes with (`verp`); `outbox` the batch archive holding it
+    (`outbox.py`), for the Alertas page's `.eml` link."""
+
+    key: str
+    recipient_ref: str
+    business_key: str
+    recipients: list[str]
+    message_id: str
+    subject: str | None = None
+    bounce_token: str | None = None
+    outbox: str | None = None
+
+
+def claim_group(
+    conn: Any,
+    claims: list[Claim],
+    *,
+    family: str,
+    run_date: date,
+    dag_id: str,
+    run_id: str,
+    policy: ClaimPolicy,
+    claim_token: str | None = None,
+    claim_try: int | None = None,
+) -> dict[str, str | None]:
+    """Claim several messages for sending in one statement (one commit); return, per key, None
+    when it was claimed, else its current state (sent, sending, ...; None-less: never claimed
+    messages have a state). Every claim of the group is committed before any of them is sent, so
+    a crash leaves at most the group `sending` (then `unknown`: `recovery`)."""
+    if not claims:
+        return {}
+    rows = json.dumps([vars(item) for item in claims])
+    claimed = {
+        key
+        for (key,) in conn.execute(
+            """
+            insert into alerts.deliveries as d (
+                idempotency_key, family, recipient_ref, business_key, status, run_date,
+                dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at,
+                subject, bounce_token, outbox
+            )
+            select m.key, %(family)s, m.recipient_ref, m.business_key, %(sending)s, %(run_date)s,
+                   %(dag_id)s, %(run_id)s, m.recipients, m.message_id, 1, %(claim_token)s,
+                   %(claim_try)s, now(), m.subject, m.bounce_token, m.outbox
+              from jsonb_to_recordset(%(rows)s::jsonb) as m(
+                   key text, recipient_ref text, business_key text, recipients text[],
+                   message_id text, subject text, bounce_token text, outbox text)
+            on conflict (idempotency_key) do update
+                set status = %(sending)s, reason = null, attempts = d.attempts + 1,
+                    run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
+                    recipients = excluded.recipients, message_id = excluded.message_id,
+                    claim_token = excluded.claim_token, claim_try = excluded.claim_try,
+                    claimed_at = now(), refused = null, smtp_response = null, updated_at = now(),
+                    subject = coalesce(excluded.subject, d.subject),
+                    not_before = null, bounce_token = excluded.bounce_token, bounce_kind = null,
+                    bounced_at = null, bounce_detail = null,
+                    outbox = coalesce(excluded.outbox, d.outbox)
+                where d.status = any(%(states)s)
+            returning d.idempotency_key
+            """,
+            {
+                "rows": rows,
+                "family": family,
+                "run_date": run_date,
+                "dag_id": dag_id,
+                "run_id": run_id,
+                "claim_token": claim_token,
+                "claim_try": claim_try,
+                "states": policy.states(),
+                "sending": DeliveryState.SENDING,
+            },
+        ).fetchall()
+    }
+    others = [item.key for item in claims if item.key not in claimed]
+    current = dict(
+        conn.execute(
+            "select idempotency_key, status from alerts.deliveries where idempotency_key = any(%s)",
+            (others,),
+        ).fetchall()
+        if others
+        else []
+    )
+    return {item.key: None if item.key in claimed else current.get(item.key) for item in claims}
+
+
 def claim(
     conn: Any,
     *,
@@ -74,55 +163,20 @@ def claim(
     subject: str | None = None,
     bounce_token: str | None = None,
 ) -> tuple[bool, str | None]:
-    """Claim one message for sending; return (claimed, current status when not claimed).
-    `subject` is the rendered subject, kept for the message search (purged with the addresses);
-    `bounce_token` is the VERP token of the envelope sender it goes with (`verp`)."""
-    row = conn.execute(
-        """
-        insert into alerts.deliveries as d (
-            idempotency_key, family, recipient_ref, business_key, status, run_date,
-            dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at,
-            subject, bounce_token
-        )
-        values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
-                %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
-                %(claim_token)s, %(claim_try)s, now(), %(subject)s, %(bounce_token)s)
-        on conflict (idempotency_key) do update
-            set status = %(sending)s, reason = null, attempts = d.attempts + 1,
-                run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
-                recipients = excluded.recipients, message_id = excluded.message_id,
-                claim_token = excluded.claim_token, claim_try = excluded.claim_try,
-                claimed_at = now(), refused = null, smtp_response = null, updated_at = now(),
-                subject = coalesce(excluded.subject, d.subject),
-                not_before = null, bounce_token = excluded.bounce_token, bounce_kind = null,
-                bounced_at = null, bounce_detail = null
-            where d.status = any(%(states)s)
-        returning d.status
-        """,
-        {
-            "key": key,
-            "family": family,
-            "recipient_ref": recipient_ref,
-            "business_key": business_key,
-            "run_date": run_date,
-            "dag_id": dag_id,
-            "run_id": run_id,
-            "recipients": recipients,
-            "message_id": message_id,
-            "claim_token": claim_token,
-            "claim_try": claim_try,
-            "subject": subject,
-            "bounce_token": bounce_token,
-            "states": policy.states(),
-            "sending": DeliveryState.SENDING,
-        },
-    ).fetchone()
-    if row is not None:
-        return True, None
-    current = conn.execute(
-        "select status from alerts.deliveries where idempotency_key = %s", (key,)
-    ).fetchone()
-    return False, current[0] if current else None
+    """Claim one message (`claim_group` of one); return (claimed, current status when not)."""
+    item = Claim(key, recipient_ref, business_key, recipients, message_id, subject, bounce_token)
+    status = claim_group(
+        conn,
+        [item],
+        family=family,
+        run_date=run_date,
+        dag_id=dag_id,
+        run_id=run_id,
+        policy=policy,
+        claim_token=claim_token,
+        claim_try=claim_try,
+    )[key]
+    return status is None, status
 
 
 def mark_interrupted(conn: Any, *, claim_token: str, try_number: int) -> int:
@@ -144,6 +198,54 @@ def mark_interrupted(conn: Any, *, claim_token: str, try_number: int) -> int:
     return cursor.rowcount
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How one claimed message ended (`record_outcomes`)."""
+
+    key: str
+    status: DeliveryState
+    reason: str | None = None
+    smtp_response: str | None = None
+    refused: dict[str, Any] | None = None
+    not_before: datetime | None = None
+
+
+def record_outcomes(conn: Any, outcomes: list[Outcome]) -> None:
+    """Record how claimed messages ended, in one statement: sent, failed, deferred or unknown; or
+    waiting (the server said "slow down", or the message was claimed and not tried), until
+    `not_before`. A message no longer `sending` is left as it is."""
+    for item in outcomes:
+        if item.status not in MOVES["outcome"].targets:
+            targets = ", ".join(sorted(MOVES["outcome"].targets))
+            raise ValueError(f"{item.status!r} is not an SMTP outcome ({targets})")
+    if not outcomes:
+        return
+    rows = [
+        {
+            "key": item.key,
+            "status": str(DeliveryState(item.status)),
+            "reason": item.reason,
+            "smtp_response": item.smtp_response,
+            "refused": item.refused or None,
+            "not_before": item.not_before.isoformat() if item.not_before else None,
+        }
+        for item in outcomes
+    ]
+    conn.execute(
+        """
+        update alerts.deliveries as d
+           set status = m.status, reason = m.reason, smtp_response = m.smtp_response,
+               refused = m.refused, updated_at = now(), not_before = m.not_before,
+               sent_at = case when m.status = %(sent)s then now() else d.sent_at end
+          from jsonb_to_recordset(%(rows)s::jsonb) as m(
+               key text, status text, reason text, smtp_response text, refused jsonb,
+               not_before timestamptz)
+         where d.idempotency_key = m.key and d.status = any(%(sources)s)
+        """,
+        {"rows": json.dumps(rows), "sent": DeliveryState.SENT, "sources": MOVES["outcome"].source_states()},
+    )
+
+
 def record_outcome(
     conn: Any,
     *,
@@ -154,29 +256,8 @@ def record_outcome(
     refused: dict[str, Any] | None = None,
     not_before: datetime | None = None,
 ) -> None:
-    """Record how a claimed message ended: sent, failed, deferred or unknown; or waiting (the
-    server said "slow down"), until `not_before`."""
-    if status not in MOVES["outcome"].targets:
-        raise ValueError(f"{status!r} is not an SMTP outcome ({', '.join(sorted(MOVES['outcome'].targets))})")
-    conn.execute(
-        """
-        update alerts.deliveries
-           set status = %(status)s, reason = %(reason)s, smtp_response = %(smtp_response)s,
-               refused = %(refused)s::jsonb, updated_at = now(), not_before = %(not_before)s,
-               sent_at = case when %(status)s = %(sent)s then now() else sent_at end
-         where idempotency_key = %(key)s and status = any(%(sources)s)
-        """,
-        {
-            "key": key,
-            "status": DeliveryState(status),
-            "sent": DeliveryState.SENT,
-            "sources": MOVES["outcome"].source_states(),
-            "reason": reason,
-            "smtp_response": smtp_response,
-            "refused": json.dumps(refused) if refused else None,
-            "not_before": not_before,
-        },
-    )
+    """Record how one claimed message ended (`record_outcomes` of one)."""
+    record_outcomes(conn, [Outcome(key, status, reason, smtp_response, refused, not_before)])
 
 
 def record_waiting(

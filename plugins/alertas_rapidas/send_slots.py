@@ -41,7 +41,7 @@ class Pacer:
         self._reservation: int | None = None
         self._granted = 0
         self._taken = 0  # slots of the reservation handed out
-        self._in_hand = False  # a slot handed out and not yet used or given back
+        self._in_hand = 0  # slots handed out and not yet used or given back
         self._used: list[datetime] = []  # when each used slot's transaction ended (database clock)
         self._base: tuple[datetime, float] | None = None  # (database clock, monotonic before asking)
         self._paused_until = 0.0  # monotonic: a slow-down back-off
@@ -57,31 +57,53 @@ class Pacer:
         if self._paused_until > now:
             return self._paused_until - now
         if not self._windows:
-            self._in_hand = True
+            self._in_hand += 1
             return 0.0
-        fresh = self._base is not None and now - self._base[1] < HOLD.total_seconds() - _HOLD_MARGIN
-        if self._taken < self._granted and fresh:
+        if self._reserved_free():
             self._taken += 1
-            self._in_hand = True
+            self._in_hand += 1
             return 0.0
+        if self._in_hand:  # asking anew hands the reservation back: not while slots are in hand
+            return MIN_WAIT
         return self._ask(max(1, min(remaining, self.group)))
 
+    def take(self, most: int, remaining: int) -> tuple[int, float]:
+        """Up to `most` slots into hand at once, for a group of messages claimed together: (how
+        many, 0.0), at least one; or (0, seconds until the next may go). Only the first may
+        reserve anew: the others come from the reservation in hand."""
+        pause = self.wait(remaining)
+        if pause > 0:
+            return 0, pause
+        taken = 1
+        while taken < most and (not self._windows or self._reserved_free()):
+            if self._windows:
+                self._taken += 1
+            self._in_hand += 1
+            taken += 1
+        return taken, 0.0
+
+    def _reserved_free(self) -> bool:
+        """Whether the reservation in hand has a slot left that may still be used."""
+        if self._base is None or self._taken >= self._granted:
+            return False
+        return time.monotonic() - self._base[1] < HOLD.total_seconds() - _HOLD_MARGIN
+
     def used(self) -> None:
-        """The slot in hand carried a transaction, which ended now."""
+        """A slot in hand carried a transaction, which ended now."""
         if self._in_hand and self._windows and self._base is not None:
             db_clock, asked = self._base
             self._used.append(db_clock + timedelta(seconds=time.monotonic() - asked))
-        self._in_hand = False
+        self._in_hand = max(0, self._in_hand - 1)
 
     def give_back(self) -> None:
-        """The slot in hand was not used (the message was not claimed): the next one takes it."""
+        """A slot in hand was not used (the message was not claimed or tried): the next takes it."""
         if self._in_hand and self._windows:
             self._taken -= 1
-        self._in_hand = False
+        self._in_hand = max(0, self._in_hand - 1)
 
     def close(self) -> None:
         """Hand the reservation back: used slots with their times, the rest freed."""
-        if self._in_hand:
+        while self._in_hand:
             self.used()  # it may have carried a transaction: count it
         if self._reservation is not None:
             self._ask(0)
@@ -122,7 +144,7 @@ class Pacer:
         self._reservation, self._granted, self._taken, self._used = reservation, granted, 0, []
         self._base = (db_now, before)
         if granted:
-            self._taken, self._in_hand = 1, True
+            self._taken, self._in_hand = 1, self._in_hand + 1
             return 0.0
         # the time already gone since asking counts (the database's clock read no earlier than then)
         pause = max((retry_at - db_now).total_seconds() - (time.monotonic() - before), 0.0)

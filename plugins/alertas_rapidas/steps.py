@@ -139,27 +139,36 @@ def sent_history(config: FamilyConfig) -> Any:
         return parse_history(sent_messages(conn, config.key))
 
 
-def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any]) -> dict[str, Any]:
-    """Render one batch to `.eml` files beside it and write the batch's delivery manifest."""
+def render_step(
+    config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any], context: Any = None
+) -> dict[str, Any]:
+    """Render one batch into its outbox (`outbox.py`: one archive of the messages and their
+    delivery manifest, beside the plan's batches). A dry run also writes each message as its own
+    `<ledger key>.eml` there, to open with a mail client."""
     from alertas_rapidas.connections import sender_address
+    from alertas_rapidas.outbox import SUFFIX, OutboxWriter, member
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer
     from alertas_rapidas.unsubscribes import links_for
 
-    # The .eml files are final (From included): delivery sends their bytes as they are.
+    # The messages are final (From included): delivery sends their bytes as they are.
     # The sender is read from the connection's settings: rendering contacts no mail server.
     sender = config.sender.address or sender_address()
     renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
     batch = storage_path(batch_in["path"])
     outbox = batch.parent.parent / "outbox"  # the run's paths.outbox_dir (beside plan/batches/)
     make_dirs(outbox)
+    loose = RunOptions.from_params((context or {}).get("params")).dry_run
+    writer = OutboxWriter(outbox / f"{batch.stem}{SUFFIX}")
     manifest = []
     for message in read_batch(batch):
         key = idempotency_key(config.key, message.recipient_ref, message.business_key)
         message_id = message_id_for(key)
         mail = renderer.render(message, message_id=message_id)
-        eml = outbox / f"{key}.eml"
-        write_file(eml, bytes(mail))
+        data = bytes(mail)
+        writer.add(key, data)
+        if loose:
+            write_file(outbox / member(key), data)
         manifest.append(
             {
                 "key": key,
@@ -168,15 +177,13 @@ def render_step(config: FamilyConfig, family: FamilySpec, batch_in: dict[str, An
                 "message_id": message_id,
                 "subject": str(mail["Subject"]),
                 "envelope": renderer.envelope(message),
-                "eml": str(eml),
                 "covers": message.covers,
             }
         )
-    manifest_path = outbox / f"{batch.stem}.manifest.json"
-    write_file(manifest_path, json.dumps(manifest).encode("utf-8"))
-    log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, outbox)
+    writer.finish(manifest)
+    log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, writer.path)
     return {
-        "manifest": str(manifest_path),
+        "outbox": str(writer.path),
         "messages": len(manifest),
         "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat(),
     }

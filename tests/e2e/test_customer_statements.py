@@ -186,10 +186,10 @@ def test_a_batch_that_fails_to_render_holds_back_only_its_own_mail(
     bag = SimpleNamespace(get_dag=lambda _: dag)
     render_step = steps.render_step
 
-    def failing_second_batch(config, family, batch_in):
+    def failing_second_batch(config, family, batch_in, context=None):
         if batch_in["path"].endswith("batch-0002.json"):
             raise RuntimeError("disk full")  # a fault of this batch only
-        return render_step(config, family, batch_in)
+        return render_step(config, family, batch_in, context)
 
     monkeypatch.setattr(steps, "render_step", failing_second_batch)
     run = run_dag(bag, DAG_ID, NOV_1_0800_BUENOS_AIRES, retries=0)

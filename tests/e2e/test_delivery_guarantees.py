@@ -13,11 +13,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 
 import pytest
 
 from alertas_rapidas.paths import run_dir
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.statements import add_customers
 
 pytestmark = pytest.mark.e2e
 
@@ -125,10 +127,11 @@ def test_connection_lost_after_data_is_unknown_and_only_resent_on_request(
 
 
 def _render_dry_run(dagbag):
+    """The batch archive a dry run rendered (one batch: the three statements)."""
     run = run_dag(dagbag, DAG_ID, T, dry_run=True)
     outbox = run_dir(DAG_ID, run.run_id) / "plan" / "outbox"
-    [manifest] = outbox.glob("*.manifest.json")
-    return manifest
+    [archive] = outbox.glob("*.zip")
+    return archive
 
 
 def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag, mail_sink, ledger):
@@ -136,9 +139,9 @@ def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag
 
     from alertas_rapidas import delivery
     from alertas_rapidas import ledger as ledger_module
+    from alertas_rapidas.outbox import read_outbox
 
-    manifest = _render_dry_run(dagbag)
-    entries = delivery.read_manifest(manifest)
+    outbox = read_outbox(_render_dry_run(dagbag))
     mail_sink.store.faults.on_data = lambda _count: time.sleep(0.05)  # widen the race window
     results = []
 
@@ -146,7 +149,7 @@ def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag
         results.append(
             delivery.deliver_with_ledger(
                 family=FAMILY,
-                entries=entries,
+                outbox=outbox,
                 run_date=date(2026, 11, 1),
                 claimant=delivery.Claimant(DAG_ID, run_id, "deliver", 0, 1),
                 policy_=ledger_module.ClaimPolicy(),
@@ -171,36 +174,47 @@ KILLABLE_DELIVERY = """
 import json, sys
 from datetime import date
 from alertas_rapidas import delivery, ledger
-entries = delivery.read_manifest(sys.argv[1])
+from alertas_rapidas.outbox import read_outbox
 delivery.deliver_with_ledger(
-    family="customer_statements", entries=entries, run_date=date(2026, 11, 1),
+    family="customer_statements", outbox=read_outbox(sys.argv[1]), run_date=date(2026, 11, 1),
     claimant=delivery.Claimant("alert_customer_statements", "killed_run", "deliver", 0, int(sys.argv[2])),
     policy_=ledger.ClaimPolicy(), smtp_conn_id="smtp_default", alerts_conn_id="alerts_postgres",
 )
 """
 
 
-def test_worker_killed_mid_batch_then_retried_sends_only_the_rest(statements_dms, dagbag, mail_sink, ledger):
-    manifest = _render_dry_run(dagbag)
+def test_a_worker_killed_mid_batch_leaves_at_most_its_claim_group_unknown_and_nothing_twice(
+    statements_dms, dagbag, mail_sink, ledger
+):
+    """The crash bound (README "When a worker dies while sending"): messages are claimed and
+    recorded in groups of CLAIM_GROUP, so a worker killed in the middle of a group leaves that
+    group, and only that group, `unknown`; what an earlier group sent is recorded `sent`, and the
+    retry sends the rest of the batch. 45 statements, killed while the server holds message 25."""
+    from alertas_rapidas.delivery import CLAIM_GROUP
+
+    add_customers(statements_dms, 42)
+    archive = _render_dry_run(dagbag)
     worker = {}
 
-    def kill_at_second_message(count: int) -> None:
-        if count == 2:  # the server has message 2; the worker dies before hearing "250"
+    def kill_at_message_25(count: int) -> None:
+        if count == 25:  # the server has message 25; the worker dies before hearing "250"
             os.kill(worker["process"].pid, signal.SIGKILL)
             worker["process"].wait()
 
-    mail_sink.store.faults.on_data = kill_at_second_message
-    worker["process"] = subprocess.Popen([sys.executable, "-c", KILLABLE_DELIVERY, str(manifest), "1"])
+    mail_sink.store.faults.on_data = kill_at_message_25
+    worker["process"] = subprocess.Popen([sys.executable, "-c", KILLABLE_DELIVERY, str(archive), "1"])
     worker["process"].wait(timeout=120)
     assert worker["process"].returncode == -signal.SIGKILL
-    assert len(mail_sink.store.messages) == 2
-    assert sorted(statuses(ledger).values()) == ["sending", "sent"]
+    assert len(mail_sink.store.messages) == 25
+    states = Counter(statuses(ledger).values())
+    assert states == {"sent": CLAIM_GROUP, "sending": CLAIM_GROUP}  # the second group was in hand
 
     mail_sink.store.faults.on_data = None
-    retry = subprocess.run([sys.executable, "-c", KILLABLE_DELIVERY, str(manifest), "2"], timeout=120)
+    retry = subprocess.run([sys.executable, "-c", KILLABLE_DELIVERY, str(archive), "2"], timeout=120)
     assert retry.returncode == 0
-    assert len(mail_sink.store.messages) == 3  # n - k = 1 more; nothing twice
-    assert sorted(statuses(ledger).values()) == ["sent", "sent", "unknown"]
+    assert Counter(statuses(ledger).values()) == {"sent": 25, "unknown": CLAIM_GROUP}
+    received = [tuple(m.rcpt_tos) for m in mail_sink.store.messages]
+    assert len(received) == 25 + 5 and len(set(received)) == 30  # the last 5 once; nothing twice
 
 
 def test_manual_run_without_logical_date_uses_run_date_param(statements_dms, dagbag, mail_sink, ledger):

@@ -60,8 +60,15 @@ def test_a_statements_run_keeps_every_run_file_in_the_bucket(
     names = {key.split("/", 3)[3] for key in keys}
     assert {"extract/customers.parquet", "extract/balances.parquet", "extract/movements.parquet"} <= names
     assert {"plan/plan.json", "plan/skipped.json", "plan/batches/batch-0001.json"} <= names
-    assert len([name for name in names if name.endswith(".eml")]) == 3
-    assert any(name.endswith(".manifest.json") for name in names)
+    # one object for the batch's three messages and their manifest (alertas_rapidas.outbox)
+    assert [name for name in names if "/outbox/" in name] == ["plan/outbox/batch-0001.zip"]
+    from alertas_rapidas.outbox import read_outbox
+    from alertas_rapidas.paths import run_dir
+
+    batch = read_outbox(run_dir(DAG_ID, run.run_id) / "plan" / "outbox" / "batch-0001.zip")
+    assert len(batch.entries) == 3 and all(
+        batch.payload(entry).startswith(b"From:") for entry in batch.entries
+    )
     # ... and nothing was written to the local work folder.
     local_after = set((session_dir / "work").rglob("*")) if (session_dir / "work").exists() else set()
     assert local_after == local_before

@@ -33,6 +33,8 @@ FAMILY = "customer_statements"
 DAY = "2026-11-01"
 OWNERS = "datos@example.com"
 # The three statements of tests/fixtures/statements.sql, in delivery order.
+ALL_SENDING = {"customer:1": "sending", "customer:2": "sending", "customer:8": "sending"}
+ALL_UNKNOWN = {"customer:1": "unknown", "customer:2": "unknown", "customer:8": "unknown"}
 C1, C2, C8 = "Pagos@transportes.example.com", "john.smith@example.org", "pedro@example.net"
 
 
@@ -110,28 +112,33 @@ def test_a_killed_deliver_process_strands_nothing_and_a_new_run_names_the_messag
     assert worker["process"].wait(timeout=240) == -signal.SIGKILL
     mail_sink.store.faults.on_data = None
     assert [m.rcpt_tos[0] for m in customer_mail(mail_sink.store)] == [C1, C2]
-    assert states(ledger) == {"customer:1": "sent", "customer:2": "sending"}  # stranded as it was
+    # the three were claimed as one group (delivery.CLAIM_GROUP): stranded as they were
+    assert states(ledger) == ALL_SENDING
 
     time.sleep(lease + 1.5)  # the dead process's heartbeat is older than the lease
     dag = family_dag(FAMILY, claim_lease=timedelta(seconds=lease))
     rerun = manual_run(dag)
 
     assert rerun.state == "failed"  # flagged: a person must decide about customer:2
-    assert states(ledger) == {"customer:1": "sent", "customer:2": "unknown", "customer:8": "sent"}
+    assert states(ledger) == {
+        "customer:1": "unknown",
+        "customer:2": "unknown",
+        "customer:8": "unknown",
+    }  # the group: sent, in flight, not tried
     reason = next(r["reason"] for r in ledger_rows(ledger, FAMILY) if r["recipient_ref"] == "customer:2")
     assert reason.startswith("stranded: claimed by alert_customer_statements run manual__")
     assert "task batch.deliver[0] try 1" in reason and "silent for" in reason
     summary = last_summary(ledger, DAG_ID)
-    assert summary["stranded"] == 1 and summary["sent"] == 1 and summary["already_sent"] == 1
+    assert summary["stranded"] == 3 and summary["sent"] == 0 and summary["already_sent"] == 0
     [notice] = notices(mail_sink.store)
     body = notice.message.get_content()
-    assert "1 message(s) were left 'sending' by a task that stopped" in body
+    assert "3 message(s) were left 'sending' by a task that stopped" in body
     assert "customer:2 statement:2026-10: stranded: claimed by alert_customer_statements" in body
     assert C2 not in body  # references, never addresses
 
     code, out = ops(capsys, "deliveries", "--state", "unknown", "--json")
-    assert code == 0 and [(m["recipient_ref"], m["business_key"]) for m in json.loads(out)] == [
-        ("customer:2", "statement:2026-10")
+    assert code == 0 and sorted((m["recipient_ref"], m["business_key"]) for m in json.loads(out)) == [
+        (f"customer:{n}", "statement:2026-10") for n in (1, 2, 8)
     ]
     code, _ = ops(
         capsys,
@@ -148,7 +155,7 @@ def test_a_killed_deliver_process_strands_nothing_and_a_new_run_names_the_messag
     mail_sink.store.clear()
     assert manual_run(dag).state == "success"
     assert [m.rcpt_tos[0] for m in customer_mail(mail_sink.store)] == [C2]  # once; nobody else again
-    assert set(states(ledger).values()) == {"sent"}
+    assert states(ledger) == {"customer:1": "unknown", "customer:2": "sent", "customer:8": "unknown"}
 
 
 # --- a task that is still sending keeps its claim -----------------------------------------------------
@@ -169,19 +176,27 @@ def test_a_claim_held_by_a_task_still_sending_is_never_taken(statements_dms, dag
             deadline = time.monotonic() + 180
             while not slow_server.store.messages and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert states(ledger) == {"customer:1": "sending"}
+            assert states(ledger) == {
+                "customer:1": "sending",
+                "customer:2": "sending",
+                "customer:8": "sending",
+            }  # one claim group
             time.sleep(2 * lease)  # longer than the lease: only its heartbeat keeps it alive
 
             this = manual_run(family_dag(FAMILY, claim_lease=timedelta(seconds=lease)))
             assert this.state == "success"
-            assert [m.rcpt_tos[0] for m in customer_mail(mail_sink.store)] == [C2, C8]
-            assert states(ledger)["customer:1"] == "sending"  # still the other run's
-            assert last_summary(ledger, DAG_ID)["already_sent"] == 1
+            assert customer_mail(mail_sink.store) == []
+            assert states(ledger) == {
+                "customer:1": "sending",
+                "customer:2": "sending",
+                "customer:8": "sending",
+            }  # still the other run's
+            assert last_summary(ledger, DAG_ID)["already_sent"] == 3
         finally:
             release.set()
         out, _ = other.communicate(timeout=180)
     assert "STATE success" in out, out[-3000:]
-    assert [m.rcpt_tos[0] for m in slow_server.store.messages] == [C1]  # each message once, in all
+    assert [m.rcpt_tos[0] for m in slow_server.store.messages] == [C1, C2, C8]  # each once, in all
     assert set(states(ledger).values()) == {"sent"}
     assert {r["attempts"] for r in ledger_rows(ledger, FAMILY) if r["status"] == "sent"} == {1}
 
@@ -203,17 +218,18 @@ def test_the_ledger_crashing_mid_delivery_strands_nothing(statements_dms, dagbag
         mail_sink.store.faults.on_data = None
         postgres.restart()
     with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as ledger:
-        assert states(ledger) == {"customer:1": "sent", "customer:2": "sending"}
+        # the group was claimed before the crash; its messages went out, their outcomes did not land
+        assert states(ledger) == ALL_SENDING
 
         # The lease is the family's default (10 min): Airflow saying the task failed is enough.
         rerun = run_dag(dagbag, DAG_ID, new_instant(), retries=0, run_date=DAY)
         assert rerun.state == "failed"
-        assert states(ledger) == {"customer:1": "sent", "customer:2": "unknown", "customer:8": "sent"}
+        assert states(ledger) == ALL_UNKNOWN
         reason = next(r["reason"] for r in ledger_rows(ledger, FAMILY) if r["recipient_ref"] == "customer:2")
         assert reason.endswith("whose task is failed; outcome unknown")
-        assert last_summary(ledger, DAG_ID)["stranded"] == 1
+        assert last_summary(ledger, DAG_ID)["stranded"] == 3
         assert "customer:2 statement:2026-10" in notices(mail_sink.store)[-1].message.get_content()
-        assert [m.rcpt_tos[0] for m in customer_mail(mail_sink.store)] == [C1, C2, C8]  # C2 not twice
+        assert [m.rcpt_tos[0] for m in customer_mail(mail_sink.store)] == [C1, C2, C8]  # none twice
 
 
 # --- secrets the package provisions itself ------------------------------------------------------------

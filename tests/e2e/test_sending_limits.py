@@ -20,6 +20,7 @@ import pytest
 from alertas_rapidas.paths import run_dir
 from alertas_rapidas.ui.deliverability import deliverability
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.statements import add_customers
 
 pytestmark = pytest.mark.e2e
 
@@ -27,29 +28,6 @@ DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 T = "2026-11-01T11:00:00+00:00"
 OWNERS = "datos@example.com"
-
-
-def add_customers(dms, count: int, first: int = 100) -> None:
-    """`count` more customers, each with one October invoice: one statement each."""
-    last = first + count - 1
-    dms.execute(
-        """
-        insert into dms.customers (id, code, legal_name, tax_id, email, language, branch_id)
-        select i, 'L' || i, 'Cliente ' || i, '30-' || lpad(i::text, 8, '0') || '-1',
-               'cliente' || i || '@example.com', 'es', 1
-          from generate_series(%(first)s::int, %(last)s::int) as i
-        """,
-        {"first": first, "last": last},
-    )
-    dms.execute(
-        """
-        insert into dms.account_movements (id, customer_id, branch_id, currency, account_type,
-                                           movement_date, description, debit, credit)
-        select 100000 + i, i, 1, 'ARS', 'parts', date '2026-10-10', 'Factura B 0001-' || i, 100.00, 0
-          from generate_series(%(first)s::int, %(last)s::int) as i
-        """,
-        {"first": first, "last": last},
-    )
 
 
 def with_limits(monkeypatch, **limits) -> None:
@@ -182,13 +160,16 @@ import json, sys, time
 from datetime import date, timedelta
 from pathlib import Path
 from alertas_rapidas import delivery, ledger
+from alertas_rapidas.outbox import read_outbox
 from alertas_rapidas.sending_limits import SendingLimits
-entries = json.load(open(sys.argv[1]))
+keys = set(json.load(open(sys.argv[1])))  # this worker's half of the batch
+batch = read_outbox(sys.argv[6])
+batch.entries = [entry for entry in batch.entries if entry["key"] in keys]
 Path(sys.argv[4]).touch()  # imported and ready: both workers start together
 while not Path(sys.argv[5]).exists():
     time.sleep(0.01)
 print(json.dumps(delivery.deliver_with_ledger(
-    family="customer_statements", entries=entries, run_date=date(2026, 11, 1),
+    family="customer_statements", outbox=batch, run_date=date(2026, 11, 1),
     claimant=delivery.Claimant("alert_customer_statements", sys.argv[2], "deliver", 0, 1),
     policy_=ledger.ClaimPolicy(), smtp_conn_id="smtp_default", alerts_conn_id="alerts_postgres",
     limits=SendingLimits.model_validate(json.loads(sys.argv[3])),
@@ -203,20 +184,22 @@ def test_two_workers_share_one_limit_and_no_window_ever_exceeds_it(
     messages in any second: the server's receive times never show more, and both workers sent."""
     add_customers(statements_dms, 17)
     run = run_dag(dagbag, DAG_ID, T, dry_run=True)  # render the 20 statements, send nothing
-    [manifest] = (run_dir(DAG_ID, run.run_id) / "plan" / "outbox").glob("*.manifest.json")
-    entries = json.loads(manifest.read_text())
+    from alertas_rapidas.outbox import read_outbox
+
+    [archive] = (run_dir(DAG_ID, run.run_id) / "plan" / "outbox").glob("*.zip")
+    entries = read_outbox(archive).entries
     assert len(entries) == 20
     halves = []
     for n, part in enumerate((entries[0::2], entries[1::2])):
         path = tmp_path / f"worker{n}.json"
-        path.write_text(json.dumps(part))
+        path.write_text(json.dumps([entry["key"] for entry in part]))
         halves.append(path)
     limits = json.dumps({"windows": {"PT1S": 4}})
 
     command, go = [sys.executable, "-c", WORKER], tmp_path / "go"
     workers = [
         subprocess.Popen(
-            [*command, str(path), f"worker_{n}", limits, str(tmp_path / f"ready{n}"), str(go)],
+            [*command, str(path), f"worker_{n}", limits, str(tmp_path / f"ready{n}"), str(go), str(archive)],
             stdout=subprocess.PIPE,
             text=True,
         )

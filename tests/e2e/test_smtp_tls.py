@@ -195,6 +195,7 @@ def test_deliver_with_ledger_stops_before_claiming_when_the_login_is_refused(
     from alertas_rapidas import ledger as ledger_module
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.delivery import Claimant, deliver_with_ledger
+    from alertas_rapidas.outbox import Outbox
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)
@@ -202,7 +203,7 @@ def test_deliver_with_ledger_stops_before_claiming_when_the_login_is_refused(
     entries = [ledger_entry(tmp_path, "tls-1"), ledger_entry(tmp_path, "tls-2")]
     arguments = dict(
         family="tls_test",
-        entries=entries,
+        outbox=Outbox.of_files(entries),
         run_date=date(2026, 11, 1),
         claimant=Claimant("alert_tls_test", "manual__1", "deliver", -1, 1),
         policy_=ledger_module.ClaimPolicy(),

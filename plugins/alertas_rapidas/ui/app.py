@@ -141,10 +141,10 @@ def create_app(access: Access | None = None) -> FastAPI:
 
         with queries.read_only_connection() as conn:
             row = search.find_message(conn, key) if queries.ledger_exists(conn) else None
-        if row is None or not search.has_eml(row):
+        data = search.eml_bytes(row) if row is not None and search.has_eml(row) else None
+        if data is None:
             return refused(["This message's .eml is no longer kept (its run folder was removed)."], 404)
         log.info("Alertas .eml of message %s opened by %s", key[:12], permissions["user"])
-        data = search.eml_path(row).read_bytes()
         return Response(
             data,
             media_type="message/rfc822",

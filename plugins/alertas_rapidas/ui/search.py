@@ -163,11 +163,24 @@ _COLUMNS = (
     "first_seen_at",
     "updated_at",
     "sent_at",
+    "outbox",
 )
+# columns later migrations added (0007, 0010): read as null from a ledger not migrated yet
+_LATER = ("subject", "outbox")
 
 
-def _select(subjects: bool) -> str:
-    return ", ".join(name if subjects or name != "subject" else "null::text as subject" for name in _COLUMNS)
+def _select(conn: Any) -> str:
+    present = {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'alerts' and table_name = 'deliveries' and column_name = any(%s)",
+            (list(_LATER),),
+        ).fetchall()
+    }
+    return ", ".join(
+        f"null::text as {name}" if name in _LATER and name not in present else name for name in _COLUMNS
+    )
 
 
 def search(conn: Any, query: MessageQuery, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
@@ -181,7 +194,7 @@ def search(conn: Any, query: MessageQuery, limit: int = MAX_ROWS) -> list[dict[s
     where, params = query.where()
     rows = conn.execute(
         f"""
-        select {_select(subjects)}
+        select {_select(conn)}
           from alerts.deliveries
          where {where}
          order by coalesce(sent_at, updated_at) desc, idempotency_key
@@ -201,21 +214,27 @@ def has_subjects(conn: Any) -> bool:
     return row is not None
 
 
-def eml_path(row: dict[str, Any]) -> Any:
-    """Where the run that sent the message keeps its `.eml` (the render step's outbox)."""
+def eml_bytes(row: dict[str, Any]) -> bytes | None:
+    """The message as its run rendered it, from the run's outbox (`outbox.py`: the batch archive
+    the ledger names, or the message's own `.eml` of a run rendered before archives); None once
+    retention removed the run folder."""
+    from alertas_rapidas.outbox import message_bytes
     from alertas_rapidas.paths import outbox_dir
 
-    return outbox_dir(row["dag_id"], row["run_id"]) / f"{row['idempotency_key']}.eml"
+    return message_bytes(outbox_dir(row["dag_id"], row["run_id"]), row["idempotency_key"], row.get("outbox"))
 
 
 def has_eml(row: dict[str, Any]) -> bool:
-    """A sent message (not a row a digest carried) whose `.eml` is still in its run's folder."""
+    """A sent message (not a row a digest carried) whose `.eml` its run's folder still keeps."""
     from alertas_rapidas.delivery_state import IN_DIGEST
+    from alertas_rapidas.outbox import member
+    from alertas_rapidas.paths import outbox_dir
 
     if row["status"] != "sent" or row["reason"] == IN_DIGEST or not row["dag_id"] or not row["run_id"]:
         return False
+    folder = outbox_dir(row["dag_id"], row["run_id"])
     try:
-        return bool(eml_path(row).exists())
+        return bool((folder / (row.get("outbox") or member(row["idempotency_key"]))).exists())
     except Exception:  # an object store that cannot be reached: say it is not available
         log.warning("Message search: cannot check the run folder of %s", row["dag_id"])
         return False
@@ -252,6 +271,6 @@ def find_message(conn: Any, key: str) -> dict[str, Any] | None:
     if not re.fullmatch(r"[0-9a-f]{64}", key):
         return None
     row = conn.execute(
-        f"select {_select(has_subjects(conn))} from alerts.deliveries where idempotency_key = %s", (key,)
+        f"select {_select(conn)} from alerts.deliveries where idempotency_key = %s", (key,)
     ).fetchone()
     return dict(zip(_COLUMNS, row, strict=True)) if row else None

@@ -54,6 +54,7 @@ if mode == "baseline":
     extra = {}
 else:
     from alertas_rapidas import delivery as module
+    from alertas_rapidas.outbox import Outbox
     from alertas_rapidas.sending_limits import SendingLimits
     extra = {"limits": SendingLimits.model_validate(json.loads(sys.argv[4]))}
 claimant = module.Claimant("alert_bench", f"bench_{family}", "deliver", 0, 1)
@@ -61,8 +62,9 @@ def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 started, cpu_started = time.perf_counter(), cpu()
+batch = {"entries": entries} if mode == "baseline" else {"outbox": Outbox.of_files(entries)}
 counts = module.deliver_with_ledger(
-    family=family, entries=entries, run_date=date(2026, 11, 1), claimant=claimant,
+    family=family, **batch, run_date=date(2026, 11, 1), claimant=claimant,
     policy_=ledger.ClaimPolicy(), smtp_conn_id="smtp_default", alerts_conn_id="alerts_postgres", **extra,
 )
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu": cpu() - cpu_started,

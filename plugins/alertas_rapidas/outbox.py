@@ -1,0 +1,97 @@
+"""A rendered batch as one object: what the render step writes and the deliver step reads.
+
+`plan/outbox/batch-NNNN.zip` (beside the plan's `batches/`) holds the batch's delivery manifest,
+`manifest.json` (one entry per message: ledger key, references, Message-ID, subject, envelope
+recipients, the rows a digest covers), and each message as rendered, `<ledger key>.eml`, stored
+as it is (a PDF is compressed already). One object per batch, not one per message: with run
+files in an object store, render writes one object per batch and deliver reads it with one
+request (at 100,000 statements that was 170,000 requests; `make bench` counts them). Reading one
+message back (the Alertas page's `.eml` link) reads only the archive's directory and that entry.
+
+Runs rendered before this format left `<key>.eml` files and a `batch-NNNN.manifest.json` in the
+same folder: `read_outbox` and `message_bytes` still read those.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from alertas_rapidas.paths import storage_path, writing_local
+
+MANIFEST = "manifest.json"
+SUFFIX = ".zip"
+_LEGACY_MANIFEST = ".manifest.json"
+
+
+def member(key: str) -> str:
+    """The archive member of the message with ledger key `key`."""
+    return f"{key}.eml"
+
+
+class OutboxWriter:
+    """Writes one batch's outbox: `add` each rendered message, then `finish` with the manifest."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = storage_path(path)
+        self._buffer = io.BytesIO()
+        self._archive = zipfile.ZipFile(self._buffer, "w", compression=zipfile.ZIP_STORED)
+
+    def add(self, key: str, data: bytes) -> None:
+        self._archive.writestr(member(key), data)
+
+    def finish(self, manifest: list[dict[str, Any]]) -> None:
+        """Add the manifest and write the archive as one object (locally: one file)."""
+        self._archive.writestr(MANIFEST, json.dumps(manifest))
+        self._archive.close()
+        with writing_local(self.path) as local:
+            local.write_bytes(self._buffer.getvalue())
+
+
+@dataclass
+class Outbox:
+    """A batch to deliver: its manifest entries and each message's bytes."""
+
+    entries: list[dict[str, Any]]
+    _read: Callable[[dict[str, Any]], bytes]
+    name: str | None = None  # the archive's name in the run's outbox folder (None: loose files)
+
+    def payload(self, entry: dict[str, Any]) -> bytes:
+        """The message of `entry` as rendered."""
+        return self._read(entry)
+
+    @classmethod
+    def of_files(cls, entries: list[dict[str, Any]]) -> Outbox:
+        """Entries whose `eml` names a file each (runs rendered before batch archives; tests)."""
+        return cls(entries, lambda entry: storage_path(entry["eml"]).read_bytes())
+
+
+def read_outbox(path: Any) -> Outbox:
+    """The batch at `path` (an archive, read whole with one request; or a legacy manifest)."""
+    location = storage_path(path)
+    if location.name.endswith(_LEGACY_MANIFEST):
+        return Outbox.of_files(json.loads(location.read_bytes()))
+    archive = zipfile.ZipFile(io.BytesIO(location.read_bytes()))
+    entries = json.loads(archive.read(MANIFEST))
+    return Outbox(entries, lambda entry: archive.read(member(entry["key"])), location.name)
+
+
+def message_bytes(folder: Any, key: str, batch: str | None) -> bytes | None:
+    """One message of a run's outbox `folder`: from the archive named `batch` (as the ledger
+    records it), or from its own legacy `.eml` file; None when it is not there (any more)."""
+    folder = storage_path(folder)
+    if batch:
+        path = folder / batch
+        if not path.exists():
+            return None
+        with path.open("rb") as handle, zipfile.ZipFile(handle) as archive:  # the directory, one entry
+            try:
+                return archive.read(member(key))
+            except KeyError:
+                return None
+    legacy = folder / member(key)
+    return legacy.read_bytes() if legacy.exists() else None
