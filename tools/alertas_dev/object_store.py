@@ -29,6 +29,21 @@ class ObjectStore:
     endpoint: str
     bucket: str
     process: subprocess.Popen[bytes]
+    metrics: str = ""  # SeaweedFS's Prometheus endpoint (request counters)
+
+    def requests(self) -> dict[str, int]:
+        """The S3 requests the server answered on the bucket so far, by type (GET, PUT, LIST,
+        DELETE...; HEAD counts as GET), from its own counters: what a client really asked."""
+        import re
+        import urllib.request
+
+        counts: dict[str, int] = {}
+        text = urllib.request.urlopen(self.metrics, timeout=10).read().decode()
+        for match in re.finditer(r"^SeaweedFS_s3_request_total\{([^}]*)\} (\S+)$", text, re.M):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
+            if labels.get("bucket") == self.bucket:
+                counts[labels["type"]] = counts.get(labels["type"], 0) + int(float(match.group(2)))
+        return counts
 
     def connection_uri(self) -> str:
         """The Airflow `aws` connection (as the JSON of an AIRFLOW_CONN_ variable)."""
@@ -93,7 +108,7 @@ def seaweedfs(
 ) -> Generator[ObjectStore, None, None]:
     """A SeaweedFS server (master, volume, filer, S3) with `bucket`, stopped at the end."""
     folder.mkdir(parents=True, exist_ok=True)
-    ports = _free_ports(11)
+    ports = _free_ports(12)
     names = [
         "master.port",
         "master.port.grpc",
@@ -106,6 +121,7 @@ def seaweedfs(
         "admin.port.grpc",
         "webdav.port",
         "debug.port",
+        "metricsPort",
     ]
     flags = [f"-{name}={port}" for name, port in zip(names, ports, strict=True)]
     s3_port = ports[names.index("s3.port")]
@@ -130,7 +146,12 @@ def seaweedfs(
         stderr=subprocess.STDOUT,
         env={**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY},
     )
-    store = ObjectStore(endpoint=f"http://127.0.0.1:{s3_port}", bucket=bucket, process=process)
+    store = ObjectStore(
+        endpoint=f"http://127.0.0.1:{s3_port}",
+        bucket=bucket,
+        process=process,
+        metrics=f"http://127.0.0.1:{ports[names.index('metricsPort')]}/metrics",
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

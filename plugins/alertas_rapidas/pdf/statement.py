@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -23,6 +24,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfdoc import PDFImageXObject
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -245,13 +247,12 @@ class _EncodedImage:
         import hashlib
 
         from reportlab import rl_config
-        from reportlab.pdfbase.pdfdoc import PDFImageXObject
 
         with open(path, "rb") as file:
             self.name = "alertasimg" + hashlib.sha256(file.read()).hexdigest()[:24]
         ascii85, rl_config.useA85 = rl_config.useA85, 0  # binary Flate: no ASCII85 text to re-encode
         try:
-            self.prototype = PDFImageXObject(self.name, ImageReader(path), mask="auto")
+            self.prototype = _FormattedOnce(self.name, ImageReader(path), mask="auto")
         finally:
             rl_config.useA85 = ascii85
         self.prototype.name = self.name
@@ -265,6 +266,7 @@ class _EncodedImage:
         registered = document.getXObjectName(self.name)
         if document.idToObject.get(registered) is None:  # first drawing in this document
             image = copy.copy(self.prototype)
+            image._origin = self.prototype
             mask = image.__dict__.pop("_smask", None)
             canvas._setXObjects(image)
             document.Reference(image, registered)
@@ -278,6 +280,27 @@ class _EncodedImage:
         canvas._code.append(f"/{registered} Do")
         canvas.restoreState()
         canvas._formsinuse.append(self.name)
+
+
+class _FormattedOnce(PDFImageXObject):
+    """An image XObject that writes its PDF bytes once: without a soft mask (whose reference
+    differs in each document) they are the same in every document."""
+
+    _formatted: bytes | None = None
+
+    def format(self, document: Any) -> bytes:
+        if getattr(self, "smask", None) is not None:
+            return super().format(document)
+        if self._formatted is None:
+            type(self)._cache_for(self, super().format(document))
+        return self._formatted  # type: ignore[return-value]
+
+    @staticmethod
+    def _cache_for(image: _FormattedOnce, data: bytes) -> None:
+        image._formatted = data
+        origin = getattr(image, "_origin", None)  # the prototype a document's copy came from
+        if origin is not None:
+            origin._formatted = data
 
 
 _LOGOS: dict[str, _EncodedImage] = {}
@@ -319,6 +342,14 @@ def _letterhead(brand: dict[str, Any] | None, look: _Look) -> list[Any]:
     return [_PlainLines(" · ".join(lines), look.muted)] if lines else []
 
 
+@lru_cache(maxsize=64)
+def _split(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` broken into lines `width` wide (the same letterhead on every statement: once)."""
+    from reportlab.lib.utils import simpleSplit
+
+    return simpleSplit(text, font, size, width)
+
+
 class _PlainLines(Flowable):
     """Plain text in one style, broken into lines at spaces: drawn with `drawString`, no markup
     parsed (a Paragraph's parsing and layout were most of what the letterhead cost a statement)."""
@@ -329,9 +360,7 @@ class _PlainLines(Flowable):
         self.lines: list[str] = []
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        from reportlab.lib.utils import simpleSplit
-
-        self.lines = simpleSplit(self.text, self.style.fontName, self.style.fontSize, available_width)
+        self.lines = _split(self.text, self.style.fontName, self.style.fontSize, available_width)
         self.width = available_width
         return available_width, self.style.leading * len(self.lines)
 

@@ -34,3 +34,27 @@ TARGETS = {
     "dagbag_s": 0.5,  # with 41 DAGs (CATALOGUE_SIZE)
     "extract_s": 10.0,
 }
+
+
+def sample_statement(movements: int = 6) -> dict[str, object]:
+    """One customer's statement context, as the transform builds it (a local-currency section with
+    `movements` movements and a foreign one): what `branding_cost` draws."""
+    rows = [
+        {"date": f"2026-10-{day:02d}", "description": f"Factura A 0001-{day:08d}", "debit": 12_345_600,
+         "credit": 0, "balance": 100_000_000 + day * 12_345_600}
+        for day in range(1, movements + 1)
+    ]  # fmt: skip
+    return {
+        "dealership": {"name": "Autosur S.A.", "tax_id": "30-71234567-8", "branch": "Casa Central"},
+        "customer": {"code": "C001", "legal_name": "Transportes del Sur S.R.L.", "tax_id": "30-70000001-5"},
+        "period": {"start": "2026-10-01", "last_day": "2026-10-31"},
+        "sections": [
+            {"currency": "ARS", "kind": "local", "opening": 100_000_000,
+             "debit_total": 12_345_600 * movements, "credit_total": 0, "closing": rows[-1]["balance"],
+             "movements": rows},
+            {"currency": "USD", "kind": "foreign", "opening": 0, "debit_total": 1_500_000, "credit_total": 0,
+             "closing": 1_500_000, "movements": [
+                 {"date": "2026-10-10", "description": "Factura E 0003-00000077", "debit": 1_500_000,
+                  "credit": 0, "balance": 1_500_000}]},
+        ],
+    }  # fmt: skip
