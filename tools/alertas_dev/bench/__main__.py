@@ -79,6 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--docs", default=str(PROJECT_ROOT / "docs" / "benchmarks.md"), help="where to write the report"
     )
     parser.add_argument("--no-docs", action="store_true", help="print only; do not write the report file")
+    parser.add_argument(
+        "--allow-busy",
+        action="store_true",
+        help="write the report even when the machine was not quiet (it says so at the top)",
+    )
     parser.add_argument("--log-level", default="ERROR", help="Airflow's log level during the runs (ERROR)")
     parser.add_argument(
         "--from-facts",
@@ -114,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     step("Starting an embedded PostgreSQL (DMS, ledger, Airflow metadata)")
     server = start_postgres(out)
     api = None
+    foreign = measure.ForeignCpuSampler(marker=str(out))
+    foreign.__enter__()
     try:
         step(f"Generating the DMS: {args.customers:,} customers x {args.months} months")
         facts["dms"] = load_dms(server, args)
@@ -195,7 +202,13 @@ def main(argv: list[str] | None = None) -> int:
                         job["received"] = len(sink.store.messages) - job["warm_up"]
                         facts["raw"][f"job_{processes}"] = job
                         print(f"    {job['per_second']:.1f} messages/s", flush=True)
+        step("Timing the branding of a statement PDF (logo and letterhead against none)")
+        facts["branding"] = measure.branding_cost()
+        print(f"    {facts['branding']['ratio']:.3f} x", flush=True)
     finally:
+        foreign.__exit__(None, None, None)
+        cores = facts["machine"]["cores"]
+        facts["foreign"] = {"quiet": foreign.quiet(cores), "describe": foreign.describe(cores)}
         if api is not None:
             api.terminate()
             try:
@@ -218,7 +231,11 @@ def report(args: argparse.Namespace, facts: dict[str, Any]) -> int:
     lines = build_report(args, facts)
     print()
     print("\n".join(lines))
-    if not args.no_docs:
+    from alertas_dev.bench.report import is_quiet
+
+    if not args.no_docs and is_quiet(facts) is False and not args.allow_busy:
+        print(f"\nNot written to {args.docs}: the machine was not quiet (--allow-busy writes it, marked)")
+    elif not args.no_docs:
         write_docs(Path(args.docs), lines, facts.get("command"))
         print(f"\nWritten to {args.docs}")
     failed = [run for run in facts["runs"] if run["state"] != "success" or run["received"] != run["messages"]]

@@ -28,8 +28,9 @@ CATALOGUE_SIZE = 41  # alert families the catalogue (CATALOGUE.md) aims at
 
 TARGETS = {
     "wall_s": 600.0,
-    "pipeline_vs_raw": 0.9,
-    "workers_ratio": 1.8,
+    "pipeline_vs_raw": 0.85,
+    "workers_ratio": 1.7,
+    "branding_ratio": 1.05,  # a branded statement (logo and letterhead) against a bare one
     "rss_mib": 512.0,  # every task; flat in the customer count: bench/scale.py compares 10k and 100k
     "dagbag_s": 0.5,  # with 41 DAGs (CATALOGUE_SIZE)
     "extract_s": 10.0,
