@@ -145,12 +145,15 @@ def render_step(
     """Render one batch into its outbox (`outbox.py`: one archive of the messages and their
     delivery manifest, beside the plan's batches). A dry run also writes each message as its own
     `<ledger key>.eml` there, to open with a mail client."""
+    import time
+
     from alertas_rapidas.connections import sender_address
     from alertas_rapidas.outbox import SUFFIX, OutboxWriter, member
     from alertas_rapidas.plan_io import read_batch
     from alertas_rapidas.rendering import MessageRenderer
     from alertas_rapidas.unsubscribes import links_for
 
+    started = time.perf_counter()
     # The messages are final (From included): delivery sends their bytes as they are.
     # The sender is read from the connection's settings: rendering contacts no mail server.
     sender = config.sender.address or sender_address()
@@ -186,6 +189,7 @@ def render_step(
         "outbox": str(writer.path),
         "messages": len(manifest),
         "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat(),
+        "seconds": round(time.perf_counter() - started, 3),  # the work, beside the task's start-up
     }
 
 
