@@ -63,6 +63,13 @@ class RunSummary(BaseModel):
     rendered_unsent: int = Field(0, alias="dry_run")
     held_back: list[HeldBack] = Field(default_factory=list)
     muted: str | None = None  # the mute in force at the run's instant (who, since, until, why)
+    # The run's instant T (ISO 8601) and its settings (README "Tune an alert"): the family's
+    # settings version in force at T, each setting's effective value with its source (`file` or
+    # `override`), and the changes this run is the first to apply (addresses masked).
+    at: str | None = None
+    settings_version: int = 0
+    settings: list[dict[str, Any]] = Field(default_factory=list)
+    changes: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -79,6 +86,9 @@ class RunSummary(BaseModel):
             del data["held_back"]
         if not self.muted:
             del data["muted"]
+        for name in ("settings", "changes"):
+            if not data[name]:
+                del data[name]
         return data
 
     def count(self, name: str) -> int:
@@ -104,7 +114,11 @@ class RunSummary(BaseModel):
 WIRE_NAMES = {
     (info.alias or name): name for name, info in RunSummary.model_fields.items()
 }  # wire name -> field
-COUNT_FIELDS = frozenset(name for name, info in RunSummary.model_fields.items() if info.annotation is int)
+COUNT_FIELDS = frozenset(
+    name
+    for name, info in RunSummary.model_fields.items()
+    if info.annotation is int and name != "settings_version"
+)
 # A deliver task's `held_<state>` counts: messages the ledger holds in a state a run leaves alone.
 LEDGER_HOLDS = {"held_unknown": "unknown_before", "held_failed": "failed_before"}
 # The counts a deliver task reports (under their wire names), summed over the batches.
@@ -133,6 +147,7 @@ def build_summary(
             held.update({LEDGER_HOLDS[k]: int(v) for k, v in result.items() if k in LEDGER_HOLDS})
     planned = planned or {}
     held.update({reason: int(n) for reason, n in (planned.get("held") or {}).items()})
+    tuned = planned.get("settings") or {}
     return RunSummary.model_validate(
         {
             "family": family,
@@ -147,6 +162,10 @@ def build_summary(
             "complete": bool(planned),
             "held_back": stale,
             "muted": planned.get("muted"),
+            "at": tuned.get("at"),
+            "settings_version": int(tuned.get("settings_version") or 0),
+            "settings": tuned.get("settings") or [],
+            "changes": tuned.get("changes") or [],
         }
     )
 
@@ -159,6 +178,7 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         f"Run summary of {summary.family} for {summary.run_date}"
         + (" (DRY RUN: nothing sent)" if summary.is_dry_run else ""),
         *([f"  MUTED: {summary.muted}; nothing was sent"] if summary.muted else []),
+        *[f"  CHANGED SINCE THE LAST RUN: {line}" for line in summary.changes],
         *[
             f"  HELD BACK: interface {item.interface} is stale (last success "
             f"{item.last_success or 'never'}, limit {item.max_age_hours} h): nothing was sent"
@@ -181,7 +201,13 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         ("rendered (dry run)", summary.rendered_unsent),
         ("redirected     ", summary.redirected),
     )
-    return lines + [f"  {label} {count}" for label, count in optional if count]
+    overridden = [
+        f"{item['field']} {item['value']} (v{item.get('version')} by {item.get('by')})"
+        for item in summary.settings
+        if item.get("source") == "override"
+    ]
+    tuned = [f"  overrides       {'; '.join(overridden)}"] if overridden else []
+    return lines + [f"  {label} {count}" for label, count in optional if count] + tuned
 
 
 # Counts that make a run a failure the data team must look at, with what they mean.

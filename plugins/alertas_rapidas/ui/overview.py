@@ -110,6 +110,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
         "days": [],
         "runs": [],
         "unsubscribes": [],
+        "mutes": [],
         "airflow_runs": [],
         "airflow_error": airflow_error,
         "limits": {"days": queries.DAY_ROWS, "runs": queries.RUN_ROWS},
@@ -125,6 +126,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
                     unsubscribe_json(u) for u in queries.unsubscribe_counts(conn, filters)
                 ]
                 summaries = queries.summaries_of(conn, runs)
+                data["mutes"] = queries.active_mutes(conn, filters)
             else:
                 data["ledger"] = False
     except Exception as exc:
