@@ -86,7 +86,7 @@ class RunSummary(BaseModel):
             del data["held_back"]
         if not self.muted:
             del data["muted"]
-        for name in ("settings", "changes"):
+        for name in ("at", "settings_version", "settings", "changes"):  # only when they say something
             if not data[name]:
                 del data[name]
         return data

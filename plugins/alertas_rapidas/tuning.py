@@ -408,18 +408,20 @@ class Volume:
     next_run: datetime
     proposed: int
     baseline: int
-    baseline_from: str  # "last run" | "current values"
+    baseline_from: str  # "last_run" | "current_values"
     needs_confirmation: bool
     error: str | None = None
 
     def line(self) -> str:
         if self.error:
             return f"the next run could not be planned to check its volume ({self.error})"
-        return (
-            f"the next run ({self.next_run:%Y-%m-%d %H:%M}) would plan {self.proposed} message(s); "
-            f"the {self.baseline_from} {'planned' if self.baseline_from == 'last run' else 'plan'} "
-            f"{self.baseline}"
+        baseline = (
+            f"the last run planned {self.baseline}"
+            if self.baseline_from == "last_run"
+            else f"with the values in force it would plan {self.baseline}"
         )
+        when = f"{self.next_run:%Y-%m-%d %H:%M}"
+        return f"the next run ({when}) would plan {self.proposed} message(s); {baseline}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -477,12 +479,12 @@ def volume(conn: Any, state: FamilyState, proposal: Proposal) -> Volume:
     try:
         proposed = planned_messages(state, proposal.overrides, at)
         if last_messages is None:
-            baseline, source = planned_messages(state, state.overrides(), at), "current values"
+            baseline, source = planned_messages(state, state.overrides(), at), "current_values"
         else:
-            baseline, source = int(last_messages), "last run"
+            baseline, source = int(last_messages), "last_run"
     except Exception as exc:  # the DMS unreachable, a query failing: the check cannot be made
         first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-        return Volume(at, 0, 0, "last run", True, error=mask(first))
+        return Volume(at, 0, 0, "last_run", True, error=mask(first))
     needs = proposed > baseline and proposed >= VOLUME_FACTOR * max(baseline, 1)
     return Volume(at, proposed, baseline, source, needs)
 

@@ -103,7 +103,7 @@ def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
         at,
         len(proposed.plan.messages),
         baseline,
-        "last run" if last_messages is not None else "current values",
+        "last_run" if last_messages is not None else "current_values",
         False,
     )
     volume.needs_confirmation = volume.proposed > baseline and volume.proposed >= tuning.VOLUME_FACTOR * max(
