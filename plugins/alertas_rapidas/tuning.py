@@ -15,6 +15,7 @@ force at their instant T (`run_settings`), and the ledger never sends a message 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -363,8 +364,31 @@ def check(state: FamilyState, edits: list[Edit]) -> Proposal:
     try:
         config, settings = load_family_config(state.path, overrides)
     except FamilyConfigError as exc:
-        raise OverrideError(error_lines(exc)) from None
+        lines = [_field_named(state, line) for line in error_lines(exc)]
+        # The file's fields are checked before the settings: check the settings alone as well, so
+        # that every refused value is named at once.
+        settings_only = [o for o in overrides if o.field.startswith("settings.")]
+        if len(settings_only) < len(overrides):
+            try:
+                load_family_config(state.path, settings_only)
+            except FamilyConfigError as more:
+                lines += [line for line in error_lines(more) if line not in lines]
+        raise OverrideError(lines) from None
     return Proposal(changes, overrides, config, settings)
+
+
+_STAGE_LOCATION = re.compile(r"^alert\.stages\.(\d+)\.recipients\.(to|cc|bcc)\.(\d+)(.*)$", re.DOTALL)
+
+
+def _field_named(state: FamilyState, line: str) -> str:
+    """`alert.stages.0.recipients.cc.1.role: ...` as the field people changed:
+    `recipients.main.cc[1].role: ...` (the model's message itself unchanged)."""
+    found = _STAGE_LOCATION.match(line)
+    alert = state.file_config.alert
+    if not found or alert is None or int(found.group(1)) >= len(alert.stages):
+        return line
+    stage = alert.stages[int(found.group(1))].name
+    return f"recipients.{stage}.{found.group(2)}[{found.group(3)}]{found.group(4)}"
 
 
 def _value(state: FamilyState, item: Tunable, edit: Edit) -> Any:

@@ -66,6 +66,10 @@ def summary_json(row: RunRow) -> dict[str, Any]:
         "held": dict(summary.held),
         "problems": row.problems,
         "held_back": row.held_back,
+        # issue 25: the overrides the run used and the changes it was the first to apply (masked)
+        "overrides": [dict(item) for item in summary.settings if item.get("source") == "override"],
+        "changes": list(summary.changes),
+        "settings_version": summary.settings_version,
     }
 
 

@@ -204,6 +204,10 @@ const en = {
   openAlertasTab: "Alertas tab",
 
   tabSettings: "Settings",
+  runSettings: "Its settings",
+  runSettingsNote: "The overrides in force at the run's instant (the family file gave the other values).",
+  runOverride: "{field}: {value} (override, version {version}, by {by})",
+  runChanges: "Changed since the family's previous run, first applied by this one:",
   settingsHelp:
     "Tune this alert without a deploy. The family file stays the definition and the default; a change takes effect at the family's next run (a backfill of an earlier date keeps that date's values) and is kept with who, when and why.",
   pickFamily: "Pick a family to see its settings.",
@@ -496,6 +500,10 @@ const es: Record<Key, string> = {
   openAlertasTab: "Pestaña Alertas",
 
   tabSettings: "Ajustes",
+  runSettings: "Sus ajustes",
+  runSettingsNote: "Los ajustes vigentes en el instante de la corrida (los demás valores vienen del archivo de la familia).",
+  runOverride: "{field}: {value} (ajuste, versión {version}, de {by})",
+  runChanges: "Cambios desde la corrida anterior de la familia, aplicados primero por esta:",
   settingsHelp:
     "Ajustá esta alerta sin un despliegue. El archivo de la familia sigue siendo la definición y el valor por defecto; un cambio rige desde la próxima corrida de la familia (un backfill de una fecha anterior conserva los valores de esa fecha) y queda registrado con quién, cuándo y por qué.",
   pickFamily: "Elegí una familia para ver sus ajustes.",

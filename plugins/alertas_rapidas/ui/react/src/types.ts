@@ -44,6 +44,9 @@ export type RunSummary = {
   run_date: string | null;
   run_id: string;
   skipped: Record<string, number>;
+  changes?: string[];
+  overrides?: { by?: string; field: string; merge?: string; source: string; value: string; version?: number }[];
+  settings_version?: number;
 };
 
 export type AirflowRun = {
