@@ -224,7 +224,7 @@ const FieldRow = ({
                   disabled={draft.unset}
                   name={item.field}
                   onChange={(event) => setDraft({ ...draft, text: event.target.value })}
-                  placeholder="role:credit_manager"
+                  placeholder={item.kind === "addresses" ? "jefe@concesionaria.com.ar" : "role:credit_manager"}
                   rows={2}
                   size="sm"
                   value={draft.text}
