@@ -171,6 +171,15 @@ def test_tune_from_the_shell_next_run_backfill_off_and_revert(
     assert any("settings.max_open_days: 10 -> 5 (v1 by ana.ops" in line for line in nxt["changes"])
     assert JEFE not in json.dumps(nxt)  # the summary masks addresses
 
+    # A later change never re-sends what the ledger holds: the same date again sends nothing.
+    code, _, _ = ops(
+        capsys, "set", "--family", FAMILY, "--why", "more copies", "cc+=taller@autosur.example.com"
+    )
+    assert code == 0
+    mail_sink.store.clear()
+    again = run_ok(dagbag, ledger, at_0800(local_day(1)))
+    assert mail_sink.store.messages == [] and (again["sent"], again["already_sent"]) == (0, 12)
+
     # A backfill of a date before the change uses that date's value (10): branch 2 only.
     mail_sink.store.clear()
     before = run_ok(dagbag, ledger, at_0800(local_day(-2)))
@@ -231,3 +240,5 @@ def test_tune_from_the_shell_next_run_backfill_off_and_revert(
         capsys, "set", "--family", FAMILY, "--why", "x", "max_open_days=7", "--if-version", "1"
     )
     assert code == 5 and "since you read version 1" in err and "settings.max_open_days" in err
+    assert "cc: jefe.taller@autosur.example.com -> + taller@autosur.example.com (v2" not in err  # masked
+    assert "cc: [address] -> + [address] (v2 by" in err

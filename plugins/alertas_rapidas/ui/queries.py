@@ -310,6 +310,8 @@ def run_message_counts(conn: Any, dag_id: str, run_id: str) -> dict[str, int]:
 def active_mutes(conn: Any, filters: Filters | None = None) -> list[dict[str, Any]]:
     """The families switched off (an open-ended mute) or muted now: who, since, until, why;
     [] before the table exists. Staff names and reasons only: no address."""
+    from alertas_rapidas.overrides import mask
+
     if not has_table(conn, "mutes"):
         return []
     rows = conn.execute(
@@ -329,7 +331,7 @@ def active_mutes(conn: Any, filters: Filters | None = None) -> list[dict[str, An
             "since": since.isoformat(),
             "until": until.isoformat() if until else None,
             "by": by,
-            "reason": reason,
+            "reason": mask(reason),  # counts and states only here: an address typed in a reason is masked
         }
         for family, since, until, by, reason in rows
     ]
