@@ -35,8 +35,12 @@ from pydantic import (
 from alertas_rapidas.branding import BrandingConfig
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
+from alertas_rapidas.sending_limits import SendingLimits
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
+# Fields that hold for every family together (one mailbox, one bounce score per address): set in
+# `_defaults.yaml` only, never in a family file.
+DEALERSHIP_ONLY = ("sending_limits", "bounces")
 KEY_PATTERN = r"^[a-z][a-z0-9_]{1,48}$"
 
 
@@ -171,6 +175,49 @@ class FreshnessWait(_Strict):
     timeout: timedelta = timedelta(hours=2)
 
 
+class BouncesConfig(_Strict):
+    """The bounce mailbox and the bounce score (README "Bounces"): `_defaults.yaml` only.
+
+    The DAG `alertas_bounces` reads the folder `folder` of the IMAP connection `imap_conn_id`
+    (Airflow's IMAP provider: host, port, login, password; extra `use_ssl`), moves each delivery
+    report it records to `processed_folder`, and leaves everything else where it is.
+    """
+
+    imap_conn_id: str = Field(default="imap_bounces", min_length=1, max_length=250)
+    folder: str = Field(default="INBOX", min_length=1, max_length=200)
+    processed_folder: str = Field(
+        default="alertas-processed",
+        min_length=1,
+        max_length=200,
+        description="where recorded reports are moved (created when missing); never deleted",
+    )
+    schedule: str = Field(default="*/30 * * * *", description="when the mailbox is read (cron, `timezone`)")
+    threshold: float = Field(
+        default=3.0,
+        gt=0,
+        le=100,
+        description="the bounce score that suppresses an address (hard 1, soft 0.5, at most 1 a day)",
+    )
+    stale_after: timedelta = Field(
+        default=timedelta(days=45),
+        gt=timedelta(0),
+        description="a score whose last counted bounce is older than this starts again from 0",
+    )
+    max_reports: int = Field(default=500, ge=1, le=100_000, description="reports read per run, at most")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return ScheduleConfig._five_fields(value)
+
+    @field_validator("folder", "processed_folder")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        if any(c in value for c in '"\\\r\n*%'):
+            raise ValueError("a folder name without quotes, backslashes, line breaks, * or %")
+        return value
+
+
 class FamilyConfig(_Strict):
     """One alert family: what it is, when it runs, who owns it and its family settings."""
 
@@ -218,10 +265,19 @@ class FamilyConfig(_Strict):
         "document): `List-Unsubscribe` headers, and recipients who unsubscribed are skipped (`unsubscribed`)",
     )
     unsubscribe: UnsubscribeConfig = UnsubscribeConfig()
+    sending_limits: SendingLimits | None = Field(
+        default=None,
+        description='the SMTP connection\'s sending limits (README "Sending limits"), when its '
+        "`sending_limits` extra sets none; counted across every family and worker; `_defaults.yaml` only",
+    )
+    bounces: BouncesConfig = Field(
+        default_factory=BouncesConfig,
+        description='the bounce mailbox and the bounce score (README "Bounces"); `_defaults.yaml` only',
+    )
     requires_fresh: list[FreshnessRequirement] = Field(default_factory=list)
     freshness_wait: FreshnessWait = FreshnessWait()
     settings: dict[str, Any] = Field(default_factory=dict)
-    # A configured family: its rows, recipients, grouping, keys and attachments (README "Add an
+    # A configured family: its rows, recipients, grouping, keys and attachments (docs "Add an
     # alert"). Without it the family is a Python module under alertas_rapidas.families.
     alert: AlertSpec | None = None
     # The file it was read from (its folder tells where a family kept outside the package finds
@@ -277,6 +333,24 @@ class FamilyConfig(_Strict):
     @property
     def implementation(self) -> str:
         return self.family or self.key
+
+
+def load_bounces_config(families_dir: Path = FAMILIES_DIR) -> BouncesConfig:
+    """The `bounces` section of `_defaults.yaml` (the package's defaults where it sets none)."""
+    path = families_dir / DEFAULTS_FILE_NAME
+    raw = _read_yaml(path).get("bounces") if path.exists() else None
+    try:
+        return BouncesConfig.model_validate(raw or {})
+    except ValidationError as exc:
+        shown = _display_path(path)
+        raise FamilyConfigError(describe_errors(shown, exc, BouncesConfig, prefix="bounces")) from None
+
+
+def dealership_timezone(families_dir: Path = FAMILIES_DIR) -> str:
+    """The `timezone` of `_defaults.yaml` (the package's default where it sets none)."""
+    path = families_dir / DEFAULTS_FILE_NAME
+    zone = _read_yaml(path).get("timezone") if path.exists() else None
+    return str(zone or FamilyConfig.model_fields["timezone"].default)
 
 
 def family_config_path(key: str, families_dir: Path = FAMILIES_DIR) -> Path:
@@ -347,7 +421,7 @@ def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
         return get_family(config.implementation).settings_model
     except KeyError as exc:
         field = "family" if config.family else "key"
-        hint = '; a configured family needs an `alert:` block (README "Add an alert")'
+        hint = "; a configured family needs an `alert:` block (docs/add-an-alert.md)"
         raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
 
 
@@ -361,6 +435,12 @@ def _layered(path: Path) -> dict[str, Any]:
     defaults_path = path.parent / DEFAULTS_FILE_NAME
     merged: dict[str, Any] = _read_yaml(defaults_path) if defaults_path.exists() else {}
     family = _read_yaml(path)
+    for name in DEALERSHIP_ONLY:
+        if name in family and path.name != DEFAULTS_FILE_NAME:
+            raise FamilyConfigError(
+                f"Invalid alert config {_display_path(path)}:\n  - {name}: set it in "
+                f"dags/families/{DEFAULTS_FILE_NAME} only: it holds for every family together"
+            )
     base_key = family.get("family")
     base_path = path.parent / f"{base_key}.yaml" if isinstance(base_key, str) else None
     if base_path is not None and base_path != path and base_path.exists():
@@ -371,7 +451,24 @@ def _layered(path: Path) -> dict[str, Any]:
                 f"instance of {base['family']!r}; name the original family file"
             )
         merged = _merge(merged, base)
+        _own_description_if_rule_differs(path, family, base_key)
     return _merge(merged, family)
+
+
+# The fields of an instance that change what the alert does: its rule, which `description` says.
+RULE_FIELDS = ("settings", "alert", "schedule")
+
+
+def _own_description_if_rule_differs(path: Path, instance: dict[str, Any], base_key: str) -> None:
+    """An instance that changes the rule (settings, alert block, schedule) says what its own rule
+    is: inheriting the original's `description` would put a wrong rule in its DAG's docs."""
+    changed = [name for name in RULE_FIELDS if instance.get(name)]
+    if changed and not instance.get("description"):
+        raise FamilyConfigError(
+            f"Invalid alert config {_display_path(path)}:\n  - description: required: this instance of "
+            f"{base_key!r} sets its own {', '.join(changed)}, so the original's description does not "
+            "say what it does; write what this one sends, to whom and when"
+        )
 
 
 def _merge(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:

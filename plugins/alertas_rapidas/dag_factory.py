@@ -143,6 +143,8 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
             wait_for_fresh_data() >> extracted
 
+        limits = config.sending_limits.model_dump(mode="json") if config.sending_limits else None
+
         @task_group(group_id="batch")
         def send_batch(batch: dict[str, Any]) -> Any:
             """One batch of messages: rendered to .eml files, then delivered through the ledger."""
@@ -151,6 +153,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
                 family=config.key,
                 batch=render(batch),
                 claim_lease=config.claim_lease,
+                sending_limits=limits,
                 weight_rule="absolute",
                 priority_weight=2,
             ).output

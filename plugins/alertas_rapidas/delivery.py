@@ -1,7 +1,10 @@
 """Deliver rendered messages: ledger claim first, then one SMTP transaction per message.
 
-For each message of a batch manifest: claim it in the ledger (committed), send it, record the
-outcome. Messages already sent, or being sent by another run, are not claimed and not sent.
+For each message of a batch manifest: take a send slot of the connection's sending limits
+(`send_slots`), claim it in the ledger (committed), send it from its own envelope sender (`verp`),
+record the outcome. Messages already sent, or being sent by another run, are not claimed and not
+sent. Over the limits, or after a "slow down" reply, the rest of the batch waits in the ledger and
+the task defers (`WaitForSendingWindow`), resuming from its `Progress`.
 A message left `sending` by a task that stopped (an earlier try of this task, or any task whose
 claim expired: see `recovery`) is marked `unknown` (it may have reached the server) and is never
 re-sent automatically.
@@ -12,8 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import ssl
+import time
 from collections import Counter
-from datetime import date, timedelta
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -26,7 +32,10 @@ from alertas_rapidas.connections import sender_address
 from alertas_rapidas.delivery_state import DeliveryState
 from alertas_rapidas.messages import short_ref
 from alertas_rapidas.recovery import Claimant, StateOf, expire_stranded, heartbeat
+from alertas_rapidas.send_slots import Pacer, SessionLease
+from alertas_rapidas.sending_limits import SendingLimits
 from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
+from alertas_rapidas.verp import bounce_addresses
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +145,18 @@ class SmtpSession(SmtpHook):
         if problem is not None and problem.setup_error:
             raise SmtpSetupError(problem.reason)
 
-    def send(self, recipients: list[str], payload: bytes) -> SendOutcome:
-        """One transaction. A refused or lost connection is transient (`deferred`); a TLS,
-        certificate or login problem is permanent (`failed`, with `setup_error` set)."""
+    def send(self, recipients: list[str], payload: bytes, envelope_sender: str | None = None) -> SendOutcome:
+        """One transaction, from `envelope_sender` (default: the connection's `from_email`). A
+        refused or lost connection is transient (`deferred`); a TLS, certificate or login problem is
+        permanent (`failed`, with `setup_error` set)."""
         problem = self.open()
         if problem is not None:
             return problem
         outcome = send_message(
-            self._smtp_client, sender=self.sender(), recipients=recipients, payload=payload
+            self._smtp_client,
+            sender=envelope_sender or self.sender(),
+            recipients=recipients,
+            payload=payload,
         )
         if outcome.connection_lost:
             self.reset()
@@ -185,6 +198,52 @@ def read_manifest(path: str | Path) -> list[dict[str, Any]]:
     return json.loads(storage_path(path).read_bytes())
 
 
+@dataclass
+class Progress:
+    """Where a deliver task stands in its batch: what a deferred task resumes from.
+
+    `next` is the first entry not yet handled; `counts` what the entries before it came to (wire
+    names, as the task returns them); `waited_until` the latest moment the batch waited for
+    (ISO 8601, UTC); `slow_downs` the slow-down replies in a row (a server that never stops
+    saying it is treated as failing after `MAX_SLOW_DOWNS`). JSON-ready: it travels in the trigger.
+    """
+
+    next: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    waited_until: str | None = None
+    slow_downs: int = 0
+
+    @classmethod
+    def read(cls, data: dict[str, Any] | None) -> Progress:
+        data = data or {}
+        return cls(
+            next=int(data.get("next", 0)),
+            counts={str(k): int(v) for k, v in (data.get("counts") or {}).items()},
+            waited_until=data.get("waited_until"),
+            slow_downs=int(data.get("slow_downs", 0)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "next": self.next,
+            "counts": dict(self.counts),
+            "waited_until": self.waited_until,
+            "slow_downs": self.slow_downs,
+        }
+
+
+class WaitForSendingWindow(Exception):  # noqa: N818 (a signal to defer, not an error)
+    """The batch must wait longer than `defer_after`: the task gives its worker slot back and
+    resumes at `until` (UTC) from `progress`. The messages not yet sent wait in the ledger."""
+
+    def __init__(self, until: datetime, progress: Progress, why: str, waiting: int) -> None:
+        super().__init__(f"{waiting} message(s) wait for {why} until {until:%Y-%m-%d %H:%M:%S} UTC")
+        self.until, self.progress, self.why, self.waiting = until, progress, why, waiting
+
+
+MAX_SLOW_DOWNS = 8  # slow-down replies in a row before they count as ordinary transient failures
+
+
 def deliver_with_ledger(
     *,
     family: str,
@@ -196,16 +255,24 @@ def deliver_with_ledger(
     alerts_conn_id: str,
     lease: timedelta = timedelta(minutes=10),
     state_of: StateOf | None = None,
-) -> dict[str, int]:
+    limits: SendingLimits | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     """Deliver the manifest's messages, ledger first; return the counts (wire names).
 
     Before claiming anything, messages this family left `sending` under a claimant that stopped
     become `unknown` (`recovery.expire_stranded`); those of this run date are counted as
-    `stranded`, and the run is flagged."""
-    counts: Counter[str] = Counter()
+    `stranded`, and the run is flagged.
+
+    Each message takes a send slot of the connection's `limits` first (`send_slots`). A short
+    wait is slept through; a longer one (`defer_after`) records the rest of the batch `waiting`
+    and raises `WaitForSendingWindow`, for the task to defer and resume from `progress`. A reply
+    meaning "slow down" puts the message back to `waiting` and pauses the connection.
+    """
+    limits = limits or SendingLimits()
+    progress = progress or Progress()
+    counts: Counter[str] = Counter(progress.counts)
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
-    if entries:
-        session.check()  # wrong TLS/login settings: stop before claiming anything
     with ledger.ledger_connection(alerts_conn_id) as conn, heartbeat(conn, claimant, lease):
         orphaned = ledger.mark_interrupted(conn, claim_token=claimant.token, try_number=claimant.try_number)
         if orphaned:
@@ -216,8 +283,48 @@ def deliver_with_ledger(
         if any(item.run_date == run_date for item in stranded):
             counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
         run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
+        pacer = Pacer(conn, smtp_conn_id, limits)
+        verp = bounce_addresses(smtp_conn_id, conn)  # each message's own envelope sender, or None
+        sessions = (
+            SessionLease(conn, smtp_conn_id, claimant.token, claimant.try_number, limits.sessions, lease)
+            if limits.sessions
+            else None
+        )
+
+        def wait_or_defer(index: int, seconds: float, why: str, defer: bool = False) -> None:
+            """Sleep through a short wait; for a longer one (or with `defer`), the rest of the
+            batch waits in the ledger and the task defers (raises WaitForSendingWindow)."""
+            if seconds <= limits.defer_after.total_seconds() and not defer:
+                time.sleep(seconds)
+                return
+            until = datetime.now(UTC) + timedelta(seconds=seconds)
+            waiting = ledger.record_waiting(
+                conn, entries=entries[index:], **run, reason=f"rate_limited: {why}", not_before=until
+            )
+            counts["waited"] = max(counts["waited"], waiting)
+            progress.next, progress.counts = index, {str(k): n for k, n in counts.items()}
+            progress.waited_until = max(progress.waited_until or "", until.isoformat())
+            raise WaitForSendingWindow(until, progress, why, waiting)
+
         try:
-            for entry in entries:
+            index = progress.next
+            if sessions is not None and index < len(entries):
+                looked = 0.0
+                while not sessions.open():  # another task holds the last one: look again, or defer
+                    longest = limits.defer_after.total_seconds()
+                    give_up = looked >= longest
+                    seconds = max(longest, SESSION_POLL) if give_up else SESSION_POLL
+                    wait_or_defer(index, seconds, sessions.describe(), defer=give_up)
+                    looked += SESSION_POLL
+            if index < len(entries):
+                session.check()  # wrong TLS/login settings: stop before claiming anything
+            while index < len(entries):
+                entry = entries[index]
+                pause = pacer.wait(len(entries) - index)
+                if pause > 0:
+                    wait_or_defer(index, pause, pacer.blocked_by)
+                    continue
+                token = verp.token(entry["key"]) if verp else None
                 claimed, status = ledger.claim(
                     conn,
                     key=entry["key"],
@@ -230,14 +337,43 @@ def deliver_with_ledger(
                     claim_try=claimant.try_number,
                     subject=entry.get("subject"),  # manifests written before subjects have none
                     policy=policy_,
+                    bounce_token=token,
                 )
                 if not claimed:
+                    pacer.give_back()
+                    index += 1
                     if entry["key"] in recovered:  # counted as stranded above
                         continue
                     in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
                     counts["already_sent" if in_hand else f"held_{status}"] += 1
                     continue
-                outcome = session.send(entry["envelope"], load_payload(entry["eml"], session.sender()))
+                outcome = session.send(
+                    entry["envelope"],
+                    load_payload(entry["eml"], session.sender()),
+                    envelope_sender=verp.address(token) if verp and token else None,
+                )
+                pacer.used()
+                if outcome.slow_down and progress.slow_downs < MAX_SLOW_DOWNS:
+                    progress.slow_downs += 1
+                    counts["slowed_down"] += 1
+                    pause = pacer.slowed_down(outcome.response or outcome.reason or "")
+                    ledger.record_outcome(
+                        conn,
+                        key=entry["key"],
+                        status=DeliveryState.WAITING,
+                        reason=f"rate_limited: {pacer.blocked_by}",
+                        smtp_response=outcome.response,
+                        not_before=datetime.now(UTC) + timedelta(seconds=pause),
+                    )
+                    log.warning(
+                        "Message %s: the server asked to slow down (%s); every worker on %s pauses %.0f s",
+                        short_ref(entry["recipient_ref"]),
+                        (outcome.response or "")[:3],
+                        smtp_conn_id,
+                        pause,
+                    )
+                    continue  # the same message again, once the pause is over
+                progress.slow_downs = 0
                 with conn.transaction():  # a sent digest and the rows it carries, together
                     ledger.record_outcome(
                         conn,
@@ -267,27 +403,53 @@ def deliver_with_ledger(
                     )
                 if outcome.setup_error:  # the next messages would fail the same way
                     raise SmtpSetupError(outcome.reason)
+                index += 1
         finally:
             session.reset()
-    return {str(name): n for name, n in counts.items()}
+            pacer.close()
+            if sessions is not None:
+                sessions.close()
+    result: dict[str, Any] = {str(name): n for name, n in counts.items()}
+    if progress.waited_until:
+        result["waited_until"] = progress.waited_until
+    return result
+
+
+SESSION_POLL = 2.0  # seconds between two looks for a free SMTP session
 
 
 def deliver_redirected(
-    *, entries: list[dict[str, Any]], redirect_to: str, smtp_conn_id: str
+    *,
+    entries: list[dict[str, Any]],
+    redirect_to: str,
+    smtp_conn_id: str,
+    alerts_conn_id: str | None = None,
+    limits: SendingLimits | None = None,
 ) -> dict[str, int]:
-    """Test mode: every message goes to one address; the ledger is neither read nor written."""
+    """Test mode: every message goes to one address; the ledger is neither read nor written.
+
+    The connection's sending limits still hold (the messages go through the same mailbox): with
+    limits, send slots are taken in `alerts_conn_id` and every wait is slept through in the task.
+    """
     counts: Counter[str] = Counter()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
-    try:
+    with ExitStack() as stack:
+        pacer = None
+        if limits is not None and limits.limited and alerts_conn_id:
+            pacer = Pacer(stack.enter_context(ledger.ledger_connection(alerts_conn_id)), smtp_conn_id, limits)
+            stack.callback(pacer.close)
+        stack.callback(session.reset)
         if entries:
             session.check()
-        for entry in entries:
+        for index, entry in enumerate(entries):
+            while pacer is not None and (pause := pacer.wait(len(entries) - index)) > 0:
+                time.sleep(pause)
             outcome = session.send([redirect_to], load_payload(entry["eml"], session.sender(), redirect_to))
+            if pacer is not None:
+                pacer.used()
             counts["redirected" if outcome.status == DeliveryState.SENT else outcome.status] += 1
             if outcome.setup_error:
                 raise SmtpSetupError(outcome.reason)
-    finally:
-        session.reset()
     return {str(name): n for name, n in counts.items()}
 
 

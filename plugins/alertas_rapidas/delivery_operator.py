@@ -24,6 +24,12 @@ class AlertEmailOperator(BaseOperator):
     with backoff; the retry sends only what is still deferred. Connection settings that cannot
     work (TLS not offered, certificate not trusted, login refused) fail the task without retries:
     nothing more is sent until the connection is fixed and the task cleared.
+
+    The connection's sending limits (`sending_limits`: the connection's extra, else the defaults
+    file's) are held across every worker. When the next free slot is further away than the
+    limits' `defer_after`, the rest of the batch waits in the ledger (`waiting`, reason
+    `rate_limited`) and the task defers on `SendingWindowTrigger`: it holds no worker slot while
+    it waits and resumes by itself where it stopped (`resume_delivery`).
     """
 
     # `batch` is the render task's output (an XComArg, resolved when the task runs): a manifest
@@ -39,29 +45,54 @@ class AlertEmailOperator(BaseOperator):
         smtp_conn_id: str = SMTP_CONN_ID,
         alerts_conn_id: str = ALERTS_CONN_ID,
         claim_lease: timedelta = timedelta(minutes=10),
+        sending_limits: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.family = family
         self.batch = batch
         self.claim_lease = claim_lease
+        self.sending_limits = sending_limits  # the defaults file's (JSON-ready); the connection's win
         self.smtp_conn_id = smtp_conn_id
         self.alerts_conn_id = alerts_conn_id
 
-    def execute(self, context: Any) -> dict[str, int]:
+    def execute(self, context: Any) -> dict[str, Any]:
+        return self._run(context, None)
+
+    def resume_delivery(self, context: Any, event: Any = None) -> dict[str, Any]:
+        """Called when the sending window opens: carry on from where the task deferred."""
+        from alertas_rapidas.delivery import Progress
+
+        progress = Progress.read(event.get("progress") if isinstance(event, dict) else None)
+        log.info("Sending window open: resuming at message %d of the batch", progress.next + 1)
+        return self._run(context, progress)
+
+    def _run(self, context: Any, progress: Any) -> dict[str, Any]:
         from alertas_rapidas import delivery
+        from alertas_rapidas.sending_limits import SendingLimitsError
         from alertas_rapidas.task_errors import ConfigurationError, recording_failures
 
         with recording_failures("deliver", context):
             try:
-                return self._deliver(context)
+                return self._deliver(context, progress)
             except delivery.SmtpSetupError as exc:
                 raise ConfigurationError(
                     f"SMTP connection {self.smtp_conn_id!r} does not work with the server: {exc}"
                 ) from None
+            except SendingLimitsError as exc:
+                raise ConfigurationError(str(exc)) from None
+            except delivery.WaitForSendingWindow as wait:
+                from alertas_rapidas.window_trigger import SendingWindowTrigger
 
-    def _deliver(self, context: Any) -> dict[str, int]:
+                log.warning("%s; the task gives its worker slot back and resumes by itself", wait)
+                self.defer(
+                    trigger=SendingWindowTrigger(wait.until, wait.progress.to_dict()),
+                    method_name="resume_delivery",
+                )
+
+    def _deliver(self, context: Any, progress: Any) -> dict[str, Any]:
         from alertas_rapidas import delivery, ledger
+        from alertas_rapidas.sending_limits import limits_for
 
         options = RunOptions.from_params(context.get("params"))
         manifest = storage_path(self.batch["manifest"])
@@ -69,9 +100,14 @@ class AlertEmailOperator(BaseOperator):
         if options.dry_run:
             log.info("Dry run: %d message(s) left unsent in %s", len(entries), manifest.parent)
             return {"dry_run": len(entries)}
+        limits = limits_for(self.smtp_conn_id, self.sending_limits)
         if options.redirect_to:
             counts = delivery.deliver_redirected(
-                entries=entries, redirect_to=options.redirect_to, smtp_conn_id=self.smtp_conn_id
+                entries=entries,
+                redirect_to=options.redirect_to,
+                smtp_conn_id=self.smtp_conn_id,
+                alerts_conn_id=self.alerts_conn_id,
+                limits=limits,
             )
             log.info("Redirected %d message(s) to the test address", counts.get("redirected", 0))
             return counts
@@ -96,12 +132,18 @@ class AlertEmailOperator(BaseOperator):
             ),
             smtp_conn_id=self.smtp_conn_id,
             alerts_conn_id=self.alerts_conn_id,
+            limits=limits,
+            progress=progress,
         )
         held = {k: v for k, v in counts.items() if k.startswith("held_")}
+        waited = ""
+        if counts.get("waited"):
+            waited = f", waited {counts['waited']} (until {counts.get('waited_until')})"
         log.info(
-            "Batch delivered: sent %d, already sent %d, failed %d, deferred %d, unknown %d%s",
+            "Batch delivered: sent %d, already sent %d, failed %d, deferred %d, unknown %d%s%s",
             *(counts.get(name, 0) for name in ("sent", "already_sent", "failed", "deferred", "unknown")),
             f", held {held}" if held else "",
+            waited,
         )
         if counts.get(DeliveryState.DEFERRED):
             raise delivery.DeliveryDeferred(

@@ -19,6 +19,8 @@ class DeliveryState(StrEnum):
     DEFERRED = "deferred"  # transient failure; the task's retry sends it
     UNKNOWN = "unknown"  # connection lost during DATA, or the task stopped: never re-sent by itself
     SKIPPED = "skipped"  # a candidate that got no message; the reason says why
+    WAITING = "waiting"  # over a sending limit, or the server said "slow down": sent when it opens
+    BOUNCED = "bounced"  # accepted, then a hard bounce came back (a soft one leaves it `sent`)
 
 
 S = DeliveryState
@@ -45,14 +47,17 @@ def _move(sources: set[DeliveryState | None], *targets: DeliveryState) -> Move:
 _ANY = set(DeliveryState)
 
 MOVES: dict[str, Move] = {
-    # ledger.claim, a normal run: a new message, one reopened, skipped before, or deferred
-    "claim": _move({NEW, S.PENDING, S.SKIPPED, S.DEFERRED}, S.SENDING),
+    # ledger.claim, a normal run: a new message, one reopened, skipped before, deferred or waiting
+    "claim": _move({NEW, S.PENDING, S.SKIPPED, S.DEFERRED, S.WAITING}, S.SENDING),
     # ledger.claim with resend_unknown (or force_resend)
     "claim_unknown": _move({S.UNKNOWN}, S.SENDING),
     # ledger.claim with force_resend
-    "claim_forced": _move({S.SENT, S.FAILED}, S.SENDING),
-    # ledger.record_outcome: how the SMTP transaction ended
-    "outcome": _move({S.SENDING}, S.SENT, S.FAILED, S.DEFERRED, S.UNKNOWN),
+    "claim_forced": _move({S.SENT, S.FAILED, S.BOUNCED}, S.SENDING),
+    # ledger.record_outcome: how the SMTP transaction ended (waiting: the server said "slow down")
+    "outcome": _move({S.SENDING}, S.SENT, S.FAILED, S.DEFERRED, S.UNKNOWN, S.WAITING),
+    # ledger.record_waiting: the batch's messages not yet sent when its task gives its worker slot
+    # back until a sending limit's window opens (reason `rate_limited`; a claim takes them on)
+    "wait": _move({NEW, S.PENDING, S.SKIPPED, S.DEFERRED, S.WAITING}, S.WAITING),
     # ledger.mark_interrupted: an earlier try of the task stopped while sending
     "interrupted": _move({S.SENDING}, S.UNKNOWN),
     # recovery.expire_stranded: the claimant stopped (its task is not running, or its heartbeat is
@@ -62,6 +67,8 @@ MOVES: dict[str, Move] = {
     "skip": _move({NEW, S.SKIPPED}, S.SKIPPED),
     # ... and a reopened one stays pending (reason refreshed); nothing further along is touched
     "skip_reopened": _move({S.PENDING}, S.PENDING),
+    # bounces.record_bounce: a hard bounce of a message the server took (or may have taken)
+    "bounce": _move({S.SENT, S.UNKNOWN}, S.BOUNCED),
     # ledger.record_covered: the rows a sent digest carried (reason in_digest)
     "in_digest": _move({NEW, *_ANY}, S.SENT),
     # ops reopen: anything not being sent right now becomes pending

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
+from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.paths import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.sql_files import read_sql
 from alertas_rapidas.task_errors import ConfigurationError
@@ -123,21 +124,30 @@ def extract_queries(
     statement_timeout: timedelta,
     connections: Mapping[str, str] | None = None,
     parents: Mapping[str, tuple[str, str]] | None = None,
+    lookups: tuple[str, ...] = (),
 ) -> list[ExtractResult]:
     """Run every query (name -> SQL file) and write `<name>.parquet`.
 
     Queries on one database run in one read-only snapshot; `connections` names the database of
     a query that does not read `conn_id`. A detail query (`parents`: name -> (parent, key
     column)) runs after its parent with the parent's values of the key column bound as
-    `%(parent_keys)s`, so it never restates the parent's filter.
+    `%(parent_keys)s`, so it never restates the parent's filter. A lookup (`lookups`) runs first:
+    the values of its one column are bound to the others as `%(<name>)s`; it writes no extract.
     """
     out_dir = storage_path(out_dir)
     make_dirs(out_dir)
     connections = connections or {}
     parents = parents or {}
+    if ALERTS_CONN_ID in {connections.get(name, conn_id) for name in queries}:
+        from alertas_rapidas.ledger import ledger_connection
+
+        with ledger_connection(ALERTS_CONN_ID):  # the package's own tables exist, at their latest
+            pass
+    params = {**params, **_lookup_values(conn_id, queries, params, statement_timeout, connections, lookups)}
     by_connection: dict[str, list[str]] = {}
     for name in queries:
-        by_connection.setdefault(connections.get(name, conn_id), []).append(name)
+        if name not in lookups:
+            by_connection.setdefault(connections.get(name, conn_id), []).append(name)
     written: dict[str, ExtractResult] = {}
     for connection_id, names in by_connection.items():
         with closing(connect_read_only(connection_id, statement_timeout)) as conn:
@@ -152,7 +162,32 @@ def extract_queries(
                     with writing_local(path) as local:
                         rows = _stream_to_parquet(conn, name, queries[name], bound, local)
                     written[name] = ExtractResult(name=name, path=str(path), rows=rows)
-    return [written[name] for name in queries]
+    return [written[name] for name in queries if name not in lookups]
+
+
+def _lookup_values(
+    conn_id: str,
+    queries: dict[str, str],
+    params: dict[str, Any],
+    statement_timeout: timedelta,
+    connections: Mapping[str, str],
+    lookups: tuple[str, ...],
+) -> dict[str, list[Any]]:
+    """Each lookup's one column, as a list (read-only, time-limited, like every extract query)."""
+    import psycopg
+
+    values: dict[str, list[Any]] = {}
+    for name in lookups:
+        with closing(connect_read_only(connections.get(name, conn_id), statement_timeout)) as conn:
+            try:
+                rows = conn.execute(read_sql(queries[name]), params).fetchall()
+            except psycopg.ProgrammingError as exc:
+                raise SqlFileError(f"{_shown_sql(queries[name])}: {_sql_problem(exc, params)}") from None
+            if rows and len(rows[0]) != 1:
+                shown = _shown_sql(queries[name])
+                raise SqlFileError(f"{shown}: a lookup returns one column, not {len(rows[0])}")
+            values[name] = [row[0] for row in rows]
+    return values
 
 
 def _shown_sql(sql_file: str) -> str:

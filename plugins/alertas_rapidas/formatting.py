@@ -1,7 +1,7 @@
 """Locale-aware formatting for mail content and documents (Babel): es-AR by default, English per
 recipient.
 
-Choices (README "Documents and formats"):
+Choices (docs/mails-and-documents.md, "Documents and formats"):
 - Spanish follows es_AR: dates 31/10/2026, amounts 1.234,56.
 - English follows Babel's en_GB (the English of a day-first country): dates "31 Oct 2026" (the
   month by name, so no reader takes 10/11 for October 11th or November 10th), amounts 1,234.56.

@@ -12,7 +12,7 @@ import json
 from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
@@ -72,26 +72,30 @@ def claim(
     claim_token: str | None = None,
     claim_try: int | None = None,
     subject: str | None = None,
+    bounce_token: str | None = None,
 ) -> tuple[bool, str | None]:
     """Claim one message for sending; return (claimed, current status when not claimed).
-    `subject` is the rendered subject, kept for the message search (purged with the addresses)."""
+    `subject` is the rendered subject, kept for the message search (purged with the addresses);
+    `bounce_token` is the VERP token of the envelope sender it goes with (`verp`)."""
     row = conn.execute(
         """
         insert into alerts.deliveries as d (
             idempotency_key, family, recipient_ref, business_key, status, run_date,
             dag_id, run_id, recipients, message_id, attempts, claim_token, claim_try, claimed_at,
-            subject
+            subject, bounce_token
         )
         values (%(key)s, %(family)s, %(recipient_ref)s, %(business_key)s, %(sending)s,
                 %(run_date)s, %(dag_id)s, %(run_id)s, %(recipients)s, %(message_id)s, 1,
-                %(claim_token)s, %(claim_try)s, now(), %(subject)s)
+                %(claim_token)s, %(claim_try)s, now(), %(subject)s, %(bounce_token)s)
         on conflict (idempotency_key) do update
             set status = %(sending)s, reason = null, attempts = d.attempts + 1,
                 run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
                 recipients = excluded.recipients, message_id = excluded.message_id,
                 claim_token = excluded.claim_token, claim_try = excluded.claim_try,
                 claimed_at = now(), refused = null, smtp_response = null, updated_at = now(),
-                subject = coalesce(excluded.subject, d.subject)
+                subject = coalesce(excluded.subject, d.subject),
+                not_before = null, bounce_token = excluded.bounce_token, bounce_kind = null,
+                bounced_at = null, bounce_detail = null
             where d.status = any(%(states)s)
         returning d.status
         """,
@@ -108,6 +112,7 @@ def claim(
             "claim_token": claim_token,
             "claim_try": claim_try,
             "subject": subject,
+            "bounce_token": bounce_token,
             "states": policy.states(),
             "sending": DeliveryState.SENDING,
         },
@@ -147,15 +152,17 @@ def record_outcome(
     reason: str | None = None,
     smtp_response: str | None = None,
     refused: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> None:
-    """Record how a claimed message ended: sent, failed, deferred or unknown."""
+    """Record how a claimed message ended: sent, failed, deferred or unknown; or waiting (the
+    server said "slow down"), until `not_before`."""
     if status not in MOVES["outcome"].targets:
         raise ValueError(f"{status!r} is not an SMTP outcome ({', '.join(sorted(MOVES['outcome'].targets))})")
     conn.execute(
         """
         update alerts.deliveries
            set status = %(status)s, reason = %(reason)s, smtp_response = %(smtp_response)s,
-               refused = %(refused)s::jsonb, updated_at = now(),
+               refused = %(refused)s::jsonb, updated_at = now(), not_before = %(not_before)s,
                sent_at = case when %(status)s = %(sent)s then now() else sent_at end
          where idempotency_key = %(key)s and status = any(%(sources)s)
         """,
@@ -167,8 +174,70 @@ def record_outcome(
             "reason": reason,
             "smtp_response": smtp_response,
             "refused": json.dumps(refused) if refused else None,
+            "not_before": not_before,
         },
     )
+
+
+def record_waiting(
+    conn: Any,
+    *,
+    entries: Iterable[dict[str, Any]],
+    family: str,
+    run_date: date,
+    dag_id: str,
+    run_id: str,
+    reason: str,
+    not_before: datetime,
+) -> int:
+    """The batch's messages not yet sent wait until `not_before` (a sending limit's window or a
+    slow-down back-off), with `reason` (`rate_limited: ...`, no personal data); return how many.
+    A message further along (sent, sending, failed, unknown) is left as it is."""
+    rows = [
+        (
+            entry["key"],
+            family,
+            entry["recipient_ref"],
+            entry["business_key"],
+            DeliveryState.WAITING,
+            reason,
+            run_date,
+            dag_id,
+            run_id,
+            entry["envelope"],
+            entry["message_id"],
+            not_before,
+            MOVES["wait"].source_states(),
+        )
+        for entry in entries
+    ]
+    if not rows:
+        return 0
+    moved = 0
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(
+            """
+            insert into alerts.deliveries as d (
+                idempotency_key, family, recipient_ref, business_key, status, reason,
+                run_date, dag_id, run_id, recipients, message_id, not_before
+            )
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            on conflict (idempotency_key) do update
+                set status = excluded.status, reason = excluded.reason,
+                    run_date = excluded.run_date, dag_id = excluded.dag_id, run_id = excluded.run_id,
+                    recipients = excluded.recipients, message_id = excluded.message_id,
+                    not_before = excluded.not_before, updated_at = now()
+                where d.status = any(%s)
+            returning 1
+            """,
+            rows,
+            returning=True,
+        )
+        while True:
+            moved += len(cursor.fetchall())
+            if not cursor.nextset():
+                break
+    return moved
 
 
 def record_skips(
@@ -280,9 +349,28 @@ def record_covered(
 
 
 def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
-    """(recipient_ref, business_key, run_date) of every message of `family` sent."""
+    """(recipient_ref, business_key, run_date) of every message of `family` sent (a bounced one
+    was sent too)."""
     return conn.execute(
         "select recipient_ref, business_key, run_date from alerts.deliveries "
-        "where family = %s and status = %s",
-        (family, DeliveryState.SENT),
+        "where family = %s and status = any(%s)",
+        (family, [DeliveryState.SENT, DeliveryState.BOUNCED]),
     ).fetchall()
+
+
+def waiting_runs(conn: Any, family: str | None = None) -> list[dict[str, Any]]:
+    """The runs whose messages wait for a sending limit's window: how many, until when, why
+    (the most frequent reason; no personal data), the latest wait last."""
+    rows = conn.execute(
+        """
+        select family, dag_id, run_id, run_date, count(*), max(not_before),
+               mode() within group (order by reason)
+          from alerts.deliveries
+         where status = %(waiting)s and (%(family)s::text is null or family = %(family)s)
+         group by family, dag_id, run_id, run_date
+         order by max(not_before), family, dag_id, run_id
+        """,
+        {"waiting": DeliveryState.WAITING, "family": family},
+    ).fetchall()
+    names = ("family", "dag_id", "run_id", "run_date", "waiting", "until", "reason")
+    return [dict(zip(names, row, strict=True)) for row in rows]

@@ -26,7 +26,8 @@ from alertas_rapidas.task_errors import ConfigurationError
 MIN_SECRET_LENGTH = 16
 UNSUBSCRIBE = "alertas_unsubscribe_secret"
 SURVEY = "alertas_survey_secret"
-KNOWN = (UNSUBSCRIBE, SURVEY)
+BOUNCE = "alertas_bounce_secret"  # signs the VERP token of each message's envelope sender (verp)
+KNOWN = (UNSUBSCRIBE, SURVEY, BOUNCE)
 
 
 class LinkSecretError(ConfigurationError):

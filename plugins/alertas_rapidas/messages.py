@@ -7,6 +7,7 @@ to JSON files between tasks.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
@@ -114,6 +115,10 @@ SKIP_REASONS: dict[str, str] = {
         "recipient unsubscribed from this recurring alert, or from all of them (List-Unsubscribe; "
         "`ops unsubscribes` lists them)"
     ),
+    "bounced": (
+        "the address bounces: suppressed by its bounce score or by a person (`ops suppressions`); "
+        "contact_data_quality lists who has it, to fix the DMS"
+    ),
     "inactive": "recipient is inactive",
     "no_activity": "no movement in the period and zero balance",
     "no_recipient": "nobody who should receive it has a usable address",
@@ -152,6 +157,10 @@ def idempotency_key(family: str, recipient_ref: str, business_key: str) -> str:
 def message_id_for(key: str) -> str:
     """The Message-ID header of the message with ledger key `key`: the same on every try."""
     return f"<{key[:40]}@alertas-rapidas>"
+
+
+# Any Message-ID `message_id_for` makes (a delivery report quoting one names our message).
+MESSAGE_ID_PATTERN = re.compile(r"<[0-9a-f]{40}@alertas-rapidas>")
 
 
 def short_ref(recipient_ref: str) -> str:

@@ -12,6 +12,8 @@
     python -m alertas_rapidas.ops mute --family KEY --why "..." [--since ...] [--until YYYY-MM-DD[THH:MM]]
     python -m alertas_rapidas.ops unmute --family KEY [--by NAME]
     python -m alertas_rapidas.ops mutes [--family KEY] [--json]
+    python -m alertas_rapidas.ops suppressions [--json] | --add ADDRESS --why "..." [--by NAME]
+        | --remove ADDRESS --why "..." [--by NAME] | --history ADDRESS
     python -m alertas_rapidas.ops migrate [--dry-run]
     python -m alertas_rapidas.ops secrets [rotate NAME | reveal NAME]
     python -m alertas_rapidas.ops settings show|set|unset|history|revert|off|on --family KEY ...
@@ -23,7 +25,10 @@ never the test address) and what an earlier run had already sent. `reopen` marks
 S` lists the messages in state S one by one (DMS references, never addresses), e.g. the `unknown`
 ones a failure notice names. `mute` stops a family from sending from now on (until a time in the
 family's zone, or until `unmute`), with who and why; runs in the period send nothing and nothing is
-caught up later. `migrate` applies the ledger's pending schema migrations (`--dry-run` lists them
+caught up later. `suppressions` lists the addresses no message goes to (they bounce: docs
+"Bounces"), with who and why; it shows addresses on purpose (personal data). `--add` suppresses one
+by hand, `--remove` lifts one (its bounce score starts again), both with who (`--by`, default the
+login name) and why. `migrate` applies the ledger's pending schema migrations (`--dry-run` lists them
 and the version). `secrets` lists the link secrets and where each comes from (never a value);
 `secrets rotate NAME` replaces the package's own secret NAME, which invalidates every link signed
 with the old one; `secrets reveal NAME` prints one (to configure the survey site), on purpose only.
@@ -101,10 +106,13 @@ def _unsummarised_failures(conn, family: str | None) -> list[dict]:
 
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
     """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
-    every message went to one test address, the ledger untouched; `normal`)."""
+    every message went to one test address, the ledger untouched; `normal`); the runs whose
+    messages wait for a sending window."""
+    from alertas_rapidas.ledger import waiting_runs
     from alertas_rapidas.summary import RunSummary
 
     failing = _unsummarised_failures(conn, family) if since is None else []
+    waiting = [w for w in waiting_runs(conn, family) if since is None or (w["run_date"] or since) >= since]
     rows = conn.execute(
         """
         select dag_id, run_id, run_date, finished_at, dry_run, summary
@@ -137,8 +145,9 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
                 for dag_id, run_id, run_date, finished, dry_run, summary, read in runs
             ]
             + [{**item, "summary": None} for item in failing]
+            + [{**item, "summary": None} for item in waiting]
         )
-    if not rows and not failing:
+    if not rows and not failing and not waiting:
         return _fail(
             "no runs found"
             + (f" for family {family}" if family else "")
@@ -151,6 +160,10 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
         f"{'run date':<11} {'dag id':<38} {'mode':<10} {'cand':>5} {'sent':>5} {'already':>7} "
         f"{'skip':>5} {'fail':>5} {'unkn':>5}  run id"
     )
+    for item in waiting:  # runs still going: their messages wait for a sending window
+        until = item["until"].strftime("%Y-%m-%d %H:%M UTC") if item["until"] else "?"
+        print(f"{item['run_date']!s:<11} {item['dag_id']:<38} {'':>48}  {item['run_id']}")
+        print(f"{'':<11} ~ {item['waiting']} message(s) waiting until {until}: {item['reason']}")
     for dag_id, run_id, run_date, _finished, _dry_run, _summary, read in runs:
         # a redirected run's messages went to the test address: they are its "sent"
         sent = read.redirected if read.mode == "redirected" else read.sent
@@ -161,6 +174,8 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
         )
         for problem in read.problems:
             print(f"{'':<11} ! {problem}")
+        if read.waited:
+            print(f"{'':<11} ~ waited {read.waited} for sending limits (the last until {read.waited_until})")
     for item in failing:
         print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>48}  {item['run_id']}")
         for cause in item["causes"]:
@@ -395,6 +410,15 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--before", required=True, type=_iso_date, metavar="YYYY-MM-DD")
     purge.add_argument("--dry-run", action="store_true", help="count the rows, change nothing")
     _unsubscribes_parser(commands)
+    suppressions = commands.add_parser(
+        "suppressions", help="addresses no message goes to (they bounce); shows addresses: personal data"
+    )
+    suppressions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    suppressions.add_argument("--add", metavar="ADDRESS", help="suppress an address by hand")
+    suppressions.add_argument("--remove", metavar="ADDRESS", help="lift an address's suppression")
+    suppressions.add_argument("--history", metavar="ADDRESS", help="every suppression of one address")
+    suppressions.add_argument("--why", help="with --add or --remove: the reason, kept with it")
+    suppressions.add_argument("--by", help="with --add or --remove: who (default: the login name)")
     mute = commands.add_parser("mute", help="stop a family from sending for a while (who, why, until)")
     mute.add_argument("--family", required=True)
     mute.add_argument("--why", required=True, help="the reason, shown wherever the mute is")
@@ -463,6 +487,8 @@ def main(argv: list[str] | None = None) -> int:
             return _purge(conn, args.before, args.dry_run)
         if args.command == "unsubscribes":
             return _unsubscribes(conn, args)
+        if args.command == "suppressions":
+            return _suppressions(conn, args)
         return _reopen(conn, args.family, args.recipient, args.business_key, args.json)
     finally:
         conn_context.__exit__(None, None, None)
@@ -521,6 +547,48 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
         for row in rows:
             when = row["unsubscribed_at"].strftime("%Y-%m-%d %H:%M")
             print(f"{when:<16} {row['family']:<34} {row['source']:<9} {row['recipient_ref']}")
+    return 0
+
+
+def _suppressions(conn, args: argparse.Namespace) -> int:
+    """List the suppressed addresses (personal data, on purpose), or add, lift or trace one.
+    Exit codes: 0 done, 1 none found (or nothing to change), 2 bad arguments."""
+    import getpass
+
+    from alertas_rapidas import suppressions
+
+    by = (args.by or getpass.getuser() or "ops").strip()
+    if args.add or args.remove:
+        if not (args.why or "").strip():
+            return _fail("--add and --remove need --why: the reason is kept with the change", BAD_ARGS)
+        if args.add:
+            if "@" not in args.add:
+                return _fail(f"--add: {args.add!r} is not an e-mail address", BAD_ARGS)
+            if not suppressions.suppress(conn, args.add, source="ops", reason=args.why, by=by):
+                return _fail(f"{suppressions.normalised(args.add)} is already suppressed", NOT_FOUND)
+            print(f"suppressed {suppressions.normalised(args.add)} (by {by}: {args.why.strip()})")
+            return 0
+        if not suppressions.lift(conn, args.remove, by=by, why=args.why):
+            return _fail(f"{suppressions.normalised(args.remove)} is not suppressed", NOT_FOUND)
+        print(f"lifted {suppressions.normalised(args.remove)}: messages go to it again (by {by})")
+        return 0
+    rows = suppressions.history(conn, args.history) if args.history else suppressions.in_force(conn)
+    if args.json:
+        _print_json(rows)
+    if not rows:
+        return _fail(
+            f"no suppressions of {args.history}" if args.history else "no suppressed addresses", NOT_FOUND
+        )
+    if not args.json:
+        for row in rows:
+            when = row["created_at"].strftime("%Y-%m-%d %H:%M")
+            line = (
+                f"{when:<16} {row['address']:<40} {row['source']:<7} {row['created_by']:<16} {row['reason']}"
+            )
+            if row.get("lifted_at"):
+                lifted = f"{row['lifted_at']:%Y-%m-%d %H:%M} by {row['lifted_by']}"
+                line += f"  (lifted {lifted}: {row['lift_reason']})"
+            print(line)
     return 0
 
 

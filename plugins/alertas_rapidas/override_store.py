@@ -1,5 +1,5 @@
 """The overrides of families' settings and recipients in the package's database
-(`alerts.setting_overrides`, migration 0008): append-only, one row per change of one field.
+(`alerts.setting_overrides`, migration 0010): append-only, one row per change of one field.
 
 A family's changes are numbered (`version`); one save of several fields shares a number. What is
 in force at an instant is the latest row of each field changed at or before it: a `set` row's value,

@@ -218,7 +218,7 @@ def check_purge_date(before: date, *, today: date | None = None, min_age_days: i
 
 _PERSONAL = """
     d.recipients is not null or d.refused is not null or d.subject is not null
-    or d.smtp_response ~ %(pattern)s or d.reason ~ %(pattern)s
+    or d.smtp_response ~ %(pattern)s or d.reason ~ %(pattern)s or d.bounce_detail ~ %(pattern)s
 """
 
 
@@ -226,10 +226,13 @@ def purge_addresses(conn: Any, before: date, *, dry_run: bool = False) -> int:
     """Drop the addresses of ledger rows whose run date is before `before`; return how many rows.
 
     `recipients`, `refused` and `subject` (it may name the customer) become null; an address
-    inside `smtp_response` or `reason` is replaced by "[address removed]". The key, family,
-    recipient_ref, business key, status, times, message-id and the rest of the SMTP reply stay.
-    Rows being sent right now are left alone.
-    Running it again purges nothing.
+    inside `smtp_response`, `reason` or `bounce_detail` is replaced by "[address removed]". The
+    key, family, recipient_ref, business key, status, times, message-id and the rest of the SMTP
+    reply stay. Rows being sent right now are left alone. Running it again purges nothing.
+
+    The bounces read before `before` lose their address too (their family and kind stay, for the
+    counts), and so do suppressions lifted before it; a suppression in force keeps its address (it
+    is what stops the mail), and so does a bounce score still counting.
     """
     where = f"d.run_date < %(before)s and d.status <> 'sending' and ({_PERSONAL})"
     params = {"before": before, "pattern": ADDRESS_PATTERN, "replacement": ADDRESS_REPLACEMENT}
@@ -240,9 +243,33 @@ def purge_addresses(conn: Any, before: date, *, dry_run: bool = False) -> int:
         update alerts.deliveries d
            set recipients = null, refused = null, subject = null,
                smtp_response = regexp_replace(d.smtp_response, %(pattern)s, %(replacement)s, 'g'),
-               reason = regexp_replace(d.reason, %(pattern)s, %(replacement)s, 'g')
+               reason = regexp_replace(d.reason, %(pattern)s, %(replacement)s, 'g'),
+               bounce_detail = regexp_replace(d.bounce_detail, %(pattern)s, %(replacement)s, 'g')
          where {where}
         """,
         params,
     )
+    _purge_bounce_addresses(conn, params)
     return cursor.rowcount
+
+
+def _purge_bounce_addresses(conn: Any, params: dict[str, Any]) -> None:
+    """Bounces read, and suppressions lifted, before the date: their addresses go (see above)."""
+    conn.execute(
+        """
+        update alerts.bounces
+           set address = %(replacement)s || ' #' || id,
+               detail = regexp_replace(detail, %(pattern)s, %(replacement)s, 'g')
+         where received_at < %(before)s and address ~ %(pattern)s
+        """,
+        params,
+    )
+    conn.execute(
+        """
+        update alerts.suppressions
+           set address = %(replacement)s || ' #' || id,
+               reason = regexp_replace(reason, %(pattern)s, %(replacement)s, 'g')
+         where lifted_at < %(before)s and address ~ %(pattern)s
+        """,
+        params,
+    )

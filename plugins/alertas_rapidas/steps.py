@@ -77,6 +77,7 @@ def extract_step(
         statement_timeout=config.statement_timeout,
         connections=dict(family.connections),
         parents=dict(family.parents),
+        lookups=family.lookups,
     )
     for result in results:
         log.info("Extracted %s: %d rows", result.name, result.rows)
@@ -98,6 +99,7 @@ def transform_step(
     from alertas_rapidas.mutes import mute_for_run
     from alertas_rapidas.plan_io import PlanWriter
     from alertas_rapidas.run_settings import for_run, summary_block
+    from alertas_rapidas.suppressions import skip_suppressed, suppressed_for_run
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
     run = RunTime.from_dict(extracted["run"])
@@ -107,6 +109,7 @@ def transform_step(
     extra = {"history": sent_history(config)} if family.reads_history else {}
     transform = load_transform(family)
     unsubscribed = unsubscribed_for(config)  # a recurring family skips who unsubscribed
+    suppressed = suppressed_for_run()  # every family skips addresses that bounce (`bounced`)
     plan_dir = run_folder(context) / "plan"
     writer = PlanWriter(plan_dir, config.batch_size, run=extracted["run"], worker_slots=config.worker_slots)
     try:
@@ -118,6 +121,7 @@ def transform_step(
         with allowing_special_domains(config.allowed_special_domains):
             for frames in pieces:
                 plan = skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed)
+                plan = skip_suppressed(plan, suppressed)
                 if muted is not None:  # nothing rendered or sent; nothing recorded to catch up later
                     plan.hold(MUTED, len(plan.messages))
                     plan.messages = []

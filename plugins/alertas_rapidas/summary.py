@@ -58,6 +58,11 @@ class RunSummary(BaseModel):
     deferred: int = 0
     unknown: int = 0
     stranded: int = 0  # left `sending` by a task that stopped; now `unknown` (recovery)
+    # messages that waited in the ledger for a sending limit's window (the task deferred), the
+    # latest moment they waited for (UTC, ISO 8601), and the server's slow-down replies
+    waited: int = 0
+    waited_until: str | None = None
+    slowed_down: int = 0
     refused_recipients: int = 0
     redirected: int = 0
     rendered_unsent: int = Field(0, alias="dry_run")
@@ -86,6 +91,8 @@ class RunSummary(BaseModel):
             del data["held_back"]
         if not self.muted:
             del data["muted"]
+        if not self.waited_until:
+            del data["waited_until"]
         for name in ("at", "settings_version", "settings", "changes"):  # only when they say something
             if not data[name]:
                 del data[name]
@@ -120,7 +127,11 @@ COUNT_FIELDS = frozenset(
     if info.annotation is int and name != "settings_version"
 )
 # A deliver task's `held_<state>` counts: messages the ledger holds in a state a run leaves alone.
-LEDGER_HOLDS = {"held_unknown": "unknown_before", "held_failed": "failed_before"}
+LEDGER_HOLDS = {
+    "held_unknown": "unknown_before",
+    "held_failed": "failed_before",
+    "held_bounced": "bounced_before",  # sent before, and a hard bounce came back
+}
 # The counts a deliver task reports (under their wire names), summed over the batches.
 DELIVERY_COUNTS = tuple(
     wire
@@ -141,10 +152,12 @@ def build_summary(
     stale = [item for item in freshness or [] if not item["fresh"]] if not planned else []
     totals: Counter[str] = Counter()
     held: Counter[str] = Counter()
+    waited_until = None
     for result in deliveries:
         if result:
             totals.update({k: int(v) for k, v in result.items() if k in DELIVERY_COUNTS})
             held.update({LEDGER_HOLDS[k]: int(v) for k, v in result.items() if k in LEDGER_HOLDS})
+            waited_until = max(filter(None, [waited_until, result.get("waited_until")]), default=None)
     planned = planned or {}
     held.update({reason: int(n) for reason, n in (planned.get("held") or {}).items()})
     tuned = planned.get("settings") or {}
@@ -162,6 +175,7 @@ def build_summary(
             "complete": bool(planned),
             "held_back": stale,
             "muted": planned.get("muted"),
+            "waited_until": waited_until,
             "at": tuned.get("at"),
             "settings_version": int(tuned.get("settings_version") or 0),
             "settings": tuned.get("settings") or [],
@@ -197,9 +211,15 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
     # shown only when not zero
     optional = (
         ("stranded       ", summary.stranded),
+        ("slowed down    ", summary.slowed_down),
         ("refused recipients", summary.refused_recipients),
         ("rendered (dry run)", summary.rendered_unsent),
         ("redirected     ", summary.redirected),
+    )
+    waited = (
+        [f"  waited          {summary.waited} (sending limits; the last until {summary.waited_until} UTC)"]
+        if summary.waited
+        else []
     )
     overridden = [
         f"{item['field']} {item['value']} (v{item.get('version')} by {item.get('by')})"
@@ -207,7 +227,7 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         if item.get("source") == "override"
     ]
     tuned = [f"  overrides       {'; '.join(overridden)}"] if overridden else []
-    return lines + [f"  {label} {count}" for label, count in optional if count] + tuned
+    return lines + waited + [f"  {label} {count}" for label, count in optional if count] + tuned
 
 
 # Counts that make a run a failure the data team must look at, with what they mean.

@@ -1,8 +1,10 @@
 -- Contacts the alerts cannot reach: active customers with no or malformed e-mail who had an
 -- issued sales document in the last 90 days (issue_date in (D - 90, D]), and active employees
--- with no or malformed e-mail whose role is one of %(roles)s. One row per person, kind
--- 'customer' or 'employee', customers first. "Malformed": not local@domain.tld (the shape the
--- mailer accepts; it drops anything else).
+-- with no or malformed e-mail whose role is one of %(roles)s; and every active customer and
+-- employee whose address bounces (%(bounced_addresses)s: suppressed by its bounce score, from
+-- the package's own database), to be fixed in the DMS. One row per person, kind 'customer' or
+-- 'employee', customers first. "Malformed": not local@domain.tld (the shape the mailer accepts;
+-- it drops anything else).
 with
 
 customers as (
@@ -25,7 +27,7 @@ recent_documents as (
 employees as (
     select * from dms.employees
     where active
-      and role = any(%(roles)s::text[])
+      and (role = any(%(roles)s::text[]) or lower(btrim(email)) = any(%(bounced_addresses)s::text[]))
 ),
 
 staff as (
@@ -67,7 +69,8 @@ checked as (
         r.last_document_date,
         r.documents
     from customers as c
-    inner join recent_documents as r on r.customer_id = c.id
+    left join recent_documents as r on r.customer_id = c.id
+    where r.customer_id is not null or lower(btrim(c.email)) = any(%(bounced_addresses)s::text[])
     union all
     select
         'employee' as kind,
@@ -89,6 +92,7 @@ flagged as (
         checked.*,
         case
             when nullif(btrim(email), '') is null then 'no_email'
+            when lower(btrim(email)) = any(%(bounced_addresses)s::text[]) then 'bounced'
             when btrim(email) !~ '^[A-Za-z0-9.!#$%%&''*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$'
                 then 'malformed_email'
         end as problem
@@ -106,8 +110,16 @@ select
     s.full_name as salesperson_name,
     f.email,
     f.problem,
-    case f.problem when 'no_email' then 'Sin e-mail' else 'E-mail mal formado' end as problem_es,
-    case f.problem when 'no_email' then 'No e-mail' else 'Malformed e-mail' end as problem_en,
+    case f.problem
+        when 'no_email' then 'Sin e-mail'
+        when 'bounced' then 'El e-mail rebota'
+        else 'E-mail mal formado'
+    end as problem_es,
+    case f.problem
+        when 'no_email' then 'No e-mail'
+        when 'bounced' then 'E-mail bounces'
+        else 'Malformed e-mail'
+    end as problem_en,
     f.last_document_date,
     f.documents
 from flagged as f

@@ -53,20 +53,24 @@ def _dag(real_dagbag: DagBag, key: str):
 # --- the real dags/ folder -------------------------------------------------------------------
 
 
+@pytest.mark.families
 def test_real_dags_folder_has_no_import_errors(real_dagbag):
     assert real_dagbag.import_errors == {}
     assert FAMILY_KEYS, "no family config found in dags/families"
 
 
+@pytest.mark.families
 def test_every_family_config_has_its_dag_and_every_dag_its_config(real_dagbag):
     expected = {f"alert_{key}" for key in FAMILY_KEYS}
-    # Besides the family DAGs, only the housekeeping DAG (no family file; tested in test_retention).
-    assert set(real_dagbag.dag_ids) == expected | {"alertas_housekeeping"}
+    # Besides the family DAGs, only the housekeeping DAG (no family file; tested in test_retention)
+    # and the bounce mailbox's (tested in tests/e2e/test_bounces.py).
+    assert set(real_dagbag.dag_ids) == expected | {"alertas_housekeeping", "alertas_bounces"}
     assert {p.stem for p in DAGS.glob("alert_*.py")} == expected
     for key in FAMILY_KEYS:
         assert Path(_dag(real_dagbag, key).fileloc).resolve() == (DAGS / f"alert_{key}.py").resolve()
 
 
+@pytest.mark.families
 @pytest.mark.parametrize("key", FAMILY_KEYS)
 def test_dag_carries_tags_owner_retries_and_docs(real_dagbag, key):
     config, _ = load_family_config(FAMILIES / f"{key}.yaml")
@@ -83,6 +87,7 @@ def test_dag_carries_tags_owner_retries_and_docs(real_dagbag, key):
         assert task.retries >= 1, task.task_id
 
 
+@pytest.mark.families
 @pytest.mark.parametrize("key", FAMILY_KEYS)
 def test_dag_run_params_and_their_defaults(real_dagbag, key):
     params = _dag(real_dagbag, key).params
@@ -92,6 +97,7 @@ def test_dag_run_params_and_their_defaults(real_dagbag, key):
         assert params.get_param(flag).schema["type"] == "boolean"
 
 
+@pytest.mark.families
 @pytest.mark.parametrize("key", FAMILY_KEYS)
 def test_task_graph_is_extract_transform_render_deliver_summarize(real_dagbag, key):
     config, _ = load_family_config(FAMILIES / f"{key}.yaml")

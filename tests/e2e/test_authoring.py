@@ -127,6 +127,30 @@ def test_validate_catches_a_detail_key_and_sql_errors(payments_dms, postgres, fa
     assert unreachable.stdout.splitlines()[0].startswith("--dms: (connection): cannot connect: ")
 
 
+def test_validate_names_a_row_column_a_template_reads_that_the_query_no_longer_returns(
+    payments_dms, postgres, families, tmp_path
+):
+    """`row.<column>` is checked against the rows query on the database: file, line, did-you-mean."""
+    from alertas_rapidas.paths import TEMPLATES_DIR
+
+    templates = tmp_path / "templates"
+    for folder in [FAMILY, *(p.name for p in TEMPLATES_DIR.glob("_*"))]:
+        shutil.copytree(TEMPLATES_DIR / folder, templates / folder)
+    body = templates / FAMILY / "body.en.html"
+    body.write_text(body.read_text().replace("{{ row.number }}", "{{ row.numbr }}"), encoding="utf-8")
+    line = next(n for n, text in enumerate(body.read_text().splitlines(), 1) if "row.numbr" in text)
+    # statically nothing is wrong: only the database knows the query's columns
+    assert validate_all(families, templates_dir=templates) == (1, [])
+
+    _, problems = validate_all(families, templates_dir=templates, dsn=postgres.dsn("dms"))
+    found = [(p.file, p.where) for p in problems]
+    assert found == [(str(body), f"line {line}")], [p.line() for p in problems]
+    assert problems[0].message.startswith(
+        f"row.numbr: 'numbr' is not a column {FAMILY}/orders.sql returns nor a declared column; "
+        "did you mean 'number'?; its columns: order_id, number,"
+    )
+
+
 def test_preview_renders_what_would_be_sent_and_sends_nothing(payments_dms, postgres, mail_sink, tmp_path):
     out = tmp_path / "preview"
     result = authoring(

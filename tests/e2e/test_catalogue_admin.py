@@ -175,14 +175,15 @@ def test_contact_data_quality_one_weekly_report_with_two_sheets(admin_dms, dagba
     assert report.message["To"] == f"Carolina Méndez <{CAROLINA}>"
     text = plain(report)
     assert "Hola Carolina Méndez:" in text
-    assert "Clientes activos con comprobantes emitidos en los últimos 90 días (3)" in text
+    heading = "Clientes activos con comprobantes emitidos en los últimos 90 días o con un e-mail que rebota"
+    assert f"{heading} (3)" in text
     assert "C904 Juan Pérez 20-20000904-4 juan.perez@ E-mail mal formado 10/11/2026 2" in text
     assert "C905 Roberto Sánchez 20-20000905-5 Sin e-mail 26/08/2026 1 Sucursal Norte" in text
     assert "C910 Pedro Blanco" in text  # a blank e-mail is no e-mail; a receipt is a sales document
     # Inactive (906), a valid address (901, 907), only a document 90 days old, voided or after D (908).
     for absent in ("C906", "C901", "C907", "C908"):
         assert absent not in text
-    assert "Empleados activos con roles que reciben alertas (2)" in text
+    assert "Empleados activos con roles que reciben alertas o con un e-mail que rebota (2)" in text
     assert "Julián Acosta Tesorería Casa Central" in text
     assert (
         "Pablo Ortiz Asesor/a de servicio Sucursal Norte - Av. Maipú 2500, Vicente López pablo.ortiz@autosur"
@@ -237,7 +238,8 @@ def test_contact_data_quality_one_weekly_report_with_two_sheets(admin_dms, dagba
     [report] = mail_sink.store.messages
     text = plain(report)
     assert report.subject.endswith("semana 2026-W49") and "C908 Ana Lucía Martínez" in text
-    assert "(1)" in text and "Empleados activos con roles que reciben alertas (0)" in text
+    assert "(1)" in text
+    assert "Empleados activos con roles que reciben alertas o con un e-mail que rebota (0)" in text
     assert "Ninguno." in text
 
     # Fixed too: the week after is silent.

@@ -6,14 +6,17 @@ from every state (and from no row at all); the moves observed are compared with 
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
 
-from alertas_rapidas import ledger, ops
+from alertas_rapidas import bounces, ledger, ops
+from alertas_rapidas.bounce_reports import Report
 from alertas_rapidas.delivery_state import MOVES, NEW, DeliveryState, transitions
 from alertas_rapidas.messages import idempotency_key
+from alertas_rapidas.suppressions import ScoreRule
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +27,7 @@ KEY = idempotency_key(FAMILY, RECIPIENT, BUSINESS_KEY)
 RUN_DATE = date(2026, 11, 2)
 RUN = {"run_date": RUN_DATE, "dag_id": "alert_customer_statements", "run_id": "manual__1"}
 TOKEN = "alert_customer_statements|manual__0|deliver|0"
+REPORTS = itertools.count(1)  # each bounce operation reads a report of its own
 
 
 def claim(policy: ledger.ClaimPolicy):
@@ -55,6 +59,22 @@ OPERATIONS = {
     "claim force_resend": claim(ledger.ClaimPolicy(force_resend=True)),
     **{f"outcome {s}": outcome(s) for s in MOVES["outcome"].targets},
     "interrupted": lambda conn: ledger.mark_interrupted(conn, claim_token=TOKEN, try_number=2),
+    "wait": lambda conn: ledger.record_waiting(
+        conn,
+        entries=[
+            {
+                "key": KEY,
+                "recipient_ref": RECIPIENT,
+                "business_key": BUSINESS_KEY,
+                "envelope": ["a@example.com"],
+                "message_id": "<m@example.com>",
+            }
+        ],
+        family=FAMILY,
+        reason="rate_limited: test",
+        not_before=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        **RUN,
+    ),
     "skip": lambda conn: ledger.record_skips(
         conn, family=FAMILY, skips=[(KEY, RECIPIENT, BUSINESS_KEY, "no_email")], **RUN
     ),
@@ -67,6 +87,13 @@ OPERATIONS = {
         **RUN,
     ),
     "reopen": lambda conn: ops._reopen(conn, FAMILY, RECIPIENT, BUSINESS_KEY),
+    "bounce": lambda conn: bounces.record_report(
+        conn,
+        Report("bounce", f"<report-{next(REPORTS)}@example.com>", hard=frozenset({"a@example.com"})),
+        bounces.Match(KEY, FAMILY, ("a@example.com",), "verp"),
+        RUN_DATE,
+        ScoreRule(),
+    ),
 }
 
 
@@ -109,9 +136,11 @@ def test_the_ledger_sql_moves_messages_exactly_as_the_table_says(conn, capsys):
         "claim resend_unknown": ("claim", "claim_unknown"),
         "claim force_resend": ("claim", "claim_unknown", "claim_forced"),
         "interrupted": "interrupted",
+        "wait": "wait",
         "skip": "skip",
         "in_digest": "in_digest",
         "reopen": "reopen",
+        "bounce": "bounce",
         **{f"outcome {s}": "outcome" for s in MOVES["outcome"].targets},
     }
     for name, rows in by_operation.items():

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.runs import run_dag
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,8 +156,41 @@ def sent_count(stdout: str) -> int:
     return int(row.split()[3])
 
 
-def test_demo_second_run_sends_nothing_and_a_broken_family_fails_it(tmp_path):
+@pytest.fixture
+def demo_dir(tmp_path):
+    """The demo's folder; the PostgreSQL the demo leaves running is stopped at the end."""
+    from alertas_dev.demo.local_postgres import LocalPostgres
+
     out = tmp_path / "demo"
+    yield out
+    LocalPostgres(out / "pg").shutdown()
+
+
+def make(*args: str, demo: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`make ARGS` in the checkout, as a user's shell after `make demo` in `demo`: no connection set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ALERTAS_", "PYTEST_"))}
+    env["ALERTAS_DEMO_DIR"] = str(demo)
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+
+
+HAND_MADE = (
+    "insert into dms.customers (id, code, legal_name, tax_id, email, language, branch_id, active)"
+    " values (990001, 'C990001', 'Cliente Hecho a Mano', '20-99000001-7', 'mano@example.org', 'es', 1, true)"
+)
+
+
+def test_demo_second_run_sends_nothing_and_a_broken_family_fails_it(tmp_path, demo_dir):
+    import psycopg
+
+    out = demo_dir
     first = run_demo(out)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "Fresh start (first run)" in first.stdout
@@ -163,13 +198,53 @@ def test_demo_second_run_sends_nothing_and_a_broken_family_fails_it(tmp_path):
     assert sent > 0
     assert re.search(rf"^{sent} message\(s\) received by the SMTP sink", first.stdout, re.M)
 
+    # the demo left its DMS running and said where: the printed DSN reaches it
+    [dsn] = re.findall(
+        r"^The demo DMS keeps running for your own queries and later commands: (\S+)$", first.stdout, re.M
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("select count(*) from dms.customers").fetchone()[0] >= 12
+        conn.execute(HAND_MADE)  # a row a user adds to try an alert
+
+    # `make preview` after `make demo`: nothing to set, it reads the demo's DMS
+    preview = make(
+        "preview",
+        "FAMILY=customer_statements",
+        "DATE=2026-11-01",
+        f"ARGS=--out {tmp_path / 'preview'}",
+        demo=out,
+    )
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert re.search(r"^\d+ messages, \d+ skipped .* nothing sent, ledger untouched$", preview.stdout, re.M)
+    assert (tmp_path / "preview" / "index.html").exists() and list((tmp_path / "preview").glob("*.eml"))
+    # `make dms` is psql on it: a query piped in, as `make dms < file.sql` does
+    dms_query = make("dms", demo=out, stdin="select legal_name from dms.customers where id = 990001;")
+    assert dms_query.returncode == 0, dms_query.stderr
+    assert "Cliente Hecho a Mano" in dms_query.stdout
+
     second = run_demo(out)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    assert "Kept the demo DMS and the delivery ledger" in second.stdout
+    assert "Kept the demo DMS (demo data for 2026-11-01, seed 7, 60 customers) and the delivery ledger" in (
+        second.stdout
+    )
     assert sent_count(second.stdout) == 0
     assert re.search(r"^0 message\(s\) received by the SMTP sink", second.stdout, re.M)
     assert f"already sent {sent}:" in second.stdout
     assert list((out / "mail").glob("*.eml")) == []
+
+    # another date runs on the same DMS: the hand-made row is still there
+    december = run_demo(out, "--date", "2026-12-01")
+    assert december.returncode == 0, december.stdout[-3000:] + december.stderr[-3000:]
+    assert "Kept the demo DMS" in december.stdout and "loading demo data" not in december.stdout
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("select legal_name from dms.customers where id = 990001").fetchone() == (
+            "Cliente Hecho a Mano",
+        )
+    # ... until the DMS is refilled on purpose
+    reset = run_demo(out, "--date", "2026-11-01", "--reset-dms")
+    assert reset.returncode == 0 and "--reset-dms: the DMS is filled again" in reset.stdout
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        assert conn.execute("select count(*) from dms.customers where id = 990001").fetchone()[0] == 0
 
     # a copy of the DAG folder with one family file broken: exit 1, one summary line for it
     dags = tmp_path / "dags"

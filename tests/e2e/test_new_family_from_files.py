@@ -92,6 +92,9 @@ FILES = {
         key: overdue_each_once
         family: overdue_by_salesperson
         title: Overdue invoices, each told once (facturas vencidas, una vez cada una)
+        description: |
+          Each salesperson gets one digest a day of their customers' invoices overdue 20 days or
+          more that were not told to them yet: each invoice is told once, never repeated.
         settings:
           min_days_overdue: 20
         alert:
@@ -120,12 +123,14 @@ FILES = {
         es:
           subject: "Facturas vencidas de sus clientes: {n} al {date}"
           hello: Hola
+          hello_end: ":"
           intro: "Estas facturas de sus clientes siguen impagas al {date}:"
           since: "Revisión anterior: {date}."
           total: Total
         en:
           subject: "Your customers' overdue invoices: {n} as of {date}"
           hello: Hello
+          hello_end: ","
           intro: "These invoices of your customers are still unpaid as of {date}:"
           since: "Previous review: {date}."
           total: Total
@@ -137,7 +142,7 @@ FILES = {
         {% extends "_layouts/mail.html" %}
         {% from "_macros/tables.html" import report_table %}
         {% block content %}
-        <p>{{ t.hello }}{% if recipient_name %} {{ recipient_name }}{% endif %}:</p>
+        <p>{{ t.hello }}{% if recipient_name %} {{ recipient_name }}{% endif %}{{ t.hello_end }}</p>
         <p>{{ t.intro.format(date=run_date | short_date(lang)) }}</p>
         {{ report_table(table, top, totals, lang, t.total) }}
         <p>{{ t.since.format(date=run.window_start | short_date(lang)) }}</p>

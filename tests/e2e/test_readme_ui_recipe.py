@@ -1,8 +1,9 @@
-"""The README's manual `airflow standalone` recipe ("The Airflow UI", "By hand"), run as written.
+"""The docs' manual `airflow standalone` recipe (docs/operations.md, "Airflow standalone by hand"),
+run as written.
 
-The block is read from README.md and run by bash from the repository root, with three additions
+The block is read from the page and run by bash from the repository root, with three additions
 before it: the three connections (the session's PostgreSQL and SMTP sink), a free port with its
-base URL (the README's own "another port" advice), and AIRFLOW_HOME in a temporary folder instead
+base URL (the page's own "another port" advice), and AIRFLOW_HOME in a temporary folder instead
 of `$PWD/.airflow` (the one change to the text; the shared checkout stays clean). PATH is the
 system's without the venv, as in a new shell: the recipe's own `export PATH` must be enough.
 Checked: every component starts, the DAGs are parsed, and the plugin's page and tab are served.
@@ -24,22 +25,22 @@ from tests.support.airflow_server import session_connections
 MARKER = "By hand, against your own connections"
 
 
-def readme_recipe() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def standalone_recipe() -> str:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     after = text[text.index(MARKER) :]
     return re.search(r"```bash\n(.*?)```", after, re.S).group(1)
 
 
-def test_readme_recipe_names_path_plugins_and_standalone():
-    recipe = readme_recipe()
+def test_the_recipe_names_path_plugins_and_standalone():
+    recipe = standalone_recipe()
     assert "export PATH=$PWD/.venv/bin:$PATH" in recipe
     assert "AIRFLOW__CORE__PLUGINS_FOLDER=$PWD/plugins" in recipe
     assert "AIRFLOW__CORE__DAGS_FOLDER=$PWD/dags" in recipe
     assert recipe.strip().splitlines()[-1] == "airflow standalone"
 
 
-def test_readme_standalone_recipe_runs_as_written(postgres, mail_sink, tmp_path):
-    recipe = readme_recipe()
+def test_the_standalone_recipe_runs_as_written(postgres, mail_sink, tmp_path):
+    recipe = standalone_recipe()
     assert "AIRFLOW_HOME=$PWD/.airflow" in recipe
     home = tmp_path / "airflow"
     script = recipe.replace("AIRFLOW_HOME=$PWD/.airflow", f"AIRFLOW_HOME={home}")

@@ -157,17 +157,20 @@ def test_a_killed_deliver_process_strands_nothing_and_a_new_run_names_the_messag
 def test_a_claim_held_by_a_task_still_sending_is_never_taken(statements_dms, dagbag, mail_sink, ledger):
     from alertas_dev.demo.mail_sink import MailSink
 
-    lease = 2.0
+    lease = 6.0  # long enough for a heartbeat (every 1.5 s) on a loaded 2-core machine
     release = threading.Event()
     with MailSink() as slow_server:  # the other run's server: it holds message 1 past the lease
-        slow_server.store.faults.on_data = lambda count: release.wait(60) if count == 1 else None
-        other = start_run_process(lease, {"AIRFLOW_CONN_SMTP_DEFAULT": slow_server.connection_json()})
+        slow_server.store.faults.on_data = lambda count: release.wait(300) if count == 1 else None
+        # the other run waits for the server's reply as long as this test may take (SMTP timeout)
+        connection = json.loads(slow_server.connection_json())
+        connection["extra"]["timeout"] = 600
+        other = start_run_process(lease, {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(connection)})
         try:
             deadline = time.monotonic() + 180
             while not slow_server.store.messages and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert states(ledger) == {"customer:1": "sending"}
-            time.sleep(2.5 * lease)  # longer than the lease: only its heartbeat keeps it alive
+            time.sleep(2 * lease)  # longer than the lease: only its heartbeat keeps it alive
 
             this = manual_run(family_dag(FAMILY, claim_lease=timedelta(seconds=lease)))
             assert this.state == "success"

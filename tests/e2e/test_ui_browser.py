@@ -140,8 +140,8 @@ def test_the_data_team_walks_the_ui(airflow_ui, browser, demo_databases, stack_m
         page.get_by_role("button", name="Show table view").click()
         for dag_id in dag_ids:
             expect(page.get_by_role("link", name=titles[dag_id], exact=True).first).to_be_visible()
-        # The alert DAGs and the daily `alertas_housekeeping` DAG.
-        expect(page.get_by_text(f"{len(dag_ids) + 1} Dags", exact=True)).to_be_visible()
+        # The alert DAGs, the daily `alertas_housekeeping` DAG and the bounce mailbox's `alertas_bounces`.
+        expect(page.get_by_text(f"{len(dag_ids) + 2} Dags", exact=True)).to_be_visible()
         shot("02_dags")
         assert airflow_ui.api("GET", "/api/v2/importErrors").json()["total_entries"] == 0
         # Each DAG's schedule as the UI shows it: business-day families by their own timetable

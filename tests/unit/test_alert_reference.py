@@ -1,5 +1,5 @@
-"""README's "Alert field reference" is the one generated from the models, and it leaves out no
-field of any model of the `alert:` block or of `schedule:`."""
+"""The docs' alert field reference (docs/reference.md) is the one generated from the models, and it
+leaves out no field of any model of the `alert:` block or of `schedule:`."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from pydantic import BaseModel
 from alertas_rapidas.authoring.__main__ import main
 from alertas_rapidas.authoring.reference import (
     END,
-    README,
+    PAGE,
     START,
     AlertReferenceError,
     markdown,
-    readme_block,
+    page_block,
     write,
 )
 from alertas_rapidas.config import ScheduleConfig
-from alertas_rapidas.engine.family import RUN_PARAMETERS
 from alertas_rapidas.engine.settings import SettingType
-from alertas_rapidas.engine.spec import AlertSpec
+from alertas_rapidas.engine.spec import RUN_PARAMETERS, AlertSpec
 
 
 def inner_models(annotation) -> set[type[BaseModel]]:
@@ -48,8 +47,8 @@ def every_model() -> set[type[BaseModel]]:
 
 
 def sections(text: str) -> dict[str, str]:
-    """The reference's `### Name` sections by name."""
-    parts = re.split(r"^### (.+)$", text, flags=re.MULTILINE)
+    """The reference's `## Name` sections by name."""
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
@@ -58,10 +57,10 @@ def generated() -> str:
     return markdown()
 
 
-def test_the_readme_holds_the_generated_reference(generated):
-    block = readme_block(README.read_text(encoding="utf-8"))
+def test_the_docs_page_holds_the_generated_reference(generated):
+    block = page_block(PAGE.read_text(encoding="utf-8"))
     assert block == generated, (
-        "README.md's alert field reference is out of date with the models: run make reference"
+        "docs/reference.md's alert field reference is out of date with the models: run make reference"
     )
 
 
@@ -103,19 +102,19 @@ def test_readable_types_and_defaults(generated):
 
 
 def test_write_replaces_only_the_block_and_is_stable(tmp_path, generated):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\nBefore.\n\n{START}\nold text\n{END}\n\nAfter.\n", encoding="utf-8")
-    assert write(readme) is True
-    text = readme.read_text(encoding="utf-8")
+    page = tmp_path / "reference.md"
+    page.write_text(f"# Title\n\nBefore.\n\n{START}\nold text\n{END}\n\nAfter.\n", encoding="utf-8")
+    assert write(page) is True
+    text = page.read_text(encoding="utf-8")
     assert text == f"# Title\n\nBefore.\n\n{START}\n{generated}{END}\n\nAfter.\n"
-    assert write(readme) is False
+    assert write(page) is False
 
 
-def test_a_readme_without_the_markers_is_refused(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("# Title\n", encoding="utf-8")
+def test_a_page_without_the_markers_is_refused(tmp_path):
+    page = tmp_path / "reference.md"
+    page.write_text("# Title\n", encoding="utf-8")
     with pytest.raises(AlertReferenceError, match="alert-reference:start"):
-        write(readme)
+        write(page)
 
 
 def test_the_cli_prints_the_reference(capsys, generated):

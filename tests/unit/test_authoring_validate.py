@@ -57,6 +57,7 @@ def lines(problems: list[Problem]) -> list[str]:
     return [problem.line() for problem in problems]
 
 
+@pytest.mark.families
 def test_the_repository_families_validate_clean():
     checked, problems = validate_all()
     assert lines(problems) == []
@@ -193,9 +194,32 @@ def test_sql_placeholders():
     assert bad == [("%s", 2), ("%(c)x", 2)]
 
 
+def test_a_label_missing_from_labels_yaml_is_named_with_file_line_and_the_closest_label(workspace):
+    """A language-neutral template reads `t.<label>` in both languages; a misspelt one fails validate."""
+    folder = workspace["templates"] / FAMILY
+    (folder / "labels.yaml").write_text(
+        "es:\n  campaign: Campaña\n  regards: Saludos\nen:\n  campaign: Campaign\n  regards: Regards\n",
+        encoding="utf-8",
+    )
+    (folder / "note.txt").write_text("{{ t.regards }}\n{{ t.campaing }}\n", encoding="utf-8")
+    english = folder / "body.en.txt"
+    english.write_text(english.read_text() + "{{ t['campaign'] }} {{ t.signature }}\n", encoding="utf-8")
+    _, problems = check(workspace)
+    labels = folder / "labels.yaml"
+    assert sorted(lines(problems)) == sorted(
+        [
+            f"{folder / 'note.txt'}: line 2: label t.campaing is not in {labels} (es and en); "
+            "did you mean 'campaign'?; its labels: campaign, regards",
+            f"{english}: {line_of(english, 't.signature')}: label t.signature is not in {labels} (en); "
+            "its labels: campaign, regards",
+        ]
+    )
+
+
 def test_summary_line():
     assert summary_line(10, 0) == "10 families checked, 0 problems"
     assert summary_line(1, 1) == "1 family checked, 1 problem"
+    assert summary_line(41, 0, 3) == "41 families checked, 0 problems, 3 warnings"
 
 
 def authoring(*args: str) -> subprocess.CompletedProcess[str]:
@@ -212,7 +236,13 @@ def authoring(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_codes(workspace):
     clean = authoring("validate")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert clean.stdout.splitlines()[-1] == f"{len(family_files())} families checked, 0 problems"
+    *warnings, summary = clean.stdout.splitlines()
+    # warnings (a body table wider than the mail) are told and counted, and leave the exit code 0
+    assert summary.startswith(f"{len(family_files())} families checked, 0 problems")
+    assert all(line.startswith("warning: dags/families/") for line in warnings), warnings
+    assert summary.endswith(
+        f", {len(warnings)} warning{'' if len(warnings) == 1 else 's'}" if warnings else "s"
+    )
 
     edit_config(workspace, lambda data: data["alert"].update(once_per="payment_ready:{order_id"))
     broken = authoring("validate", "--families", str(workspace["families"]))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from alertas_rapidas.config import FamilyConfigError, load_family_config
+from alertas_rapidas.config import FamilyConfigError, load_bounces_config, load_family_config
 from alertas_rapidas.families.customer_statements import StatementSettings
 from alertas_rapidas.paths import FAMILIES_DIR
 
@@ -231,3 +231,27 @@ def test_bad_interval_is_reported_on_its_field(families, value, fragment):
     message = load_error(path)
     assert "  - schedule.interval:" in message
     assert fragment in message
+
+
+# --- dealership-wide fields (issue 24) ------------------------------------------------------------
+
+
+def test_sending_limits_and_bounces_layer_from_defaults_and_a_family_file_may_not_set_them(families):
+    write(
+        families,
+        "_defaults.yaml",
+        {
+            "sending_limits": {"per_minute": 30, "per_day": 10000, "sessions": 2},
+            "bounces": {"threshold": 2.5, "processed_folder": "Procesados"},
+        },
+    )
+    config, _ = load_family_config(write(families, "statements_test.yaml", base_config()))
+    assert config.sending_limits.describe() == "per_minute 30, per_day 10000, sessions 2"
+    assert (config.bounces.threshold, config.bounces.processed_folder) == (2.5, "Procesados")
+    assert load_bounces_config(families).threshold == 2.5
+
+    path = write(families, "statements_test.yaml", {**base_config(), "sending_limits": {"per_minute": 60}})
+    assert "sending_limits: set it in dags/families/_defaults.yaml only" in load_error(path)
+    write(families, "_defaults.yaml", {"bounces": {"threshold": 0}})
+    with pytest.raises(FamilyConfigError, match="bounces.threshold: Input should be greater than 0"):
+        load_bounces_config(families)

@@ -48,6 +48,8 @@ def test_the_stored_form_is_the_one_rows_already_have():
         "deferred": 0,
         "unknown": 0,
         "stranded": 0,  # issue 21: left `sending` by a task that stopped
+        "waited": 0,  # issue 24: messages that waited for a sending limit's window
+        "slowed_down": 0,  # issue 24: the server's slow-down replies
         "refused_recipients": 2,
         "redirected": 0,
         "dry_run": 0,
@@ -64,6 +66,8 @@ def test_the_stored_form_is_the_one_rows_already_have():
         "deferred",
         "unknown",
         "stranded",
+        "waited",
+        "slowed_down",
         "refused_recipients",
         "redirected",
         "dry_run",

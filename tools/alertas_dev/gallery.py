@@ -1,11 +1,11 @@
 """`make screenshots`: what every family sends, rendered from the demo data and saved as PNGs.
 
-For each of the 41 families, the `preview` machinery (extract, transform, render; nothing sent,
+For every family file found, the `preview` machinery (extract, transform, render; nothing sent,
 no ledger) runs on the demo DMS for the demo's date at 08:00 (as `make demo` runs them). Then,
 per family, the first message's HTML body is photographed in Chromium (headless, driven by
 Playwright, /usr/bin/chromium) and the first page of its first PDF is drawn with pypdfium2, both
 into `docs/screenshots/` (small PNGs: 640 px wide mails, PDF pages at 72 dpi, 64-colour palette),
-with `docs/screenshots/README.md` listing them. The README's "Gallery" links that page.
+with `docs/screenshots/README.md` listing them (the documentation site's "Gallery" page).
 
 `render_all` is also what the end-to-end test of the documents uses (tests/e2e/test_documents.py):
 every PDF and XLSX of every family goes through tests/support/doc_checks.py.

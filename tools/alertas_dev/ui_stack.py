@@ -69,7 +69,7 @@ class UiStack:
         # them for Airflow and put the caller's back (a test session keeps its own).
         saved = {name: os.environ.get(name) for name in CONNECTION_VARS}
         try:
-            self.server = demo.setup_database(args, self.demo_dir)
+            self.server = demo.setup_database(args, self.demo_dir, keep_running=False)
             postgres = {name: os.environ[name] for name in CONNECTION_VARS}
         finally:
             for name, value in saved.items():
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"Alertas page: {airflow.url}/plugin/alertas  (Browse > Alertas Rápidas)")
         print(f"Mail sent by runs: {stack.out / 'mail' / 'index.html'}")
-        print("DAGs are paused: unpausing one sends nothing until its next fire (README, Ops recipes).")
+        print("DAGs are paused: unpausing one sends nothing until its next fire (docs/operations.md).")
         print("Ctrl-C stops Airflow, the SMTP sink and PostgreSQL.", flush=True)
         airflow.process.wait()
         print(

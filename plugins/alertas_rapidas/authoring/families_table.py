@@ -1,8 +1,9 @@
-"""README's family table, generated from the family files, so a family's rule is written once
-(its YAML `description`) and the table cannot drift from the configs.
+"""The docs' family table (`docs/families.md`), generated from the family files, so a family's
+rule is written once (its YAML `description`) and the table cannot drift from the configs.
 
-`python -m alertas_rapidas.authoring families [--write]` prints the table, or replaces README.md's
-block between `<!-- families:start -->` and `<!-- families:end -->`.
+`python -m alertas_rapidas.authoring families [--write]` prints the table, or replaces the page's
+block between `<!-- families:start -->` and `<!-- families:end -->`; `validate` warns when the
+page's table is out of date.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT
 
-README = PROJECT_ROOT / "README.md"
+PAGE = PROJECT_ROOT / "docs" / "families.md"
 START = "<!-- families:start -->"
 END = "<!-- families:end -->"
 _BLOCK = re.compile(re.escape(START) + r"\n.*?" + re.escape(END), re.DOTALL)
@@ -22,7 +23,7 @@ _LONG = 60  # a setting value longer than this is shown by its keys only
 
 
 class FamiliesTableError(RuntimeError):
-    """README has no families block."""
+    """The page has no families block."""
 
 
 def family_files(families_dir: Path = FAMILIES_DIR) -> list[Path]:
@@ -100,19 +101,19 @@ def markdown(families_dir: Path = FAMILIES_DIR) -> str:
     return "\n".join(lines) + "\n"
 
 
-def readme_block(text: str) -> str:
+def page_block(text: str) -> str:
     match = _BLOCK.search(text)
     if match is None:
-        raise FamiliesTableError(f"README has no block between {START} and {END}")
+        raise FamiliesTableError(f"the page has no block between {START} and {END}")
     return match.group(0)[len(START) + 1 : -len(END)]
 
 
-def write(readme: Path = README) -> bool:
-    """Replace the README's block with the generated table; whether anything changed."""
-    text = readme.read_text(encoding="utf-8")
-    readme_block(text)
+def write(page: Path = PAGE) -> bool:
+    """Replace the page's block with the generated table; whether anything changed."""
+    text = page.read_text(encoding="utf-8")
+    page_block(text)
     updated = _BLOCK.sub(lambda _match: f"{START}\n{markdown()}{END}", text, count=1)
     if updated == text:
         return False
-    readme.write_text(updated, encoding="utf-8")
+    page.write_text(updated, encoding="utf-8")
     return True

@@ -166,7 +166,7 @@ def plan_day(
     family_key: str,
     day: date,
     *,
-    at: datetime | None = None,
+    at: datetime | time | None = None,
     start: time | None = None,
     end: time | None = None,
     as_run: bool = False,
@@ -174,6 +174,7 @@ def plan_day(
     families_dir: Path = FAMILIES_DIR,
 ) -> DayPlan:
     """Extract and transform every chosen run of `day` (see the module's doc); raise PreviewError.
+    `at` is one run: an instant, or a local time of day on `day` (08:00, as `make demo` runs).
 
     `overrides` (the settings page's proposal) replace those in the package's database; without
     them, the page's preview (`as_run`) applies the overrides in force at the day's last run, as
@@ -182,17 +183,19 @@ def plan_day(
     from alertas_rapidas.messages import Plan, idempotency_key
 
     config, settings, family = _load(family_key, families_dir)
-    if overrides is None and as_run:
-        last = at or (day_instants(config, day, start, end) or [scheduled_instant(config, day)])[-1]
-        overrides = _overrides_at(family_key, last)
-    if overrides:
-        config, settings, family = _load(family_key, families_dir, overrides)
     zone = ZoneInfo(config.timezone)
+    if isinstance(at, time):  # a local time of day on `day`
+        at = datetime.combine(day, at, tzinfo=zone)
     if at is not None and at.astimezone(zone).date() != day:
         raise PreviewError(
             f"--at {at.isoformat()} falls on {at.astimezone(zone).date()} in {config.timezone}, "
             f"not on --date {day}"
         )
+    if overrides is None and as_run:
+        last = at or (day_instants(config, day, start, end) or [scheduled_instant(config, day)])[-1]
+        overrides = _overrides_at(family_key, last)
+    if overrides:
+        config, settings, family = _load(family_key, families_dir, overrides)
     instants = [at] if at is not None else day_instants(config, day, start, end)
     if not instants:
         raise PreviewError(f"{family_key} has no run on {day} between {start} and {end}")
@@ -251,6 +254,7 @@ def _plan_one(
                 statement_timeout=config.statement_timeout,
                 connections=dict(family.connections),
                 parents=dict(family.parents),
+                lookups=family.lookups,
             )
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
@@ -264,14 +268,16 @@ def preview(
     family_key: str,
     day: date,
     *,
-    at: datetime | None = None,
+    at: datetime | time | None = None,
     out: Path | None = None,
     dsn: str | None = None,
     alerts_dsn: str | None = None,
     families_dir: Path = FAMILIES_DIR,
+    warnings: list[str] | None = None,
 ) -> str:
     """Render what `family_key` would send for `day` (every run of it, or the run at `at`) into
-    `out`, as the authoring tool does (no ledger); the summary line."""
+    `out`, as the authoring tool does (no ledger); the summary line. What is worth a look but not
+    wrong (a body table wider than the mail) is added to `warnings`."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
 
     out = out or PREVIEW_ROOT / family_key / day.isoformat()
@@ -282,7 +288,12 @@ def preview(
         if ALERTS_CONN_ID in family.connections.values():
             os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = connection_json(alerts_dsn)
     day_plan = plan_day(family_key, day, at=at, families_dir=families_dir)
-    written = write_preview(day_plan, out, sender=PREVIEW_SENDER, links=_placeholder_links(day_plan.config))
+    found = table_width_warnings(day_plan.config, day_plan.family, day_plan.plan)
+    if warnings is not None:
+        warnings += found
+    written = write_preview(
+        day_plan, out, sender=PREVIEW_SENDER, links=_placeholder_links(day_plan.config), warnings=found
+    )
     return summary_line(day_plan, written) + f" -> {out}; nothing sent, ledger untouched"
 
 
@@ -346,7 +357,28 @@ def render_message(day_plan: DayPlan, renderer: Any, index: int) -> Any:
         ) from None
 
 
-def write_preview(day_plan: DayPlan, out: Path, *, sender: str, links: Any) -> int:
+def table_width_warnings(config: FamilyConfig, family: Any, plan: Any) -> list[str]:
+    """One line per body table that some message draws wider than the mail (the widest one)."""
+    from alertas_rapidas.authoring.table_width import rendered
+    from alertas_rapidas.authoring.template_checks import body_tables
+
+    widest: dict[str, Any] = {}
+    for name in body_tables(family):
+        for message in plan.messages:
+            context = message.context or {}
+            table = context.get("table") if name == "table" else (context.get("tables") or {}).get(name[7:])
+            if not table or not table.get("columns"):
+                continue
+            shown = context.get("top") if name == "table" and "top" in context else table.get("rows", [])
+            width = rendered(name, table, shown, message.language)
+            if width.too_wide and width.width > getattr(widest.get(name), "width", 0):
+                widest[name] = width
+    return [f"{config.key}: {width.warning('the cells of this preview')}" for width in widest.values()]
+
+
+def write_preview(
+    day_plan: DayPlan, out: Path, *, sender: str, links: Any, warnings: Sequence[str] = ()
+) -> int:
     """Render every message of the plan into `out`, with `index.html` and `preview.json`; the
     number written."""
     config, plan = day_plan.config, day_plan.plan
@@ -382,7 +414,7 @@ def write_preview(day_plan: DayPlan, out: Path, *, sender: str, links: Any) -> i
             }
         )
     (out / "index.html").write_text(
-        index_html(config, day_plan.span, entries, plan.skipped), encoding="utf-8"
+        index_html(config, day_plan.span, entries, plan.skipped, warnings), encoding="utf-8"
     )
     info = {
         "family": config.key,
@@ -396,8 +428,14 @@ def write_preview(day_plan: DayPlan, out: Path, *, sender: str, links: Any) -> i
     return len(entries)
 
 
-def index_html(config: FamilyConfig, run: RunTime, entries: list[dict[str, Any]], skipped: list[Any]) -> str:
-    """The preview's index: every message and every skipped candidate, all text escaped."""
+def index_html(
+    config: FamilyConfig,
+    run: RunTime,
+    entries: list[dict[str, Any]],
+    skipped: list[Any],
+    warnings: Sequence[str] = (),
+) -> str:
+    """The preview's index: warnings, every message and every skipped candidate, all text escaped."""
     from alertas_rapidas.messages import SKIP_REASONS
 
     e = html.escape
@@ -427,6 +465,8 @@ def index_html(config: FamilyConfig, run: RunTime, entries: list[dict[str, Any]]
         for item in skipped
     ]
 
+    notes = "".join(f'<p class="note warning">Warning: {e(line)}</p>\n' for line in warnings)
+
     def none(columns: int) -> str:
         return f'<tr><td colspan="{columns}">none</td></tr>'
 
@@ -445,7 +485,7 @@ th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; vertical-a
 ({e(run.timezone)}).</p>
 <p class="note">Preview only: nothing was sent and the ledger was neither read nor written. Without
 the ledger's history, repeats are shown as first sends, and messages already sent are shown again.</p>
-<h2 id="messages">Messages ({len(entries)})</h2>
+{notes}<h2 id="messages">Messages ({len(entries)})</h2>
 <table><thead><tr><th>#</th><th>To</th><th>Cc</th><th>Language</th><th>Subject</th><th>Ledger key</th>
 <th>Files</th></tr></thead>
 <tbody>

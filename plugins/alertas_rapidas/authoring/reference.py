@@ -5,8 +5,9 @@ fields) and of `schedule:`: each field's type, default and meaning (the field's 
 Then the setting types (which of them take limits or `min_items`, tried on SettingSpec itself),
 the roles, the run values (from a sample run; SQL parameters from `RUN_PARAMETERS`), the keys the
 engine gives templates (from plans built on sample rows), the template filters and the skip
-reasons. README.md holds the result between the two markers below; `--write` replaces it there,
-and tests/unit/test_alert_reference.py fails when the README's copy is out of date.
+reasons. The docs page `docs/reference.md` holds the result between the two markers below;
+`--write` replaces it there, and tests/unit/test_alert_reference.py (and `validate`) say when the
+page's copy is out of date.
 
 The only words kept here are the meanings of the run values and context keys: a key the code
 adds without a meaning here stops the generator with a message saying so.
@@ -35,7 +36,7 @@ from alertas_rapidas.paths import PROJECT_ROOT
 
 START = "<!-- alert-reference:start -->"
 END = "<!-- alert-reference:end -->"
-README = PROJECT_ROOT / "README.md"
+PAGE = PROJECT_ROOT / "docs" / "reference.md"
 
 # Patterns of text fields, as a reader names them.
 PATTERNS = {
@@ -85,6 +86,9 @@ CONTEXT = {
     "totals": "the sum of each column with `total: true`, by name",
     "table": "the report table: `title_es`, `title_en`, `columns` (`key`, `label_es`, `label_en`, "
     "`kind`), `rows`, `totals`; what `_reports/table` and the XLSX draw",
+    "send_number": 'which send of its key this message is: 1 the first, 2 the first repeat ("2nd '
+    'reminder"); with `row_key` each row carries its own `send_number` instead',
+    "max_times": "the sends in all that `repeat` allows (`repeat.max_times`, a number)",
 }
 # Added by the renderer to every message's context.
 RENDERER = {
@@ -94,7 +98,7 @@ RENDERER = {
 
 
 class AlertReferenceError(RuntimeError):
-    """The README has no reference block, or the code has a key this module cannot explain."""
+    """The page has no reference block, or the code has a key this module cannot explain."""
 
 
 # -- the models -----------------------------------------------------------------------------------
@@ -223,7 +227,7 @@ def default_text(field: FieldInfo) -> str:
 
 
 def _para(text: str) -> str:
-    """A paragraph of prose, wrapped as the README's own."""
+    """A paragraph of prose, wrapped as the docs' own."""
     return textwrap.fill(" ".join(text.split()), width=100, break_long_words=False, break_on_hyphens=False)
 
 
@@ -242,7 +246,7 @@ def _summary(model: type[BaseModel]) -> str:
 
 def model_table(model: type[BaseModel], paths: list[str]) -> list[str]:
     where = ", ".join(f"`{path}`" for path in paths)
-    lines = [f"### {model.__name__}", "", _para(f"At {where}."), ""]
+    lines = [f"## {model.__name__}", "", _para(f"At {where}."), ""]
     summary = _summary(model) if model is not spec.AlertSpec else ""  # its docstring points here
     if summary:
         lines += [summary, ""]
@@ -275,7 +279,7 @@ def _accepts(**declaration: Any) -> bool:
 
 def setting_types() -> list[str]:
     lines = [
-        "### Setting types",
+        "## Setting types",
         "",
         _para(
             "The `type` of a declared setting, the value the family file gives, and what else the "
@@ -302,7 +306,7 @@ def setting_types() -> list[str]:
 
 def roles() -> list[str]:
     return [
-        "### Roles",
+        "## Roles",
         "",
         _para(f"Employee roles (`employees.role`): {_choices(get_args(EmployeeRole))}."),
         "",
@@ -324,15 +328,15 @@ def _sample_run() -> Any:
 
 
 def run_values() -> list[str]:
-    from alertas_rapidas.engine.family import RUN_PARAMETERS
     from alertas_rapidas.engine.plan import run_values as values_of
+    from alertas_rapidas.engine.spec import RUN_PARAMETERS
 
     values = values_of(_sample_run())
     unknown = sorted(set(values) - set(RUN_VALUES))
     if unknown:
         raise AlertReferenceError(f"run values with no meaning in reference.RUN_VALUES: {', '.join(unknown)}")
     lines = [
-        "### Run values",
+        "## Run values",
         "",
         _para(
             "Named in keys, references, file names and conditions (`{run_date}`), in templates as "
@@ -354,7 +358,7 @@ def run_values() -> list[str]:
 
 
 def _sample_contexts() -> dict[str, dict[str, set[str]]]:
-    """The context keys of a message of each grouping, with and without a `table:`."""
+    """The context keys of a message of each grouping: plain, with a `table:` and with `repeat:`."""
     import pandas as pd
 
     from alertas_rapidas.engine.plan import build_plan
@@ -369,7 +373,7 @@ def _sample_contexts() -> dict[str, dict[str, set[str]]]:
     run = _sample_run()
     found: dict[str, dict[str, set[str]]] = {}
     for grouping in ("per_row", "digest", "report"):
-        for with_table in (False, True):
+        for variant in ("plain", "table", "repeat"):
             block: dict[str, Any] = {
                 "rows": {"sql": "sample/rows.sql"},
                 "columns": {"amount": {"kind": "int", "total": True}},
@@ -377,12 +381,14 @@ def _sample_contexts() -> dict[str, dict[str, set[str]]]:
                 "recipients": {"to": [{"addresses": ["someone@example.com"]}]},
                 "once_per": "sample:{run_date}",
             }
-            if with_table:
+            if variant == "table":
                 block["table"] = {"title": {"es": "T", "en": "T"}, "columns": ["amount"]}
+            if variant == "repeat":
+                block["repeat"] = {"every_days": 1, "max_times": 2}
             alert = spec.AlertSpec.model_validate(block)
             settings = settings_model("sample", {})()
             plan = build_plan(frames, settings, run, spec=alert)
-            found.setdefault(grouping, {})["table" if with_table else "plain"] = set(plan.messages[0].context)
+            found.setdefault(grouping, {})[variant] = set(plan.messages[0].context)
     return found
 
 
@@ -395,7 +401,7 @@ def template_context() -> list[str]:
             f"no meaning for {sorted(keys - set(CONTEXT))}, no longer given {sorted(set(CONTEXT) - keys)}"
         )
     lines = [
-        "### Template context",
+        "## Template context",
         "",
         _para(
             "What `subject`, `body` and attachment templates see. Values are plain: money in cents "
@@ -406,12 +412,15 @@ def template_context() -> list[str]:
         "|---|---|---|",
     ]
     for key in CONTEXT:
-        where = [g for g, each in contexts.items() if key in each["plain"] or key in each["table"]]
+        where = [g for g, each in contexts.items() if any(key in keys for keys in each.values())]
         shown = ", ".join(f"`{g}`" for g in where)
-        if all(key not in contexts[g]["plain"] for g in where):
-            shown += " with `table:`"
         if len(where) == len(contexts):
             shown = "all"
+        for variant in ("table", "repeat"):  # given only when the block has that field
+            if all(key not in contexts[g]["plain"] for g in where) and all(
+                key in contexts[g][variant] for g in where
+            ):
+                shown += f" with `{variant}:`"
         lines.append(f"| `{key}` | {shown} | {_cell(CONTEXT[key])} |")
     for key, meaning in RENDERER.items():
         lines.append(f"| `{key}` | all | {_cell(meaning)} |")
@@ -425,7 +434,7 @@ def filters() -> list[str]:
 
     env = template_environment()
     lines = [
-        "### Template filters",
+        "## Template filters",
         "",
         "Beside Jinja's own, e.g. `{{ row.amount | money(lang) }}`:",
         "",
@@ -443,24 +452,22 @@ def filters() -> list[str]:
 def skip_reasons() -> list[str]:
     from alertas_rapidas.messages import SKIP_REASONS
 
-    lines = ["### Skip reasons", "", "| reason | meaning |", "|---|---|"]
+    lines = ["## Skip reasons", "", "| reason | meaning |", "|---|---|"]
     lines += [f"| `{reason}` | {_cell(meaning)} |" for reason, meaning in SKIP_REASONS.items()]
     return [*lines, ""]
 
 
-# -- the whole reference and the README ---------------------------------------------------------------
+# -- the whole reference and its docs page ------------------------------------------------------------
 
 
 def markdown() -> str:
-    """The reference, from `## Alert field reference` on (no markers)."""
+    """The reference: a note, then one `##` section per model and table (no markers)."""
     lines = [
-        "## Alert field reference",
-        "",
         _para(
             "Generated from the models by `make reference` (do not edit between the markers); "
-            "`tests/unit/test_alert_reference.py` fails when it is out of date. A `{column}` template "
-            "names the row's columns, the settings and the run values; a condition (`when`, `require`) "
-            "is a Jinja expression over the same."
+            "`tests/unit/test_alert_reference.py` fails and `make validate` warns when it is out of "
+            "date. A `{column}` template names the row's columns, the settings and the run values; a "
+            "condition (`when`, `require`) is a Jinja expression over the same."
         ),
         "",
     ]
@@ -473,20 +480,20 @@ def markdown() -> str:
 _BLOCK = re.compile(re.escape(START) + r"\n.*?" + re.escape(END), re.DOTALL)
 
 
-def readme_block(text: str) -> str:
-    """What a README holds between the markers (no markers)."""
+def page_block(text: str) -> str:
+    """What a page holds between the markers (no markers)."""
     match = _BLOCK.search(text)
     if match is None:
-        raise AlertReferenceError(f"README has no block between {START} and {END}")
+        raise AlertReferenceError(f"the page has no block between {START} and {END}")
     return match.group(0)[len(START) + 1 : -len(END)]
 
 
-def write(readme: Path = README) -> bool:
-    """Replace the README's block with the generated reference; whether anything changed."""
-    text = readme.read_text(encoding="utf-8")
-    readme_block(text)  # the markers are there
+def write(page: Path = PAGE) -> bool:
+    """Replace the page's block with the generated reference; whether anything changed."""
+    text = page.read_text(encoding="utf-8")
+    page_block(text)  # the markers are there
     updated = _BLOCK.sub(lambda _match: f"{START}\n{markdown()}{END}", text, count=1)
     if updated == text:
         return False
-    readme.write_text(updated, encoding="utf-8")
+    page.write_text(updated, encoding="utf-8")
     return True

@@ -14,7 +14,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,8 @@ def query_names(loaded: LoadedFamily, name: str) -> set[str]:
     bound = set(loaded.params)
     if name in loaded.family.parents:
         bound.add("parent_keys")
+    if name not in loaded.family.lookups:
+        bound |= set(loaded.family.lookups)
     return bound
 
 
@@ -209,6 +211,8 @@ def _query_field(loaded: LoadedFamily, name: str) -> str:
         return "alert.rows.sql"
     if name in alert.rows.details:
         return f"alert.rows.details.{name}.sql"
+    if name in alert.rows.lookups:
+        return f"alert.rows.lookups.{name}.sql"
     return f"query {name} (the engine's own)"
 
 
@@ -293,7 +297,9 @@ def check_templates(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -
                 )
     for each in folders:
         problems += check_template_syntax(each, roots)
-    return problems
+    from alertas_rapidas.authoring.template_checks import check_labels
+
+    return problems + check_labels(loaded, templates_dir)
 
 
 def check_template_syntax(folder: Path, roots: Sequence[Path] = (TEMPLATES_DIR,)) -> list[Problem]:
@@ -368,8 +374,8 @@ def check_transform(loaded: LoadedFamily) -> list[Problem]:
 def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
     """Columns of the rows query that a configured family's config names, each with the fields
     naming it; settings and run values (which templates may use too) are left out."""
-    from alertas_rapidas.engine.family import RUN_PARAMETERS
     from alertas_rapidas.engine.plan import run_values
+    from alertas_rapidas.engine.spec import RUN_PARAMETERS
     from alertas_rapidas.engine.templating import field_names
 
     alert = loaded.config.alert
@@ -416,9 +422,25 @@ def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
 
 
 def connect(dsn: str) -> Any:
-    """A read-only connection to the database of `--dms`."""
+    """A read-only connection to the database of `--dms`: a DSN, or "" for the Airflow connection
+    `dms_postgres` (a ConnectionError says how to give one when it is not defined)."""
     import psycopg
 
+    if not dsn:
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        from alertas_rapidas.extract import ExtractError, connect_read_only
+
+        try:
+            return connect_read_only(DMS_CONN_ID, timedelta(seconds=60))
+        except ExtractError as exc:
+            if isinstance(exc.__cause__, AirflowNotFoundException):
+                raise ConnectionError(
+                    f"the connection {DMS_CONN_ID} is not defined: give --dms DSN, set "
+                    "AIRFLOW_CONN_DMS_POSTGRES, or run `make demo` first (then `make validate "
+                    "ARGS=--dms` uses the demo's DMS)"
+                ) from None
+            raise ConnectionError(str(exc)) from None
     conn = psycopg.connect(dsn, connect_timeout=10)
     conn.read_only = True
     return conn
@@ -433,9 +455,14 @@ def probe_query(conn: Any, sql: str, params: Mapping[str, Any]) -> list[str]:
         return [column.name for column in cursor.description or []]
 
 
-def check_against_database(loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_DIR) -> list[Problem]:
-    """Every SQL file of the family runs on the database; the config's columns exist."""
+def check_against_database(
+    loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_DIR, templates_dir: Path = TEMPLATES_DIR
+) -> list[Problem]:
+    """Every SQL file of the family runs on the database; the columns the config names and the
+    templates read exist."""
     import psycopg
+
+    from alertas_rapidas.authoring.template_checks import check_row_columns
 
     problems: list[Problem] = []
     columns: dict[str, list[str]] = {}
@@ -448,10 +475,12 @@ def check_against_database(loaded: LoadedFamily, conn: Any, sql_dir: Path = SQL_
         if bad or any(p not in query_names(loaded, name) for p, _ in named):
             continue  # already reported: it cannot be bound
         try:
-            columns[name] = probe_query(conn, text, {**loaded.params, "parent_keys": []})
+            lookups = {lookup: [] for lookup in loaded.family.lookups}
+            columns[name] = probe_query(conn, text, {**loaded.params, "parent_keys": [], **lookups})
         except psycopg.Error as exc:
             problems.append(Problem(shown(path), _error_where(exc, text), _first_line(exc)))
     problems += check_columns(loaded, columns)
+    problems += check_row_columns(loaded, columns, templates_dir)
     return problems
 
 
@@ -521,9 +550,15 @@ def _error_where(exc: Any, text: str) -> str:
 
 
 def validate_family(
-    path: Path, *, sql_dir: Path = SQL_DIR, templates_dir: Path = TEMPLATES_DIR, conn: Any = None
+    path: Path,
+    *,
+    sql_dir: Path = SQL_DIR,
+    templates_dir: Path = TEMPLATES_DIR,
+    conn: Any = None,
+    warnings: list[Problem] | None = None,
 ) -> list[Problem]:
-    """Every check of one family file (with `conn`: against that database too)."""
+    """Every check of one family file (with `conn`: against that database too); what is worth
+    knowing but not wrong (a body table wider than the mail) goes to `warnings`."""
     loaded, problems = load_family(path)
     if loaded is None:
         return problems
@@ -531,7 +566,11 @@ def validate_family(
     problems += check_templates(loaded, templates_dir)
     problems += check_transform(loaded)
     if conn is not None:
-        problems += check_against_database(loaded, conn, sql_dir)
+        problems += check_against_database(loaded, conn, sql_dir, templates_dir)
+    if warnings is not None and not problems:
+        from alertas_rapidas.authoring.template_checks import check_table_widths
+
+        warnings += check_table_widths(loaded, templates_dir)
     return problems
 
 
@@ -541,40 +580,77 @@ def validate_all(
     sql_dir: Path = SQL_DIR,
     templates_dir: Path = TEMPLATES_DIR,
     dsn: str | None = None,
+    warnings: list[Problem] | None = None,
 ) -> tuple[int, list[Problem]]:
-    """(families checked, problems) for every family file of a folder."""
+    """(families checked, problems) for every family file of a folder; warnings into `warnings`."""
     files = family_files(families_dir)
     problems: list[Problem] = []
     conn = None
-    if dsn:
+    if dsn is not None:
         import psycopg
 
         try:
             conn = connect(dsn)
-        except psycopg.Error as exc:
+        except (psycopg.Error, ConnectionError) as exc:
             return len(files), [Problem("--dms", "(connection)", f"cannot connect: {_first_line(exc)}")]
     try:
         for path in files:
-            problems += validate_family(path, sql_dir=sql_dir, templates_dir=templates_dir, conn=conn)
+            problems += validate_family(
+                path, sql_dir=sql_dir, templates_dir=templates_dir, conn=conn, warnings=warnings
+            )
     finally:
         if conn is not None:
             conn.close()
     if templates_dir.is_dir():
         problems += check_shared_templates(templates_dir)
+    if warnings is not None and families_dir.resolve() == FAMILIES_DIR.resolve():
+        warnings += check_generated_pages()
     return len(files), problems
 
 
-def summary_line(families: int, problems: int) -> str:
+def check_generated_pages() -> list[Problem]:
+    """Warnings: the docs pages generated from the family files and the models (the family table,
+    the alert field reference) differ from what `make reference` would write now."""
+    from alertas_rapidas.authoring import families_table, reference
+
+    found = []
+    pages = (
+        (families_table.PAGE, "family table", families_table.page_block, families_table.markdown),
+        (reference.PAGE, "alert field reference", reference.page_block, reference.markdown),
+    )
+    for page, what, block, generated in pages:
+        if not page.is_file():
+            continue  # a project without the package's docs
+        try:
+            stale = block(page.read_text(encoding="utf-8")) != generated()
+        except (FamilyConfigError, families_table.FamiliesTableError, reference.AlertReferenceError):
+            continue  # a broken family file is reported above; a missing block by the docs' tests
+        if stale:
+            found.append(
+                Problem(
+                    shown(page),
+                    what,
+                    "out of date with the family files and the models: run `make reference`",
+                )
+            )
+    return found
+
+
+def summary_line(families: int, problems: int, warnings: int = 0) -> str:
     return (
         f"{families} famil{'y' if families == 1 else 'ies'} checked, "
         f"{problems} problem{'' if problems == 1 else 's'}"
+        + (f", {warnings} warning{'' if warnings == 1 else 's'}" if warnings else "")
     )
 
 
 def run(families_dir: Path, dsn: str | None) -> int:
-    """The CLI: print each problem and the summary; 1 when there is any problem."""
-    checked, problems = validate_all(families_dir, dsn=dsn)
+    """The CLI: print each problem, each warning and the summary; 1 when there is any problem."""
+    warnings: list[Problem] = []
+    checked, problems = validate_all(families_dir, dsn=dsn, warnings=warnings)
     for problem in problems:
         print(problem.line())
-    print(summary_line(checked, len(problems)))
+    for warning in warnings:
+        print(f"warning: {warning.line()}")
+    print(summary_line(checked, len(problems), len(warnings)))
     return 1 if problems else 0

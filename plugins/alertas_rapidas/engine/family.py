@@ -24,7 +24,6 @@ from alertas_rapidas.timing import RunTime
 
 EMPLOYEES_SQL = "_engine/employees.sql"
 DEALERSHIP_SQL = "_engine/dealership.sql"
-RUN_PARAMETERS = ("run_date", "at", "window_start", "window_end", "timezone", "iso_week", "month", "year")
 
 
 def sql_params(settings: BaseModel, run: RunTime) -> dict[str, Any]:
@@ -48,6 +47,7 @@ def sql_params(settings: BaseModel, run: RunTime) -> dict[str, Any]:
 
 def queries(alert: AlertSpec) -> dict[str, str]:
     named = {"rows": alert.rows.sql, **{name: d.sql for name, d in alert.rows.details.items()}}
+    named |= {name: lookup.sql for name, lookup in alert.rows.lookups.items()}
     if alert.uses_staff:
         named["_employees"] = EMPLOYEES_SQL
     named["_dealership"] = DEALERSHIP_SQL
@@ -71,6 +71,7 @@ def configured_family(
 
     connections = {"rows": ALERTS_CONN_ID} if alert.rows.database == "alerts" else {}
     connections |= {n: ALERTS_CONN_ID for n, d in alert.rows.details.items() if d.database == "alerts"}
+    connections |= {n: ALERTS_CONN_ID for n, q in alert.rows.lookups.items() if q.database == "alerts"}
     transform: Any = alert.transform or functools.partial(_build_plan, spec=alert)
     return FamilySpec(
         key=key,
@@ -80,6 +81,7 @@ def configured_family(
         transform=transform,
         connections=connections,
         parents={name: ("rows", detail.key) for name, detail in alert.rows.details.items()},
+        lookups=tuple(alert.rows.lookups),
         reads_history=alert.repeats and not alert.transform,
         template_roots=roots,
     )

@@ -104,9 +104,10 @@ class _Builder:
         self.skips: dict[tuple[str, str], str] = {}
         self.outcomes = [_Outcome() for _ in self.rows]
         # Messages whose context is filled in once every stage has run, with what it is built from:
-        # (message, stage, rows, first row, recipient name).
+        # (message, stage, rows, first row, recipient name, send numbers: the message's, or each
+        # row's under `row_key`).
         self.pending: list[
-            tuple[OutgoingMessage, StageSpec, list[dict[str, Any]], dict[str, Any], str | None]
+            tuple[OutgoingMessage, StageSpec, list[dict[str, Any]], dict[str, Any], str | None, list[int]]
         ] = []
 
     def _rows(self, frames: Mapping[str, pd.DataFrame]) -> list[dict[str, Any]]:
@@ -227,35 +228,36 @@ class _Builder:
             for person in found.people:
                 digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
         for digest in digests.values():
-            rows, covers = self._unsent_rows(stage, digest.person.ref, digest.rows, key)
+            rows, covers, numbers = self._unsent_rows(stage, digest.person.ref, digest.rows, key)
             if rows:
-                self._message(stage, digest.person.ref, key, [digest.person], rows, rows[0], covers)
+                self._message(stage, digest.person.ref, key, [digest.person], rows, rows[0], covers, numbers)
 
     def _unsent_rows(
         self, stage: StageSpec, ref: str, rows: list[dict[str, Any]], key: str
-    ) -> tuple[list[dict[str, Any]], list[str]]:
+    ) -> tuple[list[dict[str, Any]], list[str], list[int]]:
         """With `row_key`: the rows this recipient may get now (never sent, or due again under
-        `repeat`) and their keys; the digest's own key is then the period's, not repeated.
+        `repeat`), their keys and each one's send number; the digest's own key is then the
+        period's, not repeated.
 
         Rows sent earlier on the run date are listed again only when this digest's own key was
         sent then too (a re-run of that run, refused by the ledger as already sent): a family
         that runs several times a day, keyed per run, lists only the rows new since."""
         if not stage.row_key:
-            return rows, []
+            return rows, [], []
         same_run = self.history.get((ref, key), (0, None))[1] == self.run.run_date
-        kept, covers = [], []
+        kept, covers, numbers = [], [], []
         for row in rows:
-            row_key, held = self._repeat_key(
-                stage, ref, fill(stage.row_key, {**self.base, **row}), from_ledger=True, rerun=same_run
-            )
+            base_key = fill(stage.row_key, {**self.base, **row})
+            row_key, held = self._repeat_key(stage, ref, base_key, from_ledger=True, rerun=same_run)
             if held:
                 self.plan.hold(held)
             if row_key is not None:
                 kept.append(row)
                 covers.append(row_key)
+                numbers.append(send_number(base_key, row_key))
                 if stage.row_covers:  # further keys this row's send settles (lower levels)
                     covers.extend(str(k) for k in row.get(stage.row_covers) or [] if k not in covers)
-        return kept, covers
+        return kept, covers, numbers
 
     def _row_ref(self, stage: StageSpec, row: Mapping[str, Any]) -> str:
         return fill(stage.row_ref, {**self.base, **row}) if stage.row_ref and row else NOBODY
@@ -281,8 +283,8 @@ class _Builder:
         for row, outcome in zip(self.rows, self.outcomes, strict=True):
             row["reached"] = [name for name in order if name in outcome.reached]
             row["missed"] = dict(outcome.missed)
-        for message, stage, rows, first, recipient_name in self.pending:
-            message.context = self._context(stage, message.language, rows, first, recipient_name)
+        for message, stage, rows, first, recipient_name, numbers in self.pending:
+            message.context = self._context(stage, message.language, rows, first, recipient_name, numbers)
         self.pending.clear()
 
     # -- messages -------------------------------------------------------------------------------
@@ -320,12 +322,14 @@ class _Builder:
         rows: list[dict[str, Any]],
         first: dict[str, Any],
         covers: list[str] | None = None,
+        row_numbers: list[int] | None = None,
     ) -> None:
         # With row keys the repeat policy applies to the rows; the message is the period's.
         business_key, held = (key, None) if stage.row_key else self._repeat_key(stage, ref, key)
         if business_key is None:
             self.plan.hold(held or "repeat_done", max(1, len(rows)))
             return
+        numbers = row_numbers if stage.row_key else [send_number(key, business_key)]
         language = people[0].language or self._language(stage)
         to = [person.address for person in people]
         party_cc = [address for person in people for address in person.cc]
@@ -349,7 +353,9 @@ class _Builder:
             covers=list(covers or []),
         )
         self.plan.messages.append(message)
-        self.pending.append((message, stage, rows, first, display if len(names) == 1 else None))
+        self.pending.append(
+            (message, stage, rows, first, display if len(names) == 1 else None, numbers or [])
+        )
 
     def _context(
         self,
@@ -358,6 +364,7 @@ class _Builder:
         rows: list[dict[str, Any]],
         first: dict[str, Any],
         recipient_name: str | None,
+        numbers: list[int],
     ) -> dict[str, Any]:
         columns = self.spec.columns
         shown = [in_language(row, columns, language) for row in rows]
@@ -369,6 +376,13 @@ class _Builder:
             "stage": stage.name,
             "recipient_name": recipient_name,
         }
+        if stage.repeat is not None:
+            # "2nd reminder of 3": the message's send number, or under `row_key` each row's own
+            context["max_times"] = self._int(stage.repeat.max_times)
+            if stage.row_key:
+                shown = [{**row, "send_number": number} for row, number in zip(shown, numbers, strict=True)]
+            else:
+                context["send_number"] = numbers[0]
         if stage.grouping == "per_row":
             context["row"] = shown[0]
             return context
@@ -430,6 +444,11 @@ class _Builder:
                 continue
             attachments.append(_attachment(rule, language, values))
         return attachments
+
+
+def send_number(key: str, sent_key: str) -> int:
+    """Which send of `key` the key `sent_key` is: 1 for the key itself, n for `<key>#n`."""
+    return 1 if sent_key == key else int(sent_key.removeprefix(f"{key}#"))
 
 
 def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> AttachmentSpec:

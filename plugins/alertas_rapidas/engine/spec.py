@@ -33,6 +33,10 @@ COLUMN = r"^[a-z_][a-z0-9_]{0,62}$"
 # Names a template cannot reach as `row.<name>`: Jinja finds the dict method first.
 SHADOWED = frozenset(name for name in dir(dict) if not name.startswith("_"))
 SQL_FILE = r"^[a-z0-9_]+(/[a-z0-9_]+)*\.sql$"
+# The run's values every query gets as parameters (engine.family.sql_params binds them).
+RUN_PARAMETERS = ("run_date", "at", "window_start", "window_end", "timezone", "iso_week", "month", "year")
+# Parameters the engine binds itself (the run's values and a detail's keys): no lookup takes them.
+RESERVED_PARAMETERS = frozenset({*RUN_PARAMETERS, "parent_keys"})
 TEMPLATE_STEM = r"^[a-z0-9_]+$"
 SETTING_FIELD = r"^\{[a-z_][a-z0-9_]{0,62}\}$"  # "{days}": the value of one setting
 
@@ -136,6 +140,23 @@ class RowsSpec(QuerySpec):
         description="detail queries by name; each main row gets its detail rows as a list under the "
         "name (e.g. `row.invoices`)",
     )
+    lookups: dict[str, QuerySpec] = Field(
+        default_factory=dict,
+        description="queries run first, by name, each returning one column: its values are bound as "
+        "the array parameter `%(<name>)s` of the other queries (e.g. addresses the package's own "
+        "database holds, for a query on the DMS)",
+    )
+
+    @field_validator("lookups")
+    @classmethod
+    def _lookup_names(cls, value: dict[str, QuerySpec]) -> dict[str, QuerySpec]:
+        for name in value:
+            if not re.match(COLUMN, name) or name in RESERVED_PARAMETERS:
+                raise ValueError(
+                    f"lookup name {name!r} must be lower snake case and not one of "
+                    f"{', '.join(sorted(RESERVED_PARAMETERS))}"
+                )
+        return value
 
     @field_validator("details")
     @classmethod
@@ -498,7 +519,7 @@ _STAGE_FIELDS = {
 
 
 class AlertSpec(_Strict):
-    """The `alert:` block: see the module docstring and README "Add an alert"."""
+    """The `alert:` block: see the module docstring and docs/writing-alerts.md."""
 
     settings: dict[str, SettingSpec] = Field(
         default_factory=dict,
@@ -566,6 +587,9 @@ class AlertSpec(_Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> AlertSpec:
+        clash = sorted(set(self.rows.lookups) & set(self.settings))
+        if clash:
+            raise ValueError(f"rows.lookups and settings share the names {', '.join(clash)}: rename one")
         names = [stage.name for stage in self.stages]
         if len(set(names)) != len(names):
             raise ValueError(f"stage names must differ (given: {', '.join(names)})")

@@ -49,6 +49,9 @@ class FamilySpec:
     # Detail result name -> (parent result name, key column): the detail query is run after its
     # parent with the parent's values of the key column bound as `%(parent_keys)s`.
     parents: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Queries run before the others whose one column is bound to them as `%(<name>)s` (an array):
+    # values from another database (e.g. the package's own). They are no extract of their own.
+    lookups: tuple[str, ...] = ()
     # The transform takes `history=` (sent messages from the ledger: repeat policies).
     reads_history: bool = False
     # Template folders searched before the package's (a family kept in a project of its own).

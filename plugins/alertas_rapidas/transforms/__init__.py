@@ -1,3 +1,3 @@
 """Escape-hatch transforms of configured families: the `alert.transform: "module:function"` targets
-(README "Escape hatch: Python"). A family written in Python keeps its transform in its own package,
-`alertas_rapidas.families.<key>.transform`."""
+(docs/writing-alerts.md, "Escape hatch: Python"). A family written in Python keeps its transform in
+its own package, `alertas_rapidas.families.<key>.transform`."""

@@ -377,6 +377,38 @@ def test_repeats_over_daily_runs_read_from_the_ledger():
     ]
 
 
+def test_the_template_knows_which_send_it_is_and_how_many_there_may_be():
+    """A reminder can say "2nd reminder (of 3)": `send_number` and `max_times` in the context."""
+
+    def context(day: date, history=None) -> dict[str, Any]:
+        [message] = plan(REMINDER, [customer(1, "c1@example.net")], day=day, history=history).messages
+        return message.context
+
+    first = context(MONDAY)
+    assert (first["send_number"], first["max_times"]) == (1, 3)
+    second = context(MONDAY + timedelta(days=7), {(REF, KEY): (1, MONDAY)})
+    assert (second["send_number"], second["max_times"]) == (2, 3)
+    rerun = context(MONDAY + timedelta(days=7), {(REF, KEY): (2, MONDAY + timedelta(days=7))})
+    assert rerun["send_number"] == 2  # a re-run of the second send is still the second
+    without_repeat = plan(per_row([{"employee": "owner_id"}]), [{"order_id": 1, "owner_id": 51}])
+    assert "send_number" not in without_repeat.messages[0].context
+
+
+def test_a_digest_with_row_keys_gives_each_row_its_own_send_number():
+    spec = alert(
+        recipients={"to": [{"employee": "owner_id"}]},
+        grouping="digest",
+        once_per="late:{run_date}",
+        row_key="order:{order_id}",
+        repeat={"every_days": 7, "max_times": 3},
+    )
+    rows = [{"order_id": 1, "owner_id": 51}, {"order_id": 2, "owner_id": 51}]
+    history = {("employee:51", "order:1"): (1, MONDAY - timedelta(days=7))}
+    [message] = plan(spec, rows, history=history).messages
+    assert [(row["order_id"], row["send_number"]) for row in message.context["rows"]] == [(1, 2), (2, 1)]
+    assert message.context["max_times"] == 3 and "send_number" not in message.context
+
+
 def test_parse_history_counts_sends_per_recipient_and_key_without_its_mark():
     rows = [
         ("customer:1", "reminder:101", date(2026, 11, 2)),

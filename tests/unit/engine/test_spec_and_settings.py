@@ -48,8 +48,8 @@ def family(**alert: Any) -> dict[str, Any]:
     return data
 
 
-def error(folder: Path, data: dict[str, Any]) -> str:
-    path = write(folder, data)
+def error(folder: Path, data: dict[str, Any], key: str = KEY) -> str:
+    path = write(folder, data, key)
     with pytest.raises(FamilyConfigError) as raised:
         load_family_config(path)
     message = str(raised.value)
@@ -154,6 +154,10 @@ def test_an_instance_inherits_the_alert_and_overrides_settings_and_recipients(tm
         "settings": {"days": 3},
         "alert": {"recipients": {"to": [{"addresses": ["usd@example.com"]}]}},
     }
+    # its rule differs from the original's: the original's description would not say what it does
+    message = error(tmp_path, instance, "demo_alert_usd")
+    assert "  - description: required: this instance of 'demo_alert' sets its own settings, alert" in message
+    instance["description"] = "Each order of the last 3 days, told once to the USD desk."
     config, settings = load_family_config(write(tmp_path, instance, "demo_alert_usd"))
     assert (config.key, config.dag_id, config.implementation) == (
         "demo_alert_usd",
@@ -166,7 +170,13 @@ def test_an_instance_inherits_the_alert_and_overrides_settings_and_recipients(tm
     assert not any(rule.role for rule in stage.recipients.to)
     assert stage.once_per == "demo:{order_id}"  # the rest of the alert is the family's
     assert config.alert.rows.sql == "demo_alert/rows.sql"
-    assert config.description == FAMILY["description"]
+    assert config.description == instance["description"]
+    # an instance that changes nothing of the rule (another title, owner or time zone) keeps it
+    same_rule = {"key": "demo_alert_copy", "family": KEY, "title": "Demo alert, a second DAG"}
+    assert (
+        load_family_config(write(tmp_path, same_rule, "demo_alert_copy"))[0].description
+        == FAMILY["description"]
+    )
 
 
 def test_an_instance_of_an_instance_is_refused(tmp_path):

@@ -288,6 +288,7 @@ def family_extracts(families_dir: Path, at: Any, out: Path) -> list[dict[str, An
                 statement_timeout=config.statement_timeout,
                 connections=dict(family.connections),
                 parents=dict(family.parents),
+                lookups=family.lookups,
             )
         except Exception as exc:  # a failing query is a finding of the bench, named in the report
             timings.append({"family": config.key, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]})

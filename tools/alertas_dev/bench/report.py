@@ -254,6 +254,10 @@ def _per_task_second(run: dict[str, Any], task: str) -> float:
 
 
 def write_docs(path: Path, lines: list[str], command: str | None = None) -> None:
+    """Write the report; the sending-limits section (`bench.limits`, a run of its own) is kept."""
+    from alertas_dev.bench.limits import kept_section
+
+    kept = kept_section(path)
     command = command or " ".join(["python -m alertas_dev.bench", *sys.argv[1:]])
     text = "\n".join(
         [
@@ -264,6 +268,7 @@ def write_docs(path: Path, lines: list[str], command: str | None = None) -> None
             *lines,
             "",
             METHOD,
+            *(["", kept] if kept else []),
         ]
     )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,13 @@ every message as `.eml` with an `index.html`, runs every alert DAG for one date 
 `dag.test()`, and prints what each family did.
 
 The DMS and the delivery ledger are kept between runs (in `.demo/pg`): a second run of the same
-date sends nothing ("already sent N"), as in production. `--fresh` drops both and starts over.
-Airflow's metadata database lives there too (database `airflow`), the one `make ui` uses: the
-demo's runs show in its UI, with their links.
+date sends nothing ("already sent N"), as in production. A DMS that exists is never refilled, on
+any date, so rows added by hand stay: `--reset-dms` refills it (for `--date`), `--fresh` drops
+both and starts over. Airflow's metadata database lives there too (database `airflow`), the one
+`make ui` uses: the demo's runs show in its UI, with their links. The embedded PostgreSQL is left
+running at the end, and its DSN printed, for the user's own queries and later commands (`make
+dms`, `make preview`, `make validate ARGS=--dms`; `make demo-stop` stops it; see
+alertas_dev.demo.database).
 Exit code 1 when a DAG file fails to import or a run does not succeed (one line per family).
 """
 
@@ -48,7 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="use this PostgreSQL for the DMS and the ledger instead of an embedded one "
         "(env DMS_DSN); its `dms` schema is created and filled only if absent, or with --reset-dms",
     )
-    parser.add_argument("--reset-dms", action="store_true", help="drop and refill `dms` in --dms-dsn")
+    parser.add_argument(
+        "--reset-dms",
+        action="store_true",
+        help="drop the DMS and fill it again with demo data for --date (the ledger is kept); without it "
+        "a DMS that exists is used as it is, rows added by hand included",
+    )
     parser.add_argument(
         "--fresh",
         action="store_true",
@@ -87,8 +96,10 @@ def migrate_airflow_db() -> None:
     )
 
 
-def setup_database(args: argparse.Namespace, out: Path) -> object | None:
-    """Start or reach PostgreSQL, fill the DMS, point the two Postgres connections at it."""
+def setup_database(args: argparse.Namespace, out: Path, *, keep_running: bool = True) -> object | None:
+    """Start or reach PostgreSQL, fill the DMS, point the two Postgres connections at it. The
+    embedded server is left running when this process ends (`keep_running`), or stopped by the
+    returned server's `stop()` unless it was already running (another command started it)."""
 
     import psycopg
 
@@ -117,28 +128,31 @@ def setup_database(args: argparse.Namespace, out: Path) -> object | None:
         os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = _postgres_uri(alerts_dsn)
         return None
 
-    step("Starting an embedded PostgreSQL (pgserver)")
-    server = LocalPostgres(out / "pg").start()
+    step(
+        "Starting the embedded PostgreSQL (pgserver)" + ("; left running at the end" if keep_running else "")
+    )
+    server = LocalPostgres(out / "pg").start(keep_running=keep_running)
     wanted = {"seed": args.seed, "customers": args.customers, "date": args.date}
     state_file = out / "demo-state.json"
-    previous = json.loads(state_file.read_text()) if state_file.exists() else None
-    if args.fresh or previous is None:
+    filled = json.loads(state_file.read_text()) if state_file.exists() else None
+    if args.fresh or not dms_exists(server):
         why = "--fresh" if args.fresh else "first run"
         step(f"Fresh start ({why}): new demo DMS and an empty delivery ledger")
         server.create_database("alerts", drop=True)
         refill = True
-    elif previous != wanted:
-        step(
-            "Kept the delivery ledger (use --fresh to empty it); the DMS is refilled for "
-            + ", ".join(f"{k} {v}" for k, v in wanted.items())
-        )
+    elif args.reset_dms:
+        step("Kept the delivery ledger; --reset-dms: the DMS is filled again for " + _described(wanted))
         refill = True
     else:
+        # Another date runs on the same DMS: it is never refilled unless asked, so that rows a user
+        # added to try an alert are still there.
+        holds = f" (demo data for {_described(filled)})" if filled else ""
         step(
-            "Kept the demo DMS and the delivery ledger from the last run (use --fresh to start over): "
-            "what was sent then is not sent again"
+            f"Kept the demo DMS{holds} and the delivery ledger from the last run: what was sent then "
+            "is not sent again (--reset-dms refills the DMS for --date, --fresh starts over)"
         )
         refill = False
+        server.create_database("alerts")  # when a DMS was made by hand (or by a test) without one
     if refill:
         state_file.unlink(missing_ok=True)
         server.create_database("dms", drop=True)
@@ -154,6 +168,21 @@ def setup_database(args: argparse.Namespace, out: Path) -> object | None:
     os.environ["AIRFLOW_CONN_DMS_POSTGRES"] = server.connection_json("dms")
     os.environ["AIRFLOW_CONN_ALERTS_POSTGRES"] = server.connection_json("alerts")
     return server
+
+
+def dms_exists(server: object) -> bool:
+    """Whether the demo server holds a DMS: database `dms` with its schema `dms`."""
+    import psycopg
+
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:  # type: ignore[attr-defined]
+        if not conn.execute("select 1 from pg_database where datname = 'dms'").fetchone():
+            return False
+    with psycopg.connect(server.dsn("dms"), autocommit=True) as conn:  # type: ignore[attr-defined]
+        return conn.execute("select 1 from pg_namespace where nspname = 'dms'").fetchone() is not None
+
+
+def _described(state: dict[str, object]) -> str:
+    return f"{state['date']}, seed {state['seed']}, {state['customers']} customers"
 
 
 def _postgres_uri(dsn: str) -> str:
@@ -234,6 +263,19 @@ def print_summary(outcomes: list[tuple[str, str, float]], broken: list[tuple[str
     return already
 
 
+def print_database_help(dsn: str) -> None:
+    """Where the demo DMS is and what reads it, now that the demo has left it running."""
+    print()
+    print(f"The demo DMS keeps running for your own queries and later commands: {dsn}")
+    for command, what in (
+        ("make dms", "psql on it (make dms < rows.sql runs a file of SQL)"),
+        ("make preview FAMILY=<key> DATE=<date>", "what a family would send, read from it"),
+        ("make validate ARGS=--dms", "every family's SQL and templates checked on it"),
+        ("make demo-stop", "stops it (the commands above start it again)"),
+    ):
+        print(f"  {command:<40}{what}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out).resolve()
@@ -253,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     for stale in (mail_dir, out / "work", out / "airflow"):
         shutil.rmtree(stale, ignore_errors=True)
     if args.fresh and not args.dms_dsn:
+        from alertas_dev.demo.local_postgres import LocalPostgres
+
+        LocalPostgres(out / "pg").shutdown()  # the last run left it running
         shutil.rmtree(out / "pg", ignore_errors=True)
         (out / "demo-state.json").unlink(missing_ok=True)
     dags_folder = Path(args.dags_folder).resolve()
@@ -261,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     from alertas_dev.demo.mail_sink import MailSink
 
     server = setup_database(args, out)
+    dms_dsn = server.dsn("dms") if server is not None else None  # type: ignore[attr-defined]
     try:
         if server is not None:
             # The metadata database `make ui` uses too: the demo's runs show in its UI, with links.
@@ -283,9 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             if "airflow.settings" in sys.modules:  # Airflow's connections to it first, not at exit
                 sys.modules["airflow.settings"].dispose_orm()
-            server.stop()
+            server.stop()  # left running: started with keep_running
     print()
     print(f"{received} message(s) received by the SMTP sink. Open {mail_dir / 'index.html'}")
+    if dms_dsn is not None:
+        print_database_help(dms_dsn)
     if already:
         print(
             f"already sent {already}: the ledger holds them as sent by an earlier run of this date, "

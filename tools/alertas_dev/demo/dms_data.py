@@ -146,6 +146,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 
 import psycopg
 
@@ -236,8 +237,26 @@ def load_demo_data(
         copy("interface_runs", demo.interface_runs())
         copy("crm_contacts", demo.crm_contacts())
         load_catalogue_data(conn, out, seed=seed, reference_date=reference_date)
+        out.counts["demo cases"] = load_demo_cases(conn)
     conn.commit()
     return out.counts
+
+
+# Rows for families added as files: `cases/<family>.sql`, run after the generated data (README of
+# the docs, "Add an alert": a case on the demo's default date, with ids of its own).
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+
+
+def load_demo_cases(conn: psycopg.Connection, folder: Path = CASES_DIR) -> int:
+    """Run every `*.sql` of `folder` in name order; how many files ran. A failing file is named."""
+    files = sorted(folder.glob("*.sql"))
+    for path in files:
+        try:
+            conn.execute(path.read_text(encoding="utf-8"))  # no parameters: several statements
+        except psycopg.Error as exc:
+            first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise ValueError(f"demo case {path}: {first}") from exc
+    return len(files)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

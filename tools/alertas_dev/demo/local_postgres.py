@@ -1,12 +1,16 @@
 """An embedded PostgreSQL for the demo and the tests: `pgserver` runs a real server from a wheel.
 
 No manual install and no root restrictions. Connections go through the server's Unix socket.
+A server started with `keep_running` (the demo's) outlives its process, for later commands and
+the user's own queries; a server that was already running when `start` is called is used as it
+is and never stopped by `stop` (another command started it). `shutdown` stops it in any case.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +24,17 @@ class LocalPostgres:
     data_dir: Path
     server: Any = None
 
-    def start(self) -> LocalPostgres:
+    def start(self, *, keep_running: bool = False) -> LocalPostgres:
         import pgserver
 
         # pgserver logs every pg_ctl call at INFO, and once more from an atexit hook after the
         # test runner has closed its streams: keep only its warnings.
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
+        # pgserver stops the server when its last handle in any process is cleaned up, even one it
+        # found running: a server someone else started, or one meant to outlive us, is left alone.
+        keep = keep_running or self.is_running()
+        self.server = pgserver.get_server(str(self.data_dir), cleanup_mode=None if keep else "stop")
         return self
 
     @staticmethod
@@ -44,7 +51,15 @@ class LocalPostgres:
             return []
         return [pid for pid in pids if pid != os.getpid() and psutil.pid_exists(pid)]
 
+    def is_running(self) -> bool:
+        """Whether a server runs on this data folder (its postmaster.pid names a live process)."""
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir.resolve())
+        return info is not None and info.is_running()
+
     def stop(self) -> None:
+        """Stop the server, unless it is to keep running or was running before `start`."""
         if self.server is not None:
             self.server.cleanup()
             self.server = None
@@ -60,6 +75,29 @@ class LocalPostgres:
         """Start the server again after `crash`, on the same data folder and socket."""
         with self.server._lock:
             self.server.ensure_postgres_running()
+
+    def shutdown(self) -> bool:
+        """Stop the server on this data folder whoever started it; whether one was running."""
+        from pgserver._commands import pg_ctl
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir.resolve())
+        if info is None or not info.is_running():
+            return False
+        try:
+            pg_ctl(["-w", "stop"], pgdata=self.data_dir.resolve(), user=self._system_user())
+        except subprocess.CalledProcessError:
+            if info.process.is_running():  # pg_ctl could not stop it: as pgserver does, end it
+                info.process.terminate()
+                info.process.wait(10)
+        self.server = None
+        return True
+
+    @staticmethod
+    def _system_user() -> str | None:
+        import os
+
+        return "pgserver" if os.geteuid() == 0 else None  # as pgserver runs it under root
 
     @property
     def socket_dir(self) -> str:

@@ -3,6 +3,10 @@
 Used by the demo (messages written as `.eml` files to a folder with an `index.html` listing
 them) and by the tests (messages kept in memory, to assert who got what).
 
+Every message keeps the moment it was received (`received_at`, the end of DATA, `time.time()`):
+the tests measure sending rates from it. `Faults` injects refusals, dropped connections and a
+provider's "slow down" replies (`SlowDown`).
+
 Plain text by default. For the TLS tests it can also offer STARTTLS (`tls="starttls"`, required
 before MAIL) or speak TLS from the first byte (`tls="implicit"`), with a certificate and key the
 caller provides, and require a fixed login/password (AUTH PLAIN/LOGIN, only over TLS).
@@ -10,11 +14,13 @@ caller provides, and require a fixed login/password (AUTH PLAIN/LOGIN, only over
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import socket
 import ssl
 import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -33,6 +39,7 @@ class ReceivedMessage:
     data: bytes
     tls_version: str | None = None  # e.g. "TLSv1.3" when the session was encrypted, else None
     login: str | None = None  # the authenticated login, when the session authenticated
+    received_at: float = field(default_factory=time.time)  # when DATA ended (before the reply)
 
     @property
     def message(self) -> EmailMessage:
@@ -47,6 +54,28 @@ class ReceivedMessage:
 
 
 @dataclass
+class SlowDown:
+    """From the moment the `after`-th message is stored, for `seconds`, every transaction is
+    answered with `reply` at `phase` (`mail`, `rcpt` or `data`) instead of going through, as a
+    provider over its rate does; a 421 reply also closes the connection, as RFC 5321 says."""
+
+    after: int
+    reply: str = "421 4.7.0 Try again later, closing connection."
+    phase: str = "mail"
+    seconds: float = 2.0
+    started: float | None = None
+    answered: int = 0  # transactions that got the reply
+
+    def applies(self, phase: str) -> bool:
+        if phase != self.phase or self.started is None:
+            return False
+        if time.monotonic() - self.started >= self.seconds:
+            return False
+        self.answered += 1
+        return True
+
+
+@dataclass
 class Faults:
     """Failures the sink can be told to inject (tests of delivery guarantees)."""
 
@@ -54,12 +83,14 @@ class Faults:
     data_reply: str | None = None  # reply to the end of DATA instead of accepting, e.g. "451 ..."
     drop_after_data: bool = False  # store the message, then close the connection without replying
     on_data: Any = None  # called with the number of messages stored so far, before replying
+    slow_down: SlowDown | None = None  # a provider's "slow down" replies after N messages
 
     def reset(self) -> None:
         self.refuse_recipients.clear()
         self.data_reply = None
         self.drop_after_data = False
         self.on_data = None
+        self.slow_down = None
 
 
 # Shows only the rows of the family picked in the drop-down (remembered in the URL's #fragment).
@@ -91,6 +122,9 @@ class MailStore:
         with self._lock:
             self.messages.append(item)
             number = len(self.messages)
+            slow_down = self.faults.slow_down
+            if slow_down is not None and number == slow_down.after:
+                slow_down.started = time.monotonic()
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / f"{number:05d}.eml").write_bytes(item.data)
@@ -149,9 +183,31 @@ class _Handler:
     def __init__(self, store: MailStore) -> None:
         self.store = store
 
+    def _slowed_down(self, server: Any, phase: str) -> str | None:
+        """The slow-down reply for this step, when one applies (a 421 closes the connection)."""
+        slow_down = self.store.faults.slow_down
+        if slow_down is None or not slow_down.applies(phase):
+            return None
+        if slow_down.reply.startswith("421") and server.transport is not None:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
+        return slow_down.reply
+
+    async def handle_MAIL(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        refusal = self._slowed_down(server, "mail")
+        if refusal:
+            return refusal
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        slowed = self._slowed_down(server, "rcpt")
+        if slowed:
+            return slowed
         refusal = self.store.faults.refuse_recipients.get(address)
         if refusal:
             return refusal
@@ -162,6 +218,9 @@ class _Handler:
         faults = self.store.faults
         if faults.data_reply:
             return faults.data_reply
+        slowed = self._slowed_down(server, "data")
+        if slowed:
+            return slowed
         tls = server.transport.get_extra_info("ssl_object") if server.transport else None
         self.store.add(
             ReceivedMessage(

@@ -1,4 +1,4 @@
--- Migration 0008 (issue 25, tune an alert without a deploy): overrides of a family's settings and
+-- Migration 0010 (issue 25, tune an alert without a deploy): overrides of a family's settings and
 -- recipients, kept in the package's database. The family file stays the definition and the
 -- default; each row is one change of one field, never updated or deleted: the history of who
 -- changed what, when, why and what it was before. A run applies the latest row of each field
