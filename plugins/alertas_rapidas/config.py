@@ -362,7 +362,7 @@ def load_family_config(path: Path, overrides: Sequence[Any] = ()) -> tuple[Famil
 
     `overrides` (`overrides.FieldOverride`s, from the package's database) are the top layer: each
     merged by its field's rule before validation, so a value is checked by the same models, with
-    the same messages, as if the file said it (README "Tune an alert")."""
+    the same messages, as if the file said it (docs/writing-alerts.md, "Tune an alert")."""
     raw = _layered(path)
     shown = _display_path(path)
     if overrides:

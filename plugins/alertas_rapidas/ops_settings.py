@@ -86,6 +86,7 @@ def _fail_all(lines: list[str], code: int) -> int:
 
 def run(conn: Any, args: argparse.Namespace) -> int:
     from alertas_rapidas import override_store, tuning
+    from alertas_rapidas.config import FamilyConfigError
     from alertas_rapidas.mutes import MuteError
     from alertas_rapidas.overrides import OverrideError
 
@@ -119,6 +120,8 @@ def run(conn: Any, args: argparse.Namespace) -> int:
             )  # fmt: skip
     except OverrideError as exc:
         return _fail_all(exc.errors, REFUSED)
+    except FamilyConfigError as exc:  # the family file itself does not load: nothing to tune
+        return _fail_all([line.strip() for line in str(exc).splitlines() if line.strip()], REFUSED)
     except MuteError as exc:
         code = CONFLICT if "is already" in str(exc) else NOT_FOUND if "is on" in str(exc) else REFUSED
         return _fail(str(exc), code)

@@ -1,5 +1,6 @@
 """Overrides of a family's settings and recipients: which fields may be tuned without a deploy, how
-each one merges onto the family file, and how a value is written (issue 25, README "Tune an alert").
+each one merges onto the family file, and how a value is written (issue 25; docs/writing-alerts.md,
+"Tune an alert").
 
 The family file stays the definition and the default. An override is one more layer on top of it,
 applied to the layered mapping *before* validation, so the same models check it with the same

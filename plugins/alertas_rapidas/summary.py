@@ -68,9 +68,9 @@ class RunSummary(BaseModel):
     rendered_unsent: int = Field(0, alias="dry_run")
     held_back: list[HeldBack] = Field(default_factory=list)
     muted: str | None = None  # the mute in force at the run's instant (who, since, until, why)
-    # The run's instant T (ISO 8601) and its settings (README "Tune an alert"): the family's
-    # settings version in force at T, each setting's effective value with its source (`file` or
-    # `override`), and the changes this run is the first to apply (addresses masked).
+    # The run's instant T (ISO 8601) and its settings (docs/writing-alerts.md, "Tune an alert"): the
+    # family's settings version in force at T, each setting's effective value with its source (`file`
+    # or `override`), and the changes this run is the first to apply (addresses masked).
     at: str | None = None
     settings_version: int = 0
     settings: list[dict[str, Any]] = Field(default_factory=list)
