@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -356,10 +357,24 @@ def family_config_path(key: str, families_dir: Path = FAMILIES_DIR) -> Path:
     return families_dir / f"{key}.yaml"
 
 
-def load_family_config(path: Path) -> tuple[FamilyConfig, BaseModel]:
-    """Read, layer and validate one family file; return the config and its typed settings."""
+def load_family_config(path: Path, overrides: Sequence[Any] = ()) -> tuple[FamilyConfig, BaseModel]:
+    """Read, layer and validate one family file; return the config and its typed settings.
+
+    `overrides` (`overrides.FieldOverride`s, from the package's database) are the top layer: each
+    merged by its field's rule before validation, so a value is checked by the same models, with
+    the same messages, as if the file said it (docs/writing-alerts.md, "Tune an alert")."""
     raw = _layered(path)
     shown = _display_path(path)
+    if overrides:
+        from alertas_rapidas.overrides import OverrideError, layer
+
+        shown = f"{path.stem} (overrides over {shown})"
+        try:
+            raw = layer(raw, overrides)
+        except OverrideError as exc:
+            raise FamilyConfigError(
+                "\n".join([f"Invalid alert config {shown}:", *(f"  - {e}" for e in exc.errors)])
+            ) from None
     try:
         config = FamilyConfig.model_validate(raw)
     except ValidationError as exc:
@@ -408,6 +423,12 @@ def _settings_model(config: FamilyConfig, shown: str) -> type[BaseModel]:
         field = "family" if config.family else "key"
         hint = "; a configured family needs an `alert:` block (docs/add-an-alert.md)"
         raise FamilyConfigError(f"Invalid alert config {shown}:\n  - {field}: {exc.args[0]}{hint}") from None
+
+
+def layered(path: Path) -> dict[str, Any]:
+    """The family file's mapping over `_defaults.yaml` (and the file an instance names), before
+    validation: what the file says, the base of overrides."""
+    return _layered(path)
 
 
 def _layered(path: Path) -> dict[str, Any]:

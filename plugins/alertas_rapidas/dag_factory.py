@@ -209,6 +209,9 @@ def doc_md(config: FamilyConfig, settings: Any) -> str:
         f"- **Missed fires:** {missed}\n"
         f"- **Owner:** {config.owner}\n"
         f"- **Config file:** `dags/families/{config.key}.yaml`\n\n"
-        f"| setting | value |\n|---|---|\n{rows}\n\n"
+        f"| setting | value in the file |\n|---|---|\n{rows}\n\n"
+        "Settings, recipients and on/off may be overridden without a deploy (the Alertas tab's "
+        "Settings, or `ops settings`): a run uses those in force at its instant, and its summary "
+        "names them.\n\n"
         "Run parameters: `dry_run`, `force_resend`, `resend_unknown`, `redirect_to`, `run_date`."
     )

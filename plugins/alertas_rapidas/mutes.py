@@ -7,8 +7,12 @@ its messages are counted as held back (`muted`), never recorded in the ledger, s
 caught up when the mute ends. A backfill of a date is judged by that date's instant, like every
 other run setting: a date before the mute sends, a date inside it does not.
 
+Switching a family **off** is this same mechanism: an open-ended mute from now (`switch_off`),
+with who and why; switching it back **on** ends it (`switch_on`, with who and why). There is no
+other on/off: a run obeys the mute in force at its instant T, whichever way it was made.
+
 Rows are kept for good (the history of who muted what); `python -m alertas_rapidas.ops mute`,
-`unmute` and `mutes` manage them, the Alertas page shows them.
+`unmute`, `mutes` and `settings off|on` manage them, the Alertas page shows them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 REASON = "muted"  # the held-back reason of a muted run's messages
 
-_COLUMNS = "id, family, muted_from, muted_until, muted_by, reason, ended_at, ended_by"
+_COLUMNS = "id, family, muted_from, muted_until, muted_by, reason, ended_at, ended_by, end_reason"
 
 
 class MuteError(ValueError):
@@ -36,6 +40,16 @@ class Mute:
     reason: str
     ended_at: datetime | None = None
     ended_by: str | None = None
+    end_reason: str | None = None  # why it was ended early (switched back on)
+
+    @property
+    def is_off(self) -> bool:
+        """An open-ended mute: the family is switched off until someone switches it on."""
+        return self.muted_until is None
+
+    def state(self) -> str:
+        """`switched off (muted by ... until unmuted: why)` or `muted by ... until ...: why`."""
+        return f"switched off ({self.describe()})" if self.is_off else self.describe()
 
     def describe(self) -> str:
         until = f"until {_when(self.muted_until)}" if self.muted_until else "until unmuted"
@@ -81,18 +95,48 @@ def mute(
     return Mute(*row)
 
 
-def unmute(conn: Any, family: str, *, by: str) -> list[Mute]:
+def unmute(conn: Any, family: str, *, by: str, reason: str | None = None) -> list[Mute]:
     """End every mute of `family` in force now; return them (none: it was not muted)."""
     rows = conn.execute(
         f"""
-        update alerts.mutes set ended_at = now(), ended_by = %s
+        update alerts.mutes set ended_at = now(), ended_by = %s, end_reason = %s
          where family = %s and ended_at is null and muted_from <= now()
            and (muted_until is null or muted_until > now())
         returning {_COLUMNS}
         """,
-        (by, family),
+        (by, (reason or "").strip() or None, family),
     ).fetchall()
     return [Mute(*row) for row in rows]
+
+
+def switch_off(conn: Any, family: str, *, by: str, reason: str) -> Mute:
+    """Switch `family` off from now until someone switches it on: an open-ended mute. Refused
+    (MuteError naming it) when a mute is already in force."""
+    import zlib
+
+    with conn.transaction():  # two people switching it off at once: one off, the other told so
+        conn.execute(
+            "select pg_advisory_xact_lock(%s, %s)", (7_420_026, zlib.crc32(family.encode()) & 0x7FFFFFFF)
+        )
+        current = mute_at(conn, family, _now(conn))
+        if current is not None:
+            raise MuteError(f"{family} is already {current.state()}")
+        return mute(conn, family, by=by, reason=reason)
+
+
+def switch_on(conn: Any, family: str, *, by: str, reason: str) -> list[Mute]:
+    """End the mutes of `family` in force now (an off, or a mute with an end), with why; MuteError
+    when it is neither off nor muted."""
+    if not reason.strip():
+        raise MuteError("switching a family on needs a reason too")
+    ended = unmute(conn, family, by=by, reason=reason)
+    if not ended:
+        raise MuteError(f"{family} is on (not switched off or muted)")
+    return ended
+
+
+def _now(conn: Any) -> datetime:
+    return conn.execute("select now()").fetchone()[0]
 
 
 def mute_at(conn: Any, family: str, at: datetime) -> Mute | None:

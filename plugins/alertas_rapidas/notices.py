@@ -54,6 +54,9 @@ def failure_notice(
         f"Counts: {counts}.",
         *([f"The family was {summary.muted}: nothing was sent."] if summary.muted else []),
     ]
+    if summary.changes:
+        lines += ["", 'Settings changed since the last run (docs/writing-alerts.md, "Tune an alert"):']
+        lines += [f"- {line}" for line in summary.changes]
     if unknown:
         lines += [
             "",

@@ -16,6 +16,7 @@
         | --remove ADDRESS --why "..." [--by NAME] | --history ADDRESS
     python -m alertas_rapidas.ops migrate [--dry-run]
     python -m alertas_rapidas.ops secrets [rotate NAME | reveal NAME]
+    python -m alertas_rapidas.ops settings show|set|unset|history|revert|off|on --family KEY ...
 
 Uses the `alerts_postgres` connection (e.g. `AIRFLOW_CONN_ALERTS_POSTGRES`). Output holds counts,
 ids, states and one-line causes only: `runs` gives each run's mode (normal, dry run or redirected,
@@ -31,6 +32,7 @@ login name) and why. `migrate` applies the ledger's pending schema migrations (`
 and the version). `secrets` lists the link secrets and where each comes from (never a value);
 `secrets rotate NAME` replaces the package's own secret NAME, which invalidates every link signed
 with the old one; `secrets reveal NAME` prints one (to configure the survey site), on purpose only.
+`settings` tunes a family without a deploy (alertas_rapidas.ops_settings: its exit codes 4 and 5).
 `housekeeping` removes run folders (rendered messages, extracts) older than
 `ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of ledger
 rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping
@@ -438,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     secrets = commands.add_parser("secrets", help="the link secrets: where each comes from, rotate one")
     secrets.add_argument("action", nargs="?", choices=["list", "rotate", "reveal"], default="list")
     secrets.add_argument("name", nargs="?", help="e.g. alertas_unsubscribe_secret")
+    from alertas_rapidas import ops_settings
+
+    ops_settings.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "deliveries" and not (args.family or args.state):
         return _fail("deliveries needs --family KEY (or --state STATE to list messages)", BAD_ARGS)
@@ -476,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
             return _mutes(conn, args)
         if args.command == "secrets":
             return _secrets(conn, args.action, args.name)
+        if args.command == "settings":
+            return ops_settings.run(conn, args)
         if args.command == "purge":
             return _purge(conn, args.before, args.dry_run)
         if args.command == "unsubscribes":

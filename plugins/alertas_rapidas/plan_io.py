@@ -34,6 +34,8 @@ class PlanWriter:
         self.skipped: Counter[str] = Counter()
         self.held: Counter[str] = Counter()
         self.muted: str | None = None  # the mute in force at the run's instant, described
+        # the run's settings: version, instant, effective values and sources, first-applied changes
+        self.settings: dict[str, Any] | None = None
         self._spool = tempfile.TemporaryDirectory(prefix="alertas-plan-")
         self._messages: IO[str] = open(Path(self._spool.name) / "messages.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
         self._skipped: IO[str] = open(Path(self._spool.name) / "skipped.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
@@ -75,6 +77,7 @@ class PlanWriter:
                 "skipped": dict(sorted(self.skipped.items())),
                 "held": dict(sorted(self.held.items())),
                 "muted": self.muted,
+                "settings": self.settings,
                 "batches": batches,
                 "skipped_path": str(skipped_path),
                 "run": self.run,

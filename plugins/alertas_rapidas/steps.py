@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -55,8 +56,11 @@ def extract_step(
     config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any
 ) -> dict[str, Any]:
     from alertas_rapidas.extract import extract_queries
+    from alertas_rapidas.run_settings import for_run
 
     run = run_time_of(config, context, check_run_options(config, context))
+    tuned = for_run(config, settings, family, run.at)  # the overrides in force at T
+    config, settings, family = tuned.config, tuned.settings, tuned.family
     params = family.sql_params(settings, run)
     log.info(
         "Extracting %s for run date %s (window %s to %s)",
@@ -77,7 +81,13 @@ def extract_step(
     )
     for result in results:
         log.info("Extracted %s: %d rows", result.name, result.rows)
-    return {"run": run.to_dict(), "results": [r.to_dict() for r in results]}
+    if tuned.version:
+        log.info("Settings version %d: %d override(s) in force at T", tuned.version, len(tuned.overrides))
+    return {
+        "run": run.to_dict(),
+        "results": [r.to_dict() for r in results],
+        "settings_version": tuned.version,
+    }
 
 
 def transform_step(
@@ -88,10 +98,14 @@ def transform_step(
     from alertas_rapidas.mutes import REASON as MUTED
     from alertas_rapidas.mutes import mute_for_run
     from alertas_rapidas.plan_io import PlanWriter
+    from alertas_rapidas.run_settings import for_run, summary_block
     from alertas_rapidas.suppressions import skip_suppressed, suppressed_for_run
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
     run = RunTime.from_dict(extracted["run"])
+    # the values extract used: the overrides in force at T, as of the version it read
+    tuned = for_run(config, settings, family, run.at, extracted.get("settings_version"))
+    config, settings, family = tuned.config, tuned.settings, tuned.family
     extra = {"history": sent_history(config)} if family.reads_history else {}
     transform = load_transform(family)
     unsubscribed = unsubscribed_for(config)  # a recurring family skips who unsubscribed
@@ -114,8 +128,11 @@ def transform_step(
                 writer.add(plan)
                 del frames
         if muted is not None:
-            writer.muted = muted.describe()
-            log.warning("The family is %s: nothing is sent", muted.describe())
+            writer.muted = muted.state()
+            log.warning("The family is %s: nothing is sent", muted.state())
+        writer.settings = summary_block(tuned, run.at)
+        for line in writer.settings["changes"]:
+            log.info("First run with: %s", line)
         info = writer.finish()
     finally:
         writer.close()
@@ -126,7 +143,9 @@ def transform_step(
         len(info["batches"]),
         info["skipped"] or "none",
     )
-    return [{"path": path, "run": extracted["run"]} for path in info["batches"]]
+    return [
+        {"path": path, "run": extracted["run"], "settings_version": tuned.version} for path in info["batches"]
+    ]
 
 
 def sent_history(config: FamilyConfig) -> Any:
@@ -154,6 +173,12 @@ def render_step(
     from alertas_rapidas.unsubscribes import links_for
 
     started = time.perf_counter()
+    if batch_in.get("settings_version"):  # the copies and sender of the overrides extract read
+        from alertas_rapidas.run_settings import for_run
+
+        at = RunTime.from_dict(batch_in["run"]).at
+        tuned = for_run(config, None, family, at, batch_in["settings_version"])
+        config, family = tuned.config, tuned.family
     # The messages are final (From included): delivery sends their bytes as they are.
     # The sender is read from the connection's settings: rendering contacts no mail server.
     sender = config.sender.address or sender_address()
@@ -236,6 +261,13 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
         causes = failed_task_causes(conn, dag_id, run_id, ti)
     summary = build_summary(config.key, run_date, planned, deliveries or [], options, freshness)
     summary.stranded += sum(1 for item in stranded if item.run_date == run_date)
+    if summary.at is None:
+        summary.at = recorded_run_time(config, context).at.isoformat()
+    if summary.muted is None and planned is None:  # no plan: the notice still says it was off
+        from alertas_rapidas.mutes import mute_for_run
+
+        found = mute_for_run(config.key, datetime.fromisoformat(summary.at))
+        summary.muted = found.state() if found else None
     problems = run_problems(planned, deliveries, summary, causes)
     summary.problems = problems
     record_summary(config, planned, summary, options, context)

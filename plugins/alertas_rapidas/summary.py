@@ -68,6 +68,13 @@ class RunSummary(BaseModel):
     rendered_unsent: int = Field(0, alias="dry_run")
     held_back: list[HeldBack] = Field(default_factory=list)
     muted: str | None = None  # the mute in force at the run's instant (who, since, until, why)
+    # The run's instant T (ISO 8601) and its settings (docs/writing-alerts.md, "Tune an alert"): the
+    # family's settings version in force at T, each setting's effective value with its source (`file`
+    # or `override`), and the changes this run is the first to apply (addresses masked).
+    at: str | None = None
+    settings_version: int = 0
+    settings: list[dict[str, Any]] = Field(default_factory=list)
+    changes: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -86,6 +93,9 @@ class RunSummary(BaseModel):
             del data["muted"]
         if not self.waited_until:
             del data["waited_until"]
+        for name in ("at", "settings_version", "settings", "changes"):  # only when they say something
+            if not data[name]:
+                del data[name]
         return data
 
     def count(self, name: str) -> int:
@@ -111,7 +121,11 @@ class RunSummary(BaseModel):
 WIRE_NAMES = {
     (info.alias or name): name for name, info in RunSummary.model_fields.items()
 }  # wire name -> field
-COUNT_FIELDS = frozenset(name for name, info in RunSummary.model_fields.items() if info.annotation is int)
+COUNT_FIELDS = frozenset(
+    name
+    for name, info in RunSummary.model_fields.items()
+    if info.annotation is int and name != "settings_version"
+)
 # A deliver task's `held_<state>` counts: messages the ledger holds in a state a run leaves alone.
 LEDGER_HOLDS = {
     "held_unknown": "unknown_before",
@@ -146,6 +160,7 @@ def build_summary(
             waited_until = max(filter(None, [waited_until, result.get("waited_until")]), default=None)
     planned = planned or {}
     held.update({reason: int(n) for reason, n in (planned.get("held") or {}).items()})
+    tuned = planned.get("settings") or {}
     return RunSummary.model_validate(
         {
             "family": family,
@@ -161,6 +176,10 @@ def build_summary(
             "held_back": stale,
             "muted": planned.get("muted"),
             "waited_until": waited_until,
+            "at": tuned.get("at"),
+            "settings_version": int(tuned.get("settings_version") or 0),
+            "settings": tuned.get("settings") or [],
+            "changes": tuned.get("changes") or [],
         }
     )
 
@@ -173,6 +192,7 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         f"Run summary of {summary.family} for {summary.run_date}"
         + (" (DRY RUN: nothing sent)" if summary.is_dry_run else ""),
         *([f"  MUTED: {summary.muted}; nothing was sent"] if summary.muted else []),
+        *[f"  CHANGED SINCE THE LAST RUN: {line}" for line in summary.changes],
         *[
             f"  HELD BACK: interface {item.interface} is stale (last success "
             f"{item.last_success or 'never'}, limit {item.max_age_hours} h): nothing was sent"
@@ -201,7 +221,13 @@ def format_summary(summary: RunSummary | Mapping[str, Any]) -> list[str]:
         if summary.waited
         else []
     )
-    return lines + waited + [f"  {label} {count}" for label, count in optional if count]
+    overridden = [
+        f"{item['field']} {item['value']} (v{item.get('version')} by {item.get('by')})"
+        for item in summary.settings
+        if item.get("source") == "override"
+    ]
+    tuned = [f"  overrides       {'; '.join(overridden)}"] if overridden else []
+    return lines + waited + [f"  {label} {count}" for label, count in optional if count] + tuned
 
 
 # Counts that make a run a failure the data team must look at, with what they mean.

@@ -4,7 +4,9 @@
 -- - messages: ledger messages failed, unknown or deferred updated in [T - 24 h, T), per family
 --   and status;
 -- - ran: the families that recorded a non-dry run for D - 1 (the transform compares them with
---   the families due that day; these rows are not reported).
+--   the families due that day; these rows are not reported);
+-- - off / muted: the families switched off (an open-ended mute, `at` its start) or muted until a
+--   time (`at` its end) at T, with who and why: their runs send nothing.
 with
 
 checked as (
@@ -59,6 +61,23 @@ message_problems as (
     group by d.family, d.status
 ),
 
+mutes as (
+    select * from alerts.mutes
+    where muted_from <= %(at)s::timestamptz
+      and (muted_until is null or %(at)s::timestamptz < muted_until)
+      and (ended_at is null or %(at)s::timestamptz < ended_at)
+),
+
+switched_off as (
+    select
+        case when m.muted_until is null then 'off' else 'muted' end as kind,
+        m.family,
+        m.muted_by || ': ' || m.reason as detail,
+        null::int as messages,
+        coalesce(m.muted_until, m.muted_from) as at
+    from mutes as m
+),
+
 ran as (
     select distinct
         'ran' as kind,
@@ -74,6 +93,8 @@ found as (
     union all
     select * from message_problems
     union all
+    select * from switched_off
+    union all
     select * from ran
 )
 
@@ -87,6 +108,6 @@ select
 from found as f
 cross join checked
 order by
-    case f.kind when 'run_problem' then 1 when 'messages' then 2 else 3 end,
+    case f.kind when 'run_problem' then 1 when 'messages' then 2 when 'off' then 3 when 'muted' then 4 else 5 end,
     f.family,
     f.detail

@@ -23,6 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from alertas_dev.demo.mail_sink import MailSink
+from alertas_rapidas.ui.access import Access
 from alertas_rapidas.ui.app import create_app
 from tests.support.certs import make_server_pki
 from tests.support.runs import last_summary, ledger_rows, run_dag
@@ -200,11 +201,12 @@ def test_no_secret_reaches_logs_xcom_rendered_fields_summary_ledger_files_or_the
     assert any(DAG_ID in p for p in scanned["run folders"]), scanned
 
     # The Alertas Rápidas page: the overview and this run's summary.
-    client = TestClient(create_app(authorize=lambda: None))
-    overview = client.get("/")
+    # The page's JSON, as a user who may trigger runs (and so sees the most) reads it.
+    client = TestClient(create_app(Access.fixed(trigger=True, connections=True)))
+    overview = client.get("/api/overview")
     assert overview.status_code == 200 and "supplier_payments_ready" in overview.text
     found += leaks("the page's overview", overview.text, forbidden)
-    run_page = client.get("/run", params={"dag_id": DAG_ID, "run_id": run.run_id})
+    run_page = client.get("/api/run", params={"dag_id": DAG_ID, "run_id": run.run_id})
     assert run_page.status_code == 200 and "supplier_payments_ready" in run_page.text
     found += leaks("the page's run summary", run_page.text, forbidden)
 
@@ -217,7 +219,7 @@ def test_the_page_does_not_show_the_dsn_when_the_ledger_cannot_be_read(postgres,
     missing = quote(str(Path(postgres.socket_dir) / "no-such-folder"), safe="")
     dsn = f"postgresql://{DMS_ROLE}:{quote(DMS_PASSWORD, safe='')}@{missing}/alerts"
     monkeypatch.setenv("AIRFLOW_CONN_ALERTS_POSTGRES", dsn)
-    page = TestClient(create_app(authorize=lambda: None)).get("/")
+    page = TestClient(create_app(Access.fixed(trigger=False, connections=False))).get("/api/overview")
     assert page.status_code == 503
     assert "alerts_postgres" in page.text
     assert leaks("the error page", page.text, forbidden_strings(dsn)) == []

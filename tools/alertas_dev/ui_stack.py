@@ -3,8 +3,9 @@
 Starts an embedded PostgreSQL (pgserver, the demo's `.demo/pg`: the DMS, the delivery ledger and
 Airflow's own metadata database `airflow`), fills the demo DMS if it is not there yet, starts the
 SMTP sink (messages kept in `.ui/mail`), and `airflow standalone` with the repository's DAGs and
-plugins, the three connections and two logins (admin, and viewer, who may look but not preview
-or trigger). Prints the URL and the logins; Ctrl-C stops every process it started.
+plugins, the three connections and three logins (admin; operator, Airflow's "user" role, who may
+trigger runs and tune alerts but not read connections; and viewer, who may look but not preview,
+trigger or tune). Prints the URL and the logins; Ctrl-C stops every process it started.
 
     python -m alertas_dev.ui_stack [--port 8080] [--out .ui] [--demo-dir .demo]
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from alertas_dev.airflow_stack import ROOT, StackError, Standalone
 
-USERS = "admin:admin,viewer:viewer"
+USERS = "admin:admin,operator:user,viewer:viewer"
 CONNECTION_VARS = ("AIRFLOW_CONN_DMS_POSTGRES", "AIRFLOW_CONN_ALERTS_POSTGRES")
 
 
@@ -149,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"Airflow UI:  {airflow.url}")
         print(
-            f"Logins:      admin / {airflow.password_of('admin')}    viewer / {airflow.password_of('viewer')}"
+            f"Logins:      admin / {airflow.password_of('admin')}    "
+            f"operator / {airflow.password_of('operator')}    viewer / {airflow.password_of('viewer')}"
         )
         print(f"Alertas page: {airflow.url}/plugin/alertas  (Browse > Alertas Rápidas)")
         print(f"Mail sent by runs: {stack.out / 'mail' / 'index.html'}")

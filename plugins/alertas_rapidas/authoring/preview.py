@@ -112,7 +112,9 @@ def connection_json(dsn: str) -> str:
     return json.dumps(connection)
 
 
-def _load(family_key: str, families_dir: Path) -> tuple[FamilyConfig, Any, Any]:
+def _load(
+    family_key: str, families_dir: Path, overrides: Sequence[Any] = ()
+) -> tuple[FamilyConfig, Any, Any]:
     from alertas_rapidas.authoring.validate import family_files
     from alertas_rapidas.config import FamilyConfigError, load_family_config
     from alertas_rapidas.engine.family import family_for
@@ -123,10 +125,21 @@ def _load(family_key: str, families_dir: Path) -> tuple[FamilyConfig, Any, Any]:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PreviewError(f"unknown family {family_key!r}{hint}; known families: {', '.join(known)}")
     try:
-        config, settings = load_family_config(families_dir / f"{family_key}.yaml")
+        config, settings = load_family_config(families_dir / f"{family_key}.yaml", overrides)
     except FamilyConfigError as exc:
         raise PreviewError(" ".join(line.strip() for line in str(exc).splitlines())) from None
     return config, settings, family_for(config)
+
+
+def _overrides_at(family_key: str, at: datetime) -> list[Any]:
+    """The overrides in force at a run's instant, from the package's database (as a run reads them)."""
+    from alertas_rapidas import override_store
+    from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import ledger_connection
+
+    with ledger_connection(ALERTS_CONN_ID) as conn:
+        _version, changes = override_store.in_force(conn, family_key, at)
+    return [found for change in changes if (found := change.override()) is not None]
 
 
 @dataclass
@@ -157,10 +170,15 @@ def plan_day(
     start: time | None = None,
     end: time | None = None,
     as_run: bool = False,
+    overrides: Sequence[Any] | None = None,
     families_dir: Path = FAMILIES_DIR,
 ) -> DayPlan:
     """Extract and transform every chosen run of `day` (see the module's doc); raise PreviewError.
-    `at` is one run: an instant, or a local time of day on `day` (08:00, as `make demo` runs)."""
+    `at` is one run: an instant, or a local time of day on `day` (08:00, as `make demo` runs).
+
+    `overrides` (the settings page's proposal) replace those in the package's database; without
+    them, the page's preview (`as_run`) applies the overrides in force at the day's last run, as
+    that run would (the authoring tool has no database and uses the family file alone)."""
     from alertas_rapidas.families import load_transform
     from alertas_rapidas.messages import Plan, idempotency_key
 
@@ -173,6 +191,11 @@ def plan_day(
             f"--at {at.isoformat()} falls on {at.astimezone(zone).date()} in {config.timezone}, "
             f"not on --date {day}"
         )
+    if overrides is None and as_run:
+        last = at or (day_instants(config, day, start, end) or [scheduled_instant(config, day)])[-1]
+        overrides = _overrides_at(family_key, last)
+    if overrides:
+        config, settings, family = _load(family_key, families_dir, overrides)
     instants = [at] if at is not None else day_instants(config, day, start, end)
     if not instants:
         raise PreviewError(f"{family_key} has no run on {day} between {start} and {end}")

@@ -9,6 +9,12 @@ Three levels, each an Airflow permission the UI already knows:
   customers' data, which a user who may trigger runs (and so send them mail) may see.
 - **read connections** (`GET` on connections, Admin > Connections): the package's connections,
   passwords masked.
+- **edit the family's DAG** (`PUT` on that DAG: what pausing it needs; the simple auth manager's
+  roles user, op and admin, FAB's User, Op and Admin, or a role given "can edit" on `DAG:alert_<key>`
+  alone): tune the family (its settings and recipients, switching it off and on, reverting a change)
+  on the Settings tab. Everyone who may read runs sees the values and their history; addresses only
+  those who may trigger runs. A custom resource is no use here: the simple auth manager answers
+  every custom view's check as a read, whatever the method.
 
 `session` tells the page which of them the user has, so the page shows only what they can use;
 a refused call answers 403 with one readable line, never Airflow's bare `{"detail": "Forbidden"}`.
@@ -27,6 +33,7 @@ from starlette.exceptions import HTTPException
 
 NEEDS_TRIGGER = "the permission to trigger DAG runs"
 NEEDS_CONNECTIONS = "the permission to read connections"
+NEEDS_EDIT = "the permission to edit this alert's DAG (what pausing it needs)"
 
 
 def _dag_runs(method: str) -> Any:
@@ -67,6 +74,27 @@ def _permissions() -> Any:
     return permissions
 
 
+def _dag_editor() -> Any:
+    """A dependency returning `can_edit(dag_id) -> bool`: may the user edit (PUT) that DAG."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
+    from airflow.api_fastapi.core_api.security import GetUserDep
+
+    def editor(user: GetUserDep) -> Callable[[str], bool]:
+        def can_edit(dag_id: str) -> bool:
+            from airflow.models.dag import DagModel
+
+            return get_auth_manager().is_authorized_dag(
+                method="PUT",
+                details=DagDetails(id=dag_id, team_name=DagModel.get_team_name(dag_id)),
+                user=user,
+            )
+
+        return can_edit
+
+    return editor
+
+
 @dataclass(frozen=True)
 class Access:
     """The page's access checks as FastAPI dependencies (tests pass their own)."""
@@ -75,6 +103,7 @@ class Access:
     trigger: Callable[..., Any]
     connections: Callable[..., Any]
     permissions: Callable[..., Any]
+    editor: Callable[..., Any]  # returns can_edit(dag_id) -> bool
 
     @classmethod
     def airflow(cls) -> "Access":
@@ -84,11 +113,16 @@ class Access:
             trigger=_dag_runs("POST"),
             connections=_connections(),
             permissions=_permissions(),
+            editor=_dag_editor(),
         )
 
     @classmethod
-    def fixed(cls, *, trigger: bool, connections: bool, user: str = "tester") -> "Access":
-        """Checks with a fixed answer: for tests of the app without an API server."""
+    def fixed(
+        cls, *, trigger: bool, connections: bool, user: str = "tester", edit: bool | None = None
+    ) -> "Access":
+        """Checks with a fixed answer: for tests of the app without an API server (`edit`: may
+        edit every alert DAG; by default, whoever may trigger runs)."""
+        may_edit = trigger if edit is None else edit
 
         def allowed() -> None:
             return None
@@ -99,11 +133,15 @@ class Access:
         def permissions() -> dict[str, Any]:
             return {"user": user, "can_trigger": trigger, "can_read_connections": connections}
 
+        def editor() -> Callable[[str], bool]:
+            return lambda _dag_id: may_edit
+
         return cls(
             read=allowed,
             trigger=allowed if trigger else refused,
             connections=allowed if connections else refused,
             permissions=permissions,
+            editor=editor,
         )
 
 
@@ -113,8 +151,8 @@ def readable_refusal(needs: dict[str, str]) -> Callable[[Request, HTTPException]
 
     async def handler(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 403:
-            section = request.url.path.split("/api/", 1)[-1].split("/", 1)[0]
-            what = needs.get(section, NEEDS_TRIGGER)
+            path = request.url.path.split("/api/", 1)[-1]
+            what = needs.get(path) or needs.get(path.split("/", 1)[0], NEEDS_TRIGGER)
             detail = f"Your Airflow role does not allow this: it needs {what}."
             return JSONResponse({"detail": detail, "reason": "forbidden"}, status_code=403)
         if exc.status_code == 401:

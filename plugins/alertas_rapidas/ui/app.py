@@ -10,7 +10,10 @@ Routes, under the plugin's `url_prefix` (`/alertas`):
   `to`), `GET /api/run` (one run's summary, message counts and failure causes: `dag_id`, `run_id`);
 - trigger runs: `GET /api/messages` (the message search), `GET /api/messages/eml`, `GET
   /api/preview`, `GET /api/preview/file`, `POST /api/test-message`, `POST /api/mail-server/check`;
-- read connections: `GET /api/connections`.
+- read connections: `GET /api/connections`;
+- the Settings tab (`settings_view`): `GET /api/settings` (read runs: a family's values, state and
+  history), `POST /api/settings/preview` (trigger runs: the next run under proposed values), `POST
+  /api/settings/change`, `/api/settings/revert` and `/api/settings/switch` (edit the family's DAG).
 
 Who may call what is `access`'s; every answer is `Cache-Control: no-store`.
 """
@@ -28,7 +31,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from alertas_rapidas.ui import overview as overview_data
-from alertas_rapidas.ui.access import NEEDS_CONNECTIONS, NEEDS_TRIGGER, Access, readable_refusal
+from alertas_rapidas.ui.access import NEEDS_CONNECTIONS, NEEDS_EDIT, NEEDS_TRIGGER, Access, readable_refusal
 from alertas_rapidas.ui.queries import DAG_ID_PATTERN, MAX_RUN_ID, FilterError, Filters
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,11 @@ NEEDS = {
     "overview": "the permission to read DAG runs",
     "run": "the permission to read DAG runs",
     "connections": NEEDS_CONNECTIONS,
+    "settings": "the permission to read DAG runs",
+    "settings/preview": NEEDS_TRIGGER,
+    "settings/change": NEEDS_EDIT,
+    "settings/revert": NEEDS_EDIT,
+    "settings/switch": NEEDS_EDIT,
 }
 
 
@@ -250,6 +258,52 @@ def create_app(access: Access | None = None) -> FastAPI:
 
         return answer(check_mail_server(SMTP_CONN_ID, permissions["user"]))
 
+    Editor = Annotated[Any, Depends(access.editor)]  # can_edit(dag_id) -> bool
+
+    @reading.get("/settings")
+    def settings(
+        permissions: Permissions, editor: Editor, family: str = Query("", max_length=100)
+    ) -> JSONResponse:
+        from alertas_rapidas.ui import settings_view
+
+        if (refusal := _unknown_family(family)) is not None:
+            return refusal
+        return _settings_call(
+            family,
+            lambda: settings_view.settings_json(
+                family, reveal=bool(permissions["can_trigger"]), can_edit=editor(f"alert_{family}")
+            ),
+        )
+
+    @acting.post("/settings/preview")
+    def settings_preview(body: Annotated[dict[str, Any], Body()], permissions: Permissions) -> JSONResponse:
+        from alertas_rapidas.ui import settings_view
+
+        family = str(body.get("family") or "")
+        if (refusal := _unknown_family(family)) is not None:
+            return refusal
+        log.info("Alertas settings preview by %s: %s", permissions["user"], family)
+        return _settings_call(family, lambda: settings_view.preview(family, body))
+
+    def editing(action: str) -> Any:
+        def endpoint(
+            body: Annotated[dict[str, Any], Body()], permissions: Permissions, editor: Editor
+        ) -> JSONResponse:
+            from alertas_rapidas.ui import settings_view
+
+            family = str(body.get("family") or "")
+            if (refusal := _unknown_family(family)) is not None:
+                return refusal
+            if not editor(f"alert_{family}"):
+                raise HTTPException(403, "Forbidden")
+            work = getattr(settings_view, action)
+            return _settings_call(family, lambda: work(family, body, permissions["user"]))
+
+        return endpoint
+
+    for path, action in (("change", "save"), ("revert", "revert"), ("switch", "switch")):
+        reading.add_api_route(f"/settings/{path}", editing(action), methods=["POST"])
+
     connections_router = APIRouter(prefix="/api", dependencies=[Depends(access.connections)])
 
     @connections_router.get("/connections")
@@ -281,6 +335,31 @@ def create_app(access: Access | None = None) -> FastAPI:
     app.include_router(acting)
     app.include_router(connections_router)
     return app
+
+
+def _unknown_family(family: str) -> JSONResponse | None:
+    from alertas_rapidas.ui.families import family_keys
+
+    if family in family_keys():
+        return None
+    return refused([f"family: no family {family!r} (dags/families/*.yaml); pick one from the list"])
+
+
+def _settings_call(family: str, work: Any) -> JSONResponse:
+    """Run a Settings tab call: its answer, its refusal, or one line when the ledger or the family
+    file cannot be read."""
+    from alertas_rapidas.config import FamilyConfigError
+    from alertas_rapidas.ui.settings_view import Refused
+
+    try:
+        return answer(work())
+    except Refused as exc:
+        return answer(exc.data, exc.status)
+    except FamilyConfigError as exc:
+        return refused([line.strip() for line in str(exc).splitlines() if line.strip()], 422)
+    except Exception as exc:
+        log.exception("Alertas settings of %s failed", family)
+        return refused([overview_data.unavailable(exc)], 503)
 
 
 def _preview_request(family: str, day: str, from_time: Any, to_time: Any) -> tuple[date, Any] | JSONResponse:

@@ -66,6 +66,10 @@ def summary_json(row: RunRow) -> dict[str, Any]:
         "held": dict(summary.held),
         "problems": row.problems,
         "held_back": row.held_back,
+        # issue 25: the overrides the run used and the changes it was the first to apply (masked)
+        "overrides": [dict(item) for item in summary.settings if item.get("source") == "override"],
+        "changes": list(summary.changes),
+        "settings_version": summary.settings_version,
     }
 
 
@@ -110,6 +114,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
         "days": [],
         "runs": [],
         "unsubscribes": [],
+        "mutes": [],
         "airflow_runs": [],
         "airflow_error": airflow_error,
         "limits": {"days": queries.DAY_ROWS, "runs": queries.RUN_ROWS},
@@ -125,6 +130,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
                     unsubscribe_json(u) for u in queries.unsubscribe_counts(conn, filters)
                 ]
                 summaries = queries.summaries_of(conn, runs)
+                data["mutes"] = queries.active_mutes(conn, filters)
             else:
                 data["ledger"] = False
     except Exception as exc:

@@ -109,9 +109,16 @@ class Window:
 
 def run_preview(family: str, day: date, window: Window) -> dict[str, Any]:
     """Render the day's runs as a run would; what the page shows. Raises PreviewError."""
-    from alertas_rapidas.authoring.preview import plan_day, run_links, summary_line, write_preview
+    from alertas_rapidas.authoring.preview import plan_day
 
     day_plan = plan_day(family, day, start=window.start, end=window.end, as_run=True)
+    return preview_json(day_plan, family, day)
+
+
+def preview_json(day_plan: Any, family: str, day: date) -> dict[str, Any]:
+    """Render a planned day into the page's preview folder; the messages with the ledger's view."""
+    from alertas_rapidas.authoring.preview import run_links, summary_line, write_preview
+
     out = preview_folder(family, day)
     written = write_preview(
         day_plan, out, sender=run_sender(day_plan.config), links=run_links(day_plan.config)

@@ -305,3 +305,33 @@ def run_message_counts(conn: Any, dag_id: str, run_id: str) -> dict[str, int]:
         (dag_id, run_id, IN_DIGEST),
     ).fetchall()
     return {str(status): int(n) for status, n in rows}
+
+
+def active_mutes(conn: Any, filters: Filters | None = None) -> list[dict[str, Any]]:
+    """The families switched off (an open-ended mute) or muted now: who, since, until, why;
+    [] before the table exists. Staff names and reasons only: no address."""
+    from alertas_rapidas.overrides import mask
+
+    if not has_table(conn, "mutes"):
+        return []
+    rows = conn.execute(
+        """
+        select family, muted_from, muted_until, muted_by, reason from alerts.mutes
+         where muted_from <= now() and (muted_until is null or now() < muted_until)
+           and (ended_at is null or now() < ended_at)
+           and (%(family)s::text is null or family = %(family)s::text)
+         order by family, muted_from desc
+        """,
+        {"family": filters.family if filters else None},
+    ).fetchall()
+    return [
+        {
+            "family": family,
+            "state": "off" if until is None else "muted",
+            "since": since.isoformat(),
+            "until": until.isoformat() if until else None,
+            "by": by,
+            "reason": mask(reason),  # counts and states only here: an address typed in a reason is masked
+        }
+        for family, since, until, by, reason in rows
+    ]

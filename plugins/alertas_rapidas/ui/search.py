@@ -165,7 +165,7 @@ _COLUMNS = (
     "sent_at",
     "outbox",
 )
-# columns later migrations added (0007, 0010): read as null from a ledger not migrated yet
+# columns later migrations added (0007, 0011): read as null from a ledger not migrated yet
 _LATER = ("subject", "outbox")
 
 

@@ -17,8 +17,16 @@ import {
   StateBadge,
   summaryLine,
 } from "./common";
-import { label, useLocale } from "./i18n";
-import type { AirflowRun, DayCounts, Overview as OverviewData, RunSummary, Session, Unsubscribes } from "./types";
+import { formatInstant, label, useLocale } from "./i18n";
+import type {
+  AirflowRun,
+  DayCounts,
+  MuteNow,
+  Overview as OverviewData,
+  RunSummary,
+  Session,
+  Unsubscribes,
+} from "./types";
 
 type Filter = { family: string; from: string; to: string };
 
@@ -317,6 +325,68 @@ const UnsubscribeCounts = ({ items }: { items: Unsubscribes[] }) => {
   );
 };
 
+// Which families send nothing now (switched off, or muted until a time), with who and why; on a
+// DAG's tab, that family's state in one line.
+const Mutes = ({ family, mutes, session }: { family?: string; mutes: MuteNow[]; session: Session }) => {
+  const { t, timezone } = useLocale();
+  if (family) {
+    const mute = mutes.find((item) => item.family === family);
+    const state = mute ? mute.state : "on";
+    return (
+      <Box data-state={state} data-testid="family-state">
+        <Notice status={mute ? "warning" : "info"}>
+          {mute
+            ? t(mute.state === "off" ? "stateOff" : "stateMuted", {
+                by: mute.by,
+                reason: mute.reason,
+                since: formatInstant(mute.since, timezone),
+                until: formatInstant(mute.until, timezone),
+              })
+            : t("familyOn")}
+        </Notice>
+      </Box>
+    );
+  }
+  return (
+    <Section note={t("mutesNote")} testId="mutes-section" title={t("mutesTitle")}>
+      {mutes.length === 0 ? (
+        <Text data-testid="all-on">{t("allOn")}</Text>
+      ) : (
+        <DataTable testId="mutes">
+          <Table.Header>
+            <Table.Row>
+              <Table.ColumnHeader width="22%">{t("alert")}</Table.ColumnHeader>
+              <Table.ColumnHeader width="10%">{t("state")}</Table.ColumnHeader>
+              <Table.ColumnHeader width="13%">{t("since")}</Table.ColumnHeader>
+              <Table.ColumnHeader width="13%">{t("until")}</Table.ColumnHeader>
+              <Table.ColumnHeader width="12%">{t("by")}</Table.ColumnHeader>
+              <Table.ColumnHeader>{t("colWhy")}</Table.ColumnHeader>
+            </Table.Row>
+          </Table.Header>
+          <Table.Body>
+            {mutes.map((mute) => (
+              <Table.Row data-family={mute.family} data-state={mute.state} key={`${mute.family}-${mute.since}`}>
+                <Table.Cell>
+                  <DagLink dagId={`alert_${mute.family}`}>{titleOf(session, `alert_${mute.family}`)}</DagLink>
+                </Table.Cell>
+                <Table.Cell>
+                  <StateBadge state={mute.state === "off" ? "failed" : "deferred"} text={t(`state_${mute.state}`)} />
+                </Table.Cell>
+                <Table.Cell>
+                  <Instant iso={mute.since} />
+                </Table.Cell>
+                <Table.Cell>{mute.until ? <Instant iso={mute.until} /> : "—"}</Table.Cell>
+                <Table.Cell data-id>{mute.by}</Table.Cell>
+                <Table.Cell>{mute.reason}</Table.Cell>
+              </Table.Row>
+            ))}
+          </Table.Body>
+        </DataTable>
+      )}
+    </Section>
+  );
+};
+
 export const Overview = ({ family, session }: { family?: string; session: Session }) => {
   const { t } = useLocale();
   const [filter, setFilter] = useState<Filter>({ family: family ?? "", from: "", to: "" });
@@ -331,6 +401,7 @@ export const Overview = ({ family, session }: { family?: string; session: Sessio
         <>
           {data.ledger === null ? <Notice status="warning">{t("ledgerDown")}</Notice> : undefined}
           {data.ledger === false ? <Notice>{t("noLedger")}</Notice> : undefined}
+          {data.ledger ? <Mutes family={family} mutes={data.mutes ?? []} session={session} /> : undefined}
           <Section note={t("airflowRunsNote")} testId="airflow-runs-section" title={t("airflowRunsTitle")}>
             {data.airflow_error ? <Notice status="warning">{data.airflow_error}</Notice> : undefined}
             <AirflowRuns oneFamily={Boolean(family)} runs={data.airflow_runs} session={session} />

@@ -1,5 +1,5 @@
 // The Alertas page (Browse > Alertas Rápidas) and, for one family, the DAG's Alertas tab. The
-// tabs a user sees are those they can use: a viewer gets the overview only.
+// tabs a user sees are those they can use: a viewer gets the overview and the settings (to read).
 import { Box, Heading, HStack, Tabs, Text } from "@chakra-ui/react";
 import { useSearchParams } from "react-router-dom";
 
@@ -9,6 +9,7 @@ import { MessageSearch } from "./MessageSearch";
 import { Overview } from "./Overview";
 import { Preview } from "./Preview";
 import { Server } from "./Server";
+import { Settings } from "./Settings";
 import type { Session } from "./types";
 
 export const TimesIn = () => {
@@ -25,6 +26,7 @@ export const Page = ({ family, session }: { family?: string; session: Session })
   const [search, setSearch] = useSearchParams();
   const tabs = [
     { content: <Overview family={family} session={session} />, label: t("tabOverview"), value: "overview" },
+    { content: <Settings family={family} session={session} />, label: t("tabSettings"), value: "settings" },
     ...(session.can_trigger
       ? [
           { content: <MessageSearch family={family} session={session} />, label: t("tabMessages"), value: "messages" },

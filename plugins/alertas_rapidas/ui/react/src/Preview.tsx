@@ -19,7 +19,7 @@ import { ErrorLines, Loading, Notice, reasonList, Section, StateBadge } from "./
 import { formatInstant, label, useLocale } from "./i18n";
 import type { Preview as PreviewData, PreviewMessage, Session, TestOutcome } from "./types";
 
-type Request = { date: string; family: string; from_time: string; to_time: string };
+export type Request = { date: string; family: string; from_time: string; to_time: string };
 
 // "Send this message to me": the address is given once, above the messages.
 const TestSend = ({ message, request, to }: { message: PreviewMessage; request: Request; to: string }) => {
@@ -64,7 +64,8 @@ const TestSend = ({ message, request, to }: { message: PreviewMessage; request: 
   );
 };
 
-const MessageCard = ({ message, request, to }: { message: PreviewMessage; request: Request; to: string }) => {
+// One previewed message; `to` undefined: no "send this one to me" (the Settings tab's preview).
+export const MessageCard = ({ message, request, to }: { message: PreviewMessage; request: Request; to?: string }) => {
   const { t, timezone } = useLocale();
   const verdict = label(t, "verdict_", message.verdict);
   return (
@@ -129,9 +130,11 @@ const MessageCard = ({ message, request, to }: { message: PreviewMessage; reques
           title={message.subject}
         />
       </details>
-      <Box mt={2}>
-        <TestSend message={message} request={request} to={to} />
-      </Box>
+      {to === undefined ? undefined : (
+        <Box mt={2}>
+          <TestSend message={message} request={request} to={to} />
+        </Box>
+      )}
     </Box>
   );
 };

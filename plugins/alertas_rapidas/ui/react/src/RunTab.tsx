@@ -89,6 +89,34 @@ export const RunTab = ({ dagId, runId, session }: { dagId: string; runId: string
       ) : (
         <Notice status="warning">{t("runNoSummary")}</Notice>
       )}
+      {summary && ((summary.overrides ?? []).length > 0 || (summary.changes ?? []).length > 0) ? (
+        <Section note={t("runSettingsNote")} testId="run-settings" title={t("runSettings")}>
+          <Stack as="ul" gap={1} listStyleType="disc" pl={5}>
+            {(summary.overrides ?? []).map((item) => (
+              <li data-field={item.field} key={item.field}>
+                {t("runOverride", {
+                  by: item.by ?? "",
+                  field: item.field,
+                  value: `${item.merge === "add" ? "+ " : ""}${item.value}`,
+                  version: item.version ?? "",
+                })}
+              </li>
+            ))}
+          </Stack>
+          {(summary.changes ?? []).length > 0 ? (
+            <>
+              <Text fontSize="sm" fontWeight="semibold" mt={2}>
+                {t("runChanges")}
+              </Text>
+              <Stack as="ul" data-testid="run-changes" gap={1} listStyleType="disc" pl={5}>
+                {(summary.changes ?? []).map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </Stack>
+            </>
+          ) : undefined}
+        </Section>
+      ) : undefined}
       {problems.length > 0 ? (
         <Section testId="run-problems" title={t("problems")}>
           <Stack as="ul" gap={1} listStyleType="disc" pl={5}>

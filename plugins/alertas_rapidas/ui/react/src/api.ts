@@ -7,11 +7,13 @@ export type Params = Record<string, string | number | undefined | null>;
 export class ApiError extends Error {
   status: number;
   errors: string[];
+  body: unknown;
 
-  constructor(status: number, detail: string, errors: string[]) {
+  constructor(status: number, detail: string, errors: string[], body: unknown = undefined) {
     super(detail);
     this.status = status;
     this.errors = errors.length > 0 ? errors : [detail];
+    this.body = body;
   }
 }
 
@@ -35,7 +37,7 @@ const read = async <T,>(response: Response): Promise<T> => {
   const detail = typeof data.detail === "string" ? data.detail : response.statusText;
   const errors = Array.isArray(data.errors) ? data.errors.map(String) : [];
   if (response.status === 502 && body !== undefined) return body as T; // a delivery refused: its outcome
-  throw new ApiError(response.status, detail, errors);
+  throw new ApiError(response.status, detail, errors, body);
 };
 
 export const getJson = async <T,>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> =>

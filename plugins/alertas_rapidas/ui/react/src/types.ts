@@ -44,6 +44,9 @@ export type RunSummary = {
   run_date: string | null;
   run_id: string;
   skipped: Record<string, number>;
+  changes?: string[];
+  overrides?: { by?: string; field: string; merge?: string; source: string; value: string; version?: number }[];
+  settings_version?: number;
 };
 
 export type AirflowRun = {
@@ -67,6 +70,7 @@ export type Overview = {
   errors: string[];
   ledger: boolean | null;
   limits: { days: number; runs: number };
+  mutes: MuteNow[];
   runs: RunSummary[];
   unsubscribes: Unsubscribes[];
 };
@@ -170,3 +174,81 @@ export type Connection = {
   source: "environment" | "metadata_db" | "secrets_backend" | null;
   where: string | null;
 };
+
+export type MuteNow = {
+  by: string;
+  family: string;
+  reason: string;
+  since: string;
+  state: "muted" | "off";
+  until: string | null;
+};
+
+export type Shown = { entries: string[] | null; text: string };
+
+export type SettingField = {
+  declared?: { choices: string[] | null; max: number | null; min: number | null; type: string };
+  description: string;
+  effective: Shown;
+  field: string;
+  file: Shown;
+  kind: "addresses" | "rules" | "setting";
+  merges: string[];
+  override: (Shown & { at: string; by: string; id: number; merge: string; reason: string; version: number }) | null;
+  source: "file" | "override";
+  stage: string | null;
+  target: string;
+};
+
+export type HistorySide = { entries: string[] | null; merge: string | null; source: string; text: string };
+
+export type HistoryItem = {
+  action?: string;
+  after?: HistorySide;
+  at: string;
+  before?: HistorySide;
+  by: string;
+  field?: string;
+  id: number;
+  kind: "change" | "mute" | "off" | "on";
+  reason: string;
+  reverts?: number | null;
+  until?: string | null;
+  version?: number;
+};
+
+export type FamilySettings = {
+  can_edit: boolean;
+  dag_id: string;
+  errors: string[];
+  family: string;
+  fields: SettingField[];
+  history: HistoryItem[];
+  next_run: string;
+  state: { mute: Record<string, unknown> | null; muted: boolean; off: boolean; on: boolean; text: string };
+  timezone: string;
+  title: string;
+  version: number;
+  volume_factor: number;
+};
+
+export type Volume = {
+  baseline: number;
+  baseline_from: string;
+  error: string | null;
+  factor: number;
+  line: string;
+  needs_confirmation: boolean;
+  next_run: string;
+  proposed: number;
+};
+
+export type SettingsPreview = {
+  current: { candidates: number; messages: number };
+  next_run: string;
+  preview: Preview;
+  version: number;
+  volume: Volume;
+};
+
+export type Change = { action: "set" | "unset"; entries?: string[]; field: string; merge?: string; text?: string };

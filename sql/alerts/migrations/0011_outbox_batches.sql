@@ -1,4 +1,4 @@
--- Migration 0010: which batch archive holds a message as rendered (issue 26).
+-- Migration 0011: which batch archive holds a message as rendered (issue 26).
 -- The render step writes one archive per batch (`plan/outbox/batch-NNNN.zip`, alertas_rapidas.outbox)
 -- instead of one `.eml` object per message; the claim records the archive's name, so the Alertas
 -- page's `.eml` link reads that one entry. Null for messages rendered before (their own `.eml`).
