@@ -2,7 +2,7 @@
 
 Not a family DAG (no `dags/families/` file): it sends nothing. It applies the ledger's pending
 schema migrations (`ops migrate`), turns messages left `sending` by tasks that stopped into
-`unknown` (alertas_rapidas.recovery), and removes run folders older than the retention period
+`unknown` (alertas_rapidas.ledger.recovery), and removes run folders older than the retention period
 (`ops housekeeping`).
 """
 
@@ -50,8 +50,8 @@ with DAG(
     def apply_ledger_migrations() -> list[str]:
         """Apply what `sql/alerts/migrations/` has that the ledger lacks; return their names."""
         from alertas_rapidas.connections import ALERTS_CONN_ID
-        from alertas_rapidas.ledger import ledger_connection
-        from alertas_rapidas.migrations import migrate
+        from alertas_rapidas.ledger.deliveries import ledger_connection
+        from alertas_rapidas.ledger.migrations import migrate
 
         with ledger_connection(ALERTS_CONN_ID, migrate=False) as conn:
             return [migration.label for migration in migrate(conn)]
@@ -62,8 +62,8 @@ with DAG(
         from collections import Counter
 
         from alertas_rapidas.connections import ALERTS_CONN_ID
-        from alertas_rapidas.ledger import ledger_connection
-        from alertas_rapidas.recovery import expire_stranded, family_lease, task_state_reader
+        from alertas_rapidas.ledger.deliveries import ledger_connection
+        from alertas_rapidas.ledger.recovery import expire_stranded, family_lease, task_state_reader
 
         with ledger_connection(ALERTS_CONN_ID) as conn:
             stranded = expire_stranded(conn, lease=family_lease, state_of=task_state_reader(context["ti"]))
@@ -74,7 +74,7 @@ with DAG(
         """Remove the old run folders; return the counts (no paths, no personal data) for XCom."""
         from airflow.sdk import Variable
 
-        from alertas_rapidas.retention import housekeeping
+        from alertas_rapidas.ledger.retention import housekeeping
 
         report = housekeeping(Variable.get("alertas_retention_days", default=None))
         for line in report.lines():

@@ -21,8 +21,8 @@ from typing import Any
 from airflow.plugins_manager import AirflowPlugin
 
 from alertas_rapidas import run_notes
-from alertas_rapidas.business_days import BusinessDaysTimetable
-from alertas_rapidas.dealership_cron import DealershipCronTimetable
+from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
+from alertas_rapidas.schedule.dealership_cron import DealershipCronTimetable
 
 URL_PREFIX = "/alertas"
 UNSUBSCRIBE_PREFIX = "/alertas-unsubscribe"

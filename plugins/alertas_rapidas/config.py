@@ -33,9 +33,9 @@ from pydantic import (
 )
 
 from alertas_rapidas.branding import BrandingConfig
+from alertas_rapidas.delivery.sending_limits import SendingLimits
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.sending_limits import SendingLimits
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
 # Fields that hold for every family together (one mailbox, one bounce score per address): set in

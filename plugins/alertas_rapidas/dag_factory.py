@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, task, task_group
 
 from alertas_rapidas.config import FamilyConfig, load_family_config
-from alertas_rapidas.delivery_operator import AlertEmailOperator
+from alertas_rapidas.delivery.operator import AlertEmailOperator
 from alertas_rapidas.engine.family import family_for
-from alertas_rapidas.families import FamilySpec
-from alertas_rapidas.run_context import REDIRECT_EXAMPLE, REDIRECT_TO_PATTERN, RUN_DATE_PATTERN
+from alertas_rapidas.families import FamilyDefinition
+from alertas_rapidas.schedule.run_context import REDIRECT_EXAMPLE, REDIRECT_TO_PATTERN, RUN_DATE_PATTERN
 from alertas_rapidas.task_errors import recording_failures
 
 DAG_FILE_PREFIX = "alert_"
@@ -80,7 +80,7 @@ def build_family_dag(dag_file: str | Path) -> DAG:
     return assemble_dag(config, settings, family_for(config))
 
 
-def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG:
+def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) -> DAG:
     zone = ZoneInfo(config.timezone)
     with DAG(
         dag_id=config.dag_id,
@@ -164,10 +164,10 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilySpec) -> DAG
 
 def timetable(config: FamilyConfig) -> Any:
     """The family's schedule: its cron, on business days only when the config says so; missed
-    fires are dropped unless `schedule.catch_up_last_missed` (alertas_rapidas.missed_fires)."""
+    fires are dropped unless `schedule.catch_up_last_missed` (alertas_rapidas.schedule.missed_fires)."""
     schedule = config.schedule
     if schedule.business_days:
-        from alertas_rapidas.business_days import BusinessDaysTimetable
+        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
 
         return BusinessDaysTimetable(
             schedule.cron,
@@ -175,7 +175,7 @@ def timetable(config: FamilyConfig) -> Any:
             extra_holidays=schedule.extra_holidays,
             catch_up_last_missed=schedule.catch_up_last_missed,
         )
-    from alertas_rapidas.dealership_cron import DealershipCronTimetable
+    from alertas_rapidas.schedule.dealership_cron import DealershipCronTimetable
 
     return DealershipCronTimetable(
         schedule.cron,

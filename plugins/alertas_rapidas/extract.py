@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.paths import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.sql_files import read_sql
+from alertas_rapidas.storage import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.task_errors import ConfigurationError
 
 CHUNK_ROWS = 50_000
@@ -139,7 +139,7 @@ def extract_queries(
     connections = connections or {}
     parents = parents or {}
     if ALERTS_CONN_ID in {connections.get(name, conn_id) for name in queries}:
-        from alertas_rapidas.ledger import ledger_connection
+        from alertas_rapidas.ledger.deliveries import ledger_connection
 
         with ledger_connection(ALERTS_CONN_ID):  # the package's own tables exist, at their latest
             pass

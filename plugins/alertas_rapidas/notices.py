@@ -16,11 +16,11 @@ from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from alertas_rapidas import ledger
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
-from alertas_rapidas.delivery_state import DeliveryState
-from alertas_rapidas.messages import idempotency_key, message_id_for
+from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
+from alertas_rapidas.delivery.states import DeliveryState
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
 from alertas_rapidas.summary import RunSummary
 
 MAX_LISTED = 20  # unknown messages named in one notice
@@ -85,7 +85,7 @@ def send_failure_notice(
     summary: RunSummary,
 ) -> str:
     """Send the notice once per run; return what happened (for the log)."""
-    from alertas_rapidas.delivery import SmtpSession
+    from alertas_rapidas.delivery.loop import SmtpSession
 
     if not config.owners_email:
         return "no owners_email configured: no failure notice"

@@ -36,7 +36,7 @@ with the old one; `secrets reveal NAME` prints one (to configure the survey site
 `housekeeping` removes run folders (rendered messages, extracts) older than
 `ALERTAS_RETENTION_DAYS` (default 30) and needs no database; `purge` drops the addresses of ledger
 rows of run dates before a date at least `ALERTAS_PURGE_MIN_AGE_DAYS` (default 30) ago, keeping
-what proves delivery (see alertas_rapidas.retention). A refused date exits with code 2.
+what proves delivery (see alertas_rapidas.ledger.retention). A refused date exits with code 2.
 
 Exit codes: 0 done; 1 nothing found (no runs, no deliveries, no such message); 2 bad arguments
 (unknown family, malformed date, refused purge date); 3 the ledger cannot be reached (connection
@@ -52,7 +52,7 @@ import sys
 from datetime import date, datetime
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.delivery_state import DeliveryState
+from alertas_rapidas.delivery.states import DeliveryState
 
 NOT_FOUND, BAD_ARGS, NO_LEDGER = 1, 2, 3
 
@@ -108,7 +108,7 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
     """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
     every message went to one test address, the ledger untouched; `normal`); the runs whose
     messages wait for a sending window."""
-    from alertas_rapidas.ledger import waiting_runs
+    from alertas_rapidas.ledger.deliveries import waiting_runs
     from alertas_rapidas.summary import RunSummary
 
     failing = _unsummarised_failures(conn, family) if since is None else []
@@ -236,8 +236,8 @@ def _deliveries(conn, family: str, day: date | None, as_json: bool = False) -> i
 
 
 def _reopen(conn, family: str, recipient_ref: str, business_key: str, as_json: bool = False) -> int:
-    from alertas_rapidas.delivery_state import MOVES, DeliveryState
-    from alertas_rapidas.messages import idempotency_key
+    from alertas_rapidas.contracts.plan import idempotency_key
+    from alertas_rapidas.delivery.states import MOVES, DeliveryState
 
     key = idempotency_key(family, recipient_ref, business_key)
     row = conn.execute(
@@ -268,7 +268,7 @@ def _reopen(conn, family: str, recipient_ref: str, business_key: str, as_json: b
 def _mutes(conn, args: argparse.Namespace) -> int:
     import getpass
 
-    from alertas_rapidas import mutes
+    from alertas_rapidas.ledger.deliveries import mutes
 
     by = (getattr(args, "by", None) or getpass.getuser() or "ops").strip()
     if args.command == "mute":
@@ -315,7 +315,7 @@ def _local_instant(text: str, family: str) -> datetime:
 
 
 def _migrate(conn, dry_run: bool) -> int:
-    from alertas_rapidas import migrations
+    from alertas_rapidas.ledger.deliveries import migrations
 
     version = migrations.current_version(conn)
     pending = migrations.pending(conn)
@@ -336,7 +336,7 @@ def _migrate(conn, dry_run: bool) -> int:
 
 
 def _secrets(conn, action: str, name: str | None) -> int:
-    from alertas_rapidas import link_secrets
+    from alertas_rapidas.ledger.deliveries import link_secrets
 
     if action == "list":
         print(f"{'secret':<30} {'source':<9} {'created':<17} rotated")
@@ -363,7 +363,7 @@ def _secrets(conn, action: str, name: str | None) -> int:
 
 
 def _housekeeping(older_than: int | None, dry_run: bool) -> int:
-    from alertas_rapidas.retention import housekeeping
+    from alertas_rapidas.ledger.retention import housekeeping
 
     try:
         report = housekeeping(older_than, dry_run=dry_run)
@@ -376,7 +376,7 @@ def _housekeeping(older_than: int | None, dry_run: bool) -> int:
 
 
 def _purge(conn, before: date, dry_run: bool) -> int:
-    from alertas_rapidas.retention import purge_addresses
+    from alertas_rapidas.ledger.retention import purge_addresses
 
     count = purge_addresses(conn, before, dry_run=dry_run)
     verb = "would purge" if dry_run else "purged"
@@ -452,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "housekeeping":
         return _housekeeping(args.older_than, args.dry_run)
     if args.command == "purge":
-        from alertas_rapidas.retention import PurgeRefused, check_purge_date
+        from alertas_rapidas.ledger.retention import PurgeRefused, check_purge_date
 
         try:
             check_purge_date(args.before)
@@ -555,7 +555,7 @@ def _suppressions(conn, args: argparse.Namespace) -> int:
     Exit codes: 0 done, 1 none found (or nothing to change), 2 bad arguments."""
     import getpass
 
-    from alertas_rapidas import suppressions
+    from alertas_rapidas.ledger.deliveries import suppressions
 
     by = (args.by or getpass.getuser() or "ops").strip()
     if args.add or args.remove:
@@ -610,7 +610,7 @@ def _ledger(migrate: bool = True):
     `migrate=False` leaves the schema as it is (for `migrate` itself)."""
     from airflow.sdk.exceptions import AirflowNotFoundException
 
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     context = ledger_connection(ALERTS_CONN_ID, migrate=migrate)
     try:

@@ -2,7 +2,7 @@
 
 Templates live in `include/templates/<family>/` as `subject.<lang>.txt`, `body.<lang>.html`,
 optional `body.<lang>.txt`, and one `<attachment>.<lang>.html` per PDF attachment (or a PDF
-builder function named by the attachment, see `AttachmentSpec.builder`). A template without a
+builder function named by the attachment, see `Attachment.builder`). A template without a
 language (`body.html`) serves both languages: its words come from the folder's `labels.yaml`
 (`es:` and `en:` mappings, the same keys in both), seen by the template as `t`. HTML is autoescaped;
 header values are folded to one line, so data can never add a header.
@@ -34,7 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from alertas_rapidas import formatting
 from alertas_rapidas.branding import BrandingConfig, brand_context
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage
 from alertas_rapidas.paths import TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def signed_ref(value: object, variable: str) -> str:
     The secret is read when the mail is rendered and goes nowhere else (not in the plan, the
     context, XCom or a log); the site the link points to finds the record by computing the same
     HMAC."""
-    from alertas_rapidas.link_secrets import link_secret
+    from alertas_rapidas.ledger.link_secrets import link_secret
 
     secret = link_secret(variable)
     return hmac.new(secret.encode("utf-8"), str(value).encode("utf-8"), hashlib.sha256).hexdigest()
@@ -223,7 +223,7 @@ PdfBuilder = Callable[[dict[str, Any], str], bytes]
 
 @lru_cache(maxsize=32)
 def pdf_builder(name: str) -> PdfBuilder:
-    """The function named "module:function" by `AttachmentSpec.builder`."""
+    """The function named "module:function" by `Attachment.builder`."""
     module_name, _, function_name = name.partition(":")
     try:
         return getattr(importlib.import_module(module_name), function_name)
@@ -350,9 +350,7 @@ class MessageRenderer:
         """Every address the SMTP transaction names: To, Cc and Bcc (never in headers)."""
         return _unique([*message.to, *message.cc, *self.extra_cc, *message.bcc, *self.extra_bcc])
 
-    def _attach(
-        self, mail: EmailMessage, attachment: AttachmentSpec, context: dict[str, Any], lang: str
-    ) -> None:
+    def _attach(self, mail: EmailMessage, attachment: Attachment, context: dict[str, Any], lang: str) -> None:
         own = attachment.context
         data = context if own is None else {**own, "lang": lang, "t": context["t"], "brand": self.brand}
         filename = one_line(attachment.filename)

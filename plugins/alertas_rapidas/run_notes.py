@@ -29,7 +29,7 @@ def note_for(dag_id: str, conf: Any, current: str | None = None) -> str | None:
     """The note a run of `dag_id` with this conf should carry, or None to leave it alone."""
     if not dag_id.startswith(DAG_ID_PREFIX) or not isinstance(conf, dict):
         return None
-    from alertas_rapidas.run_context import RunOptions
+    from alertas_rapidas.schedule.run_context import RunOptions
 
     mark = NOTES.get(RunOptions.from_params(conf).mode)
     if mark is None or (current or "").startswith(mark):

@@ -16,19 +16,19 @@ from pydantic import BaseModel
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import DMS_CONN_ID
-from alertas_rapidas.families import FamilySpec, load_transform
-from alertas_rapidas.messages import idempotency_key, message_id_for
-from alertas_rapidas.paths import make_dirs, storage_path, write_file
+from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
+from alertas_rapidas.families import FamilyDefinition, load_transform
 from alertas_rapidas.recipients import allowing_special_domains
-from alertas_rapidas.run_context import (
+from alertas_rapidas.schedule.run_context import (
     RunOptions,
     check_run_options,
     recorded_run_time,
     run_folder,
     run_time_of,
 )
+from alertas_rapidas.schedule.run_time import RunTime
+from alertas_rapidas.storage import make_dirs, storage_path, write_file
 from alertas_rapidas.summary import run_problems
-from alertas_rapidas.timing import RunTime
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def freshness_step(config: FamilyConfig, context: Any) -> bool:
 
 
 def extract_step(
-    config: FamilyConfig, family: FamilySpec, settings: BaseModel, context: Any
+    config: FamilyConfig, family: FamilyDefinition, settings: BaseModel, context: Any
 ) -> dict[str, Any]:
     from alertas_rapidas.extract import extract_queries
     from alertas_rapidas.run_settings import for_run
@@ -91,15 +91,19 @@ def extract_step(
 
 
 def transform_step(
-    config: FamilyConfig, family: FamilySpec, settings: BaseModel, extracted: dict[str, Any], context: Any
+    config: FamilyConfig,
+    family: FamilyDefinition,
+    settings: BaseModel,
+    extracted: dict[str, Any],
+    context: Any,
 ) -> list[dict[str, Any]]:
     """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
     from alertas_rapidas.extract import chunked_frames, load_frames
-    from alertas_rapidas.mutes import REASON as MUTED
-    from alertas_rapidas.mutes import mute_for_run
-    from alertas_rapidas.plan_io import PlanWriter
+    from alertas_rapidas.ledger.mutes import REASON as MUTED
+    from alertas_rapidas.ledger.mutes import mute_for_run
+    from alertas_rapidas.ledger.suppressions import skip_suppressed, suppressed_for_run
+    from alertas_rapidas.plan_files import PlanWriter
     from alertas_rapidas.run_settings import for_run, summary_block
-    from alertas_rapidas.suppressions import skip_suppressed, suppressed_for_run
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
     run = RunTime.from_dict(extracted["run"])
@@ -152,14 +156,14 @@ def sent_history(config: FamilyConfig) -> Any:
     """What the ledger holds as sent for this family: the repeat policies count from it."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.engine.family import parse_history
-    from alertas_rapidas.ledger import ledger_connection, sent_messages
+    from alertas_rapidas.ledger.deliveries import ledger_connection, sent_messages
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return parse_history(sent_messages(conn, config.key))
 
 
 def render_step(
-    config: FamilyConfig, family: FamilySpec, batch_in: dict[str, Any], context: Any = None
+    config: FamilyConfig, family: FamilyDefinition, batch_in: dict[str, Any], context: Any = None
 ) -> dict[str, Any]:
     """Render one batch into its outbox (`outbox.py`: one archive of the messages and their
     delivery manifest, beside the plan's batches). A dry run also writes each message as its own
@@ -167,8 +171,8 @@ def render_step(
     import time
 
     from alertas_rapidas.connections import sender_address
-    from alertas_rapidas.outbox import SUFFIX, OutboxWriter, member
-    from alertas_rapidas.plan_io import read_batch
+    from alertas_rapidas.delivery.outbox import SUFFIX, OutboxWriter, member
+    from alertas_rapidas.plan_files import read_batch
     from alertas_rapidas.rendering import MessageRenderer
     from alertas_rapidas.unsubscribes import links_for
 
@@ -184,7 +188,7 @@ def render_step(
     sender = config.sender.address or sender_address()
     renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
     batch = storage_path(batch_in["path"])
-    outbox = batch.parent.parent / "outbox"  # the run's paths.outbox_dir (beside plan/batches/)
+    outbox = batch.parent.parent / "outbox"  # the run's storage.outbox_dir (beside plan/batches/)
     make_dirs(outbox)
     loose = RunOptions.from_params((context or {}).get("params")).dry_run
     writer = OutboxWriter(outbox / f"{batch.stem}{SUFFIX}")
@@ -237,10 +241,9 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     summary's stored form (for XCom). Messages this family left `sending` under a task that stopped
     become `unknown` here too (and count for this run when they are of its date); the cause of
     every task that failed joins the run's problems."""
-    from alertas_rapidas import recovery
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
-    from alertas_rapidas.plan_io import read_plan_info
+    from alertas_rapidas.ledger.deliveries import ledger_connection, recovery
+    from alertas_rapidas.plan_files import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
     from alertas_rapidas.task_errors import failed_task_causes
 
@@ -264,7 +267,7 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     if summary.at is None:
         summary.at = recorded_run_time(config, context).at.isoformat()
     if summary.muted is None and planned is None:  # no plan: the notice still says it was off
-        from alertas_rapidas.mutes import mute_for_run
+        from alertas_rapidas.ledger.mutes import mute_for_run
 
         found = mute_for_run(config.key, datetime.fromisoformat(summary.at))
         summary.muted = found.state() if found else None

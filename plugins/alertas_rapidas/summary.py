@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.run_context import RunOptions, run_mode
+from alertas_rapidas.schedule.run_context import RunOptions, run_mode
 
 
 class HeldBack(BaseModel):
@@ -266,9 +266,9 @@ def record_summary(
     context: Any,
 ) -> None:
     """Skipped candidates go to the ledger (not in a dry run); the summary to `alerts.runs`."""
-    from alertas_rapidas import ledger
-    from alertas_rapidas.messages import idempotency_key
-    from alertas_rapidas.plan_io import read_skipped
+    from alertas_rapidas.contracts.plan import idempotency_key
+    from alertas_rapidas.ledger.deliveries import deliveries as ledger
+    from alertas_rapidas.plan_files import read_skipped
 
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
     run_date = summary.run_date

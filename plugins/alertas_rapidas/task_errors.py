@@ -114,7 +114,7 @@ def record_failure(context: Any, cause: str, *, configuration_error: bool = Fals
     if ti is None:
         return
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     map_index = ti.map_index if ti.map_index is not None else -1
     try:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from alertas_rapidas import override_store
+from alertas_rapidas.ledger.deliveries import overrides as override_store
 from alertas_rapidas.overrides import (
     FieldOverride,
     Kind,
@@ -108,8 +108,8 @@ class FamilyState:
 
 
 def load_state(conn: Any, family: str) -> FamilyState:
-    from alertas_rapidas import mutes
     from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
+    from alertas_rapidas.ledger.deliveries import mutes
 
     path = family_config_path(family)
     file_config, file_settings = load_family_config(path)
@@ -166,7 +166,7 @@ def _shown(item: Tunable, value: Any, reveal: bool) -> dict[str, Any]:
 def describe(conn: Any, state: FamilyState, *, reveal: bool, can_edit: bool = False) -> dict[str, Any]:
     """The family's tunable fields and state as the page and `ops settings show --json` give them.
     Without `reveal` (a user who may not see recipients), addresses are masked."""
-    from alertas_rapidas import mutes
+    from alertas_rapidas.ledger.deliveries import mutes
 
     fields = []
     for item in state.tunables:
@@ -478,7 +478,7 @@ def next_run(config: Any, now: datetime | None = None) -> datetime:
     cursor = croniter(config.schedule.cron, (now or datetime.now(zone)).astimezone(zone))
     fire = cursor.get_next(datetime).astimezone(zone)
     if config.schedule.business_days:
-        from alertas_rapidas.business_days import BusinessDaysTimetable
+        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
 
         calendar = BusinessDaysTimetable(
             config.schedule.cron, config.timezone, extra_holidays=config.schedule.extra_holidays
@@ -592,7 +592,7 @@ def revert(
 
 def switch(conn: Any, family: str, *, on: bool, by: str, reason: str) -> Any:
     """Switch a family off (an open-ended mute from now) or on (its mute ended); MuteError."""
-    from alertas_rapidas import mutes
+    from alertas_rapidas.ledger.deliveries import mutes
 
     if on:
         return mutes.switch_on(conn, family, by=by, reason=reason)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from alertas_rapidas.messages import Plan, SkippedCandidate
+from alertas_rapidas.contracts.plan import Plan, SkippedCandidate
 
 SECRET_VARIABLE = "alertas_unsubscribe_secret"  # link_secrets.UNSUBSCRIBE
 ALL = "*"  # every recurring family
@@ -132,7 +132,7 @@ def links_for(config: Any) -> UnsubscribeLinks | None:
 def read_secret() -> str:
     """The token secret: the Airflow Variable `alertas_unsubscribe_secret` when set, else the
     package's own, created once (`link_secrets`). The same in a task, the API server and ops."""
-    from alertas_rapidas.link_secrets import link_secret
+    from alertas_rapidas.ledger.link_secrets import link_secret
 
     return link_secret(SECRET_VARIABLE)
 
@@ -193,7 +193,7 @@ def unsubscribed_for(config: Any) -> set[str]:
     if not config.recurring:
         return set()
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return unsubscribed_refs(conn, config.key)

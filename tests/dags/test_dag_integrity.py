@@ -294,7 +294,7 @@ MUST_NOT_LOAD_AT_PARSE = [
     "babel",
     "alertas_rapidas.rendering",
     "alertas_rapidas.extract",
-    "alertas_rapidas.ledger",
+    "alertas_rapidas.ledger.deliveries",
     "alertas_rapidas.transforms",
     "alertas_rapidas.families._frames",
     "alertas_rapidas.families._documents",

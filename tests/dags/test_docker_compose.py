@@ -452,7 +452,7 @@ def test_bundled_dms_first_start_and_dms_init_on_a_real_postgres(postgres):
     with pytest.raises(psycopg.OperationalError):
         connect("compose_reader", "compose_alerts")
     with connect("compose_alertas", "compose_alerts") as alerts:
-        from alertas_rapidas.migrations import migrate
+        from alertas_rapidas.ledger.migrations import migrate
 
         migrate(alerts)
         assert alerts.execute("select to_regclass('alerts.deliveries') is not null").fetchone() == (True,)

@@ -21,9 +21,9 @@ import yaml
 from alertas_rapidas.authoring.preview import index_html, scheduled_instant
 from alertas_rapidas.authoring.validate import family_files, validate_all
 from alertas_rapidas.config import load_family_config
-from alertas_rapidas.messages import SkippedCandidate
+from alertas_rapidas.contracts.plan import SkippedCandidate
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 pytestmark = pytest.mark.e2e
 

@@ -87,7 +87,7 @@ def _raw_header(data: bytes, name: str) -> str:
 
 
 def bounces_dag(**changes):
-    from alertas_rapidas.bounces_dag import build_bounces_dag
+    from alertas_rapidas.bounces.dag import build_bounces_dag
     from alertas_rapidas.config import BouncesConfig, dealership_timezone
 
     return build_bounces_dag(BouncesConfig(**changes), dealership_timezone())
@@ -175,7 +175,7 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
     assert matched == {JOHN: "verp", PEDRO: "verp", CONTADURIA: "message_id", PAGOS.lower(): "verp"}
 
     # Reading the mailbox again records nothing twice (the reports moved; the rest is checked).
-    from alertas_rapidas.bounce_mailbox import process_mailbox
+    from alertas_rapidas.bounces.mailbox import process_mailbox
     from alertas_rapidas.config import BouncesConfig
 
     again = process_mailbox(BouncesConfig(threshold=1.0), ledger, date(2026, 11, 2))
@@ -234,8 +234,8 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
 
 
 def test_a_bounce_counts_once_a_day_a_hard_one_tops_up_a_soft_one_and_old_scores_go_stale(ledger):
-    from alertas_rapidas.ledger import ensure_schema
-    from alertas_rapidas.suppressions import ScoreRule, count_bounce
+    from alertas_rapidas.ledger.deliveries import ensure_schema
+    from alertas_rapidas.ledger.suppressions import ScoreRule, count_bounce
 
     ledger.execute("drop schema if exists alerts cascade")
     ensure_schema(ledger)
@@ -260,7 +260,7 @@ def test_a_bounce_counts_once_a_day_a_hard_one_tops_up_a_soft_one_and_old_scores
 
 def test_ops_suppressions_lists_adds_and_lifts_with_who_and_why(ledger, capsys):
     from alertas_rapidas import ops
-    from alertas_rapidas.ledger import ensure_schema
+    from alertas_rapidas.ledger.deliveries import ensure_schema
 
     ledger.execute("drop schema if exists alerts cascade")
     ensure_schema(ledger)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from alertas_rapidas.paths import run_dir
+from alertas_rapidas.storage import run_dir
 from tests.support.runs import last_summary, ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
@@ -146,7 +146,7 @@ def test_satisfaction_surveys_without_the_variable_sign_with_the_packages_own_se
     mail_sink.store.clear()
     ledger.execute("delete from alerts.deliveries where family = 'satisfaction_surveys'")
     monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_SURVEY_SECRET", SECRET)
-    from alertas_rapidas.link_secrets import forget
+    from alertas_rapidas.ledger.link_secrets import forget
 
     forget()
     assert run_dag(dagbag, "alert_satisfaction_surveys", FRI_20, retries=0).state == "success"
@@ -290,7 +290,7 @@ def test_alerts_health_reports_yesterdays_problems_to_the_owners(admin_dms, dagb
     from alertas_rapidas.transforms.alerts_health import due_families
 
     dag_id = "alert_alerts_health"
-    from alertas_rapidas.migrations import migrate
+    from alertas_rapidas.ledger.migrations import migrate
 
     migrate(ledger)
     due = due_families(date(2026, 11, 24))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alertas_rapidas.paths import run_dir
+from alertas_rapidas.storage import run_dir
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from alertas_rapidas.paths import run_dir
+from alertas_rapidas.storage import run_dir
 from tests.support.runs import last_summary, ledger_rows, run_dag
 from tests.support.statements import add_customers
 
@@ -137,9 +137,9 @@ def _render_dry_run(dagbag):
 def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag, mail_sink, ledger):
     from datetime import date
 
-    from alertas_rapidas import delivery
-    from alertas_rapidas import ledger as ledger_module
-    from alertas_rapidas.outbox import read_outbox
+    from alertas_rapidas.delivery.loop import loop as delivery
+    from alertas_rapidas.delivery.outbox import read_outbox
+    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
 
     outbox = read_outbox(_render_dry_run(dagbag))
     mail_sink.store.faults.on_data = lambda _count: time.sleep(0.05)  # widen the race window
@@ -173,8 +173,9 @@ def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag
 KILLABLE_DELIVERY = """
 import json, sys
 from datetime import date
-from alertas_rapidas import delivery, ledger
-from alertas_rapidas.outbox import read_outbox
+from alertas_rapidas.delivery.loop import loop as delivery
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.delivery.outbox import read_outbox
 delivery.deliver_with_ledger(
     family="customer_statements", outbox=read_outbox(sys.argv[1]), run_date=date(2026, 11, 1),
     claimant=delivery.Claimant("alert_customer_statements", "killed_run", "deliver", 0, int(sys.argv[2])),
@@ -190,7 +191,7 @@ def test_a_worker_killed_mid_batch_leaves_at_most_its_claim_group_unknown_and_no
     recorded in groups of CLAIM_GROUP, so a worker killed in the middle of a group leaves that
     group, and only that group, `unknown`; what an earlier group sent is recorded `sent`, and the
     retry sends the rest of the batch. 45 statements, killed while the server holds message 25."""
-    from alertas_rapidas.delivery import CLAIM_GROUP
+    from alertas_rapidas.delivery.loop import CLAIM_GROUP
 
     add_customers(statements_dms, 42)
     archive = _render_dry_run(dagbag)

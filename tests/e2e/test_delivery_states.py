@@ -12,11 +12,13 @@ from datetime import UTC, date, datetime
 import psycopg
 import pytest
 
-from alertas_rapidas import bounces, ledger, ops
-from alertas_rapidas.bounce_reports import Report
-from alertas_rapidas.delivery_state import MOVES, NEW, DeliveryState, transitions
-from alertas_rapidas.messages import idempotency_key
-from alertas_rapidas.suppressions import ScoreRule
+from alertas_rapidas import ops
+from alertas_rapidas.bounces.reports import Report
+from alertas_rapidas.contracts.plan import idempotency_key
+from alertas_rapidas.delivery.states import MOVES, NEW, DeliveryState, transitions
+from alertas_rapidas.ledger.deliveries import bounces
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger.suppressions import ScoreRule
 
 pytestmark = pytest.mark.e2e
 

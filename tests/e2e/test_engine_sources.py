@@ -13,13 +13,13 @@ import pytest
 
 from alertas_rapidas.config import load_family_config
 from alertas_rapidas.connections import DMS_CONN_ID
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.extract import extract_queries, load_frames
 from alertas_rapidas.families import load_transform
-from alertas_rapidas.messages import OutgoingMessage, Plan
 from alertas_rapidas.paths import TEMPLATES_DIR
 from alertas_rapidas.rendering import MessageRenderer
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 from tests.support.runs import pdf_text
 
 pytestmark = pytest.mark.e2e
@@ -151,7 +151,7 @@ def plan_of(project: Path, key: str, out: Path):
 
 
 def test_a_family_reading_the_packages_own_database(project, dms, ledger, tmp_path):
-    from alertas_rapidas.ledger import ensure_schema
+    from alertas_rapidas.ledger.deliveries import ensure_schema
 
     dms.execute((FIXTURES / "organisation.sql").read_text())
     ensure_schema(ledger)

@@ -15,7 +15,7 @@ from email import policy
 import pytest
 
 from alertas_dev.object_store import seaweedfs
-from alertas_rapidas.retention import housekeeping
+from alertas_rapidas.ledger.retention import housekeeping
 from tests.support.runs import ledger_rows, run_dag
 
 pytestmark = pytest.mark.e2e
@@ -60,10 +60,10 @@ def test_a_statements_run_keeps_every_run_file_in_the_bucket(
     names = {key.split("/", 3)[3] for key in keys}
     assert {"extract/customers.parquet", "extract/balances.parquet", "extract/movements.parquet"} <= names
     assert {"plan/plan.json", "plan/skipped.json", "plan/batches/batch-0001.json"} <= names
-    # one object for the batch's three messages and their manifest (alertas_rapidas.outbox)
+    # one object for the batch's three messages and their manifest (alertas_rapidas.delivery.outbox)
     assert [name for name in names if "/outbox/" in name] == ["plan/outbox/batch-0001.zip"]
-    from alertas_rapidas.outbox import read_outbox
-    from alertas_rapidas.paths import run_dir
+    from alertas_rapidas.delivery.outbox import read_outbox
+    from alertas_rapidas.storage import run_dir
 
     batch = read_outbox(run_dir(DAG_ID, run.run_id) / "plan" / "outbox" / "batch-0001.zip")
     assert len(batch.entries) == 3 and all(

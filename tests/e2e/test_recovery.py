@@ -267,8 +267,8 @@ def test_a_fresh_install_with_no_variables_sends_recurring_mail_with_working_uns
 def test_two_first_uses_at_once_agree_on_one_secret(postgres, ledger):
     import psycopg
 
-    from alertas_rapidas.link_secrets import UNSUBSCRIBE, stored_secret
-    from alertas_rapidas.migrations import migrate
+    from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, stored_secret
+    from alertas_rapidas.ledger.migrations import migrate
 
     ledger.execute("drop schema if exists alerts cascade")
     migrate(ledger)

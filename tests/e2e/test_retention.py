@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from alertas_rapidas.ledger import ClaimPolicy, claim, ensure_schema, record_outcome, record_skips
-from alertas_rapidas.messages import idempotency_key
-from alertas_rapidas.retention import housekeeping
+from alertas_rapidas.contracts.plan import idempotency_key
+from alertas_rapidas.ledger.deliveries import ClaimPolicy, claim, ensure_schema, record_outcome, record_skips
+from alertas_rapidas.ledger.retention import housekeeping
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86_400

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from alertas_rapidas.paths import run_dir
+from alertas_rapidas.storage import run_dir
 from alertas_rapidas.ui.deliverability import deliverability
 from tests.support.runs import last_summary, ledger_rows, run_dag
 from tests.support.statements import add_customers
@@ -86,8 +86,8 @@ def test_waiting_messages_show_in_ops_runs_and_in_the_page_data(ledger, capsys):
     how many, until when and why."""
     from datetime import UTC, date, datetime
 
-    from alertas_rapidas import ledger as ledger_module
     from alertas_rapidas import ops
+    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)
@@ -159,9 +159,10 @@ WORKER = """
 import json, sys, time
 from datetime import date, timedelta
 from pathlib import Path
-from alertas_rapidas import delivery, ledger
-from alertas_rapidas.outbox import read_outbox
-from alertas_rapidas.sending_limits import SendingLimits
+from alertas_rapidas.delivery.loop import loop as delivery
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.delivery.outbox import read_outbox
+from alertas_rapidas.delivery.sending_limits import SendingLimits
 keys = set(json.load(open(sys.argv[1])))  # this worker's half of the batch
 batch = read_outbox(sys.argv[6])
 batch.entries = [entry for entry in batch.entries if entry["key"] in keys]
@@ -184,7 +185,7 @@ def test_two_workers_share_one_limit_and_no_window_ever_exceeds_it(
     messages in any second: the server's receive times never show more, and both workers sent."""
     add_customers(statements_dms, 17)
     run = run_dag(dagbag, DAG_ID, T, dry_run=True)  # render the 20 statements, send nothing
-    from alertas_rapidas.outbox import read_outbox
+    from alertas_rapidas.delivery.outbox import read_outbox
 
     [archive] = (run_dir(DAG_ID, run.run_id) / "plan" / "outbox").glob("*.zip")
     entries = read_outbox(archive).entries

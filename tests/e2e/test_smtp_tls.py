@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from alertas_dev.demo.mail_sink import MailSink
-from alertas_rapidas.delivery import SmtpSession, SmtpSetupError
+from alertas_rapidas.delivery.loop import SmtpSession, SmtpSetupError
 from tests.support.certs import make_server_pki
 from tests.support.runs import last_summary, ledger_rows, run_dag
 
@@ -192,10 +192,10 @@ def ledger_entry(tmp_path: Path, key: str) -> dict:
 def test_deliver_with_ledger_stops_before_claiming_when_the_login_is_refused(
     starttls_sink, pki, use_connection, postgres, ledger, tmp_path
 ):
-    from alertas_rapidas import ledger as ledger_module
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.delivery import Claimant, deliver_with_ledger
-    from alertas_rapidas.outbox import Outbox
+    from alertas_rapidas.delivery.loop import Claimant, deliver_with_ledger
+    from alertas_rapidas.delivery.outbox import Outbox
+    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)

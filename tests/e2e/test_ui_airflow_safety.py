@@ -30,8 +30,8 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from alertas_rapidas.missed_fires import LATE_FIRE_GRACE
 from alertas_rapidas.run_notes import NOTES
+from alertas_rapidas.schedule.missed_fires import LATE_FIRE_GRACE
 from tests.support.ui_stack import log_in
 
 pytestmark = pytest.mark.browser

@@ -13,7 +13,7 @@ import pytest
 from alertas_rapidas.config import load_family_config
 from alertas_rapidas.engine.settings import settings_model
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 from alertas_rapidas.transforms.alerts_health import (
     COLUMNS,
     build_plan,

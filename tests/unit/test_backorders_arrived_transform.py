@@ -10,7 +10,7 @@ import pytest
 
 from alertas_rapidas.families.backorders_arrived import BackordersSettings, sql_params
 from alertas_rapidas.families.backorders_arrived.transform import build_plan
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 RUN = resolve_run_time(
     timezone="America/Argentina/Buenos_Aires",

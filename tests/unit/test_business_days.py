@@ -15,7 +15,7 @@ import pendulum
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
 
-from alertas_rapidas.business_days import BusinessDaysTimetable, national_holidays
+from alertas_rapidas.schedule.business_days import BusinessDaysTimetable, national_holidays
 
 BA = "America/Argentina/Buenos_Aires"
 BA_ZONE = ZoneInfo(BA)
@@ -301,7 +301,7 @@ def test_the_plugin_registers_the_timetable():
     assert BusinessDaysTimetable in alertas_ui_plugin.AlertasRapidasUIPlugin.timetables
     # What the scheduler looks the class up by when it deserializes a DAG.
     registered = plugins_manager.get_timetables_plugins()
-    assert registered["alertas_rapidas.business_days.BusinessDaysTimetable"] is BusinessDaysTimetable
+    assert registered["alertas_rapidas.schedule.business_days.BusinessDaysTimetable"] is BusinessDaysTimetable
 
 
 def test_a_dag_with_the_timetable_survives_airflow_serialization(tt):
@@ -318,7 +318,9 @@ def test_a_dag_with_the_timetable_survives_airflow_serialization(tt):
 
     # Through JSON, as the DAG processor stores it and the scheduler reads it back.
     stored = json.loads(json.dumps(DagSerialization.to_dict(dag)))
-    assert stored["dag"]["timetable"]["__type"] == "alertas_rapidas.business_days.BusinessDaysTimetable"
+    assert (
+        stored["dag"]["timetable"]["__type"] == "alertas_rapidas.schedule.business_days.BusinessDaysTimetable"
+    )
     serialized_dag = DagSerialization.from_dict(stored)
     restored = serialized_dag.timetable
     assert isinstance(restored, BusinessDaysTimetable)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from alertas_rapidas.bounce_reports import read_report
-from alertas_rapidas.messages import OutgoingMessage, Plan, message_id_for
-from alertas_rapidas.sending_limits import SendingLimitsError, parse
-from alertas_rapidas.slow_down import means_slow_down
-from alertas_rapidas.suppressions import skip_suppressed
-from alertas_rapidas.verp import token_for, tokens_in
+from alertas_rapidas.bounces.reports import read_report
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, message_id_for
+from alertas_rapidas.delivery.sending_limits import SendingLimitsError, parse
+from alertas_rapidas.delivery.slow_down import means_slow_down
+from alertas_rapidas.delivery.verp import token_for, tokens_in
+from alertas_rapidas.ledger.suppressions import skip_suppressed
 
 REPORTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "bounces"
 
@@ -153,7 +153,7 @@ def test_a_plan_skips_messages_to_suppressed_addresses_and_drops_suppressed_copi
 
 
 def test_a_slow_down_reply_is_kept_as_its_codes_only():
-    from alertas_rapidas.slow_down import reply_codes
+    from alertas_rapidas.delivery.slow_down import reply_codes
 
     assert reply_codes("452 4.5.3 <ana@example.com>: too many recipients") == "452 4.5.3"
     assert reply_codes("454 Throttling failure: Maximum sending rate exceeded.") == "454"

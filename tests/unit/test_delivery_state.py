@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from alertas_rapidas.delivery_state import MOVES, NEW, DeliveryState, allowed, transitions
+from alertas_rapidas.delivery.states import MOVES, NEW, DeliveryState, allowed, transitions
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted((ROOT / "sql" / "alerts" / "migrations").glob("*.sql"))

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from alertas_rapidas.families.interfaces_not_run import InterfacesNotRunSettings, sql_params
 from alertas_rapidas.families.interfaces_not_run.transform import build_plan
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 RUN = resolve_run_time(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from alertas_rapidas.families.invoices_due_soon import DueSoonSettings, sql_params
 from alertas_rapidas.families.invoices_due_soon.transform import build_plan
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 RUN = resolve_run_time(

@@ -12,7 +12,7 @@ import pytest
 
 from alertas_rapidas import unsubscribes
 from alertas_rapidas.config import FamilyConfigError, load_family_config
-from alertas_rapidas.messages import OutgoingMessage, Plan
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan
 from alertas_rapidas.paths import FAMILIES_DIR
 from alertas_rapidas.rendering import MessageRenderer, format_sender
 from alertas_rapidas.unsubscribes import TokenError, UnsubscribeLinks, make_token, read_token
@@ -213,7 +213,7 @@ def test_tokens_are_signed_and_hold_no_address():
 
 
 def test_a_secret_variable_too_short_stops_a_recurring_family_as_a_configuration_error(monkeypatch):
-    from alertas_rapidas.link_secrets import LinkSecretError
+    from alertas_rapidas.ledger.link_secrets import LinkSecretError
     from alertas_rapidas.task_errors import configuration_problem
 
     config, _ = load_family_config(FAMILIES_DIR / "birthday_greetings.yaml")

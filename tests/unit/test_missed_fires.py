@@ -17,9 +17,9 @@ import pendulum
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
 
-from alertas_rapidas.business_days import BusinessDaysTimetable
-from alertas_rapidas.dealership_cron import DealershipCronTimetable
-from alertas_rapidas.missed_fires import LATE_FIRE_GRACE
+from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
+from alertas_rapidas.schedule.dealership_cron import DealershipCronTimetable
+from alertas_rapidas.schedule.missed_fires import LATE_FIRE_GRACE
 
 BA = "America/Argentina/Buenos_Aires"
 BA_ZONE = ZoneInfo(BA)

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_ledger_freshness_and_summary_modules_do_not_import_the_extract_machinery():
     probe = (
         "import sys, json\n"
-        "import alertas_rapidas.ledger, alertas_rapidas.freshness, alertas_rapidas.summary\n"
-        "import alertas_rapidas.delivery_state, alertas_rapidas.sql_files\n"
+        "import alertas_rapidas.ledger.deliveries, alertas_rapidas.freshness, alertas_rapidas.summary\n"
+        "import alertas_rapidas.delivery.states, alertas_rapidas.sql_files\n"
         "print(json.dumps(sorted(m for m in ('pyarrow', 'pandas', 'alertas_rapidas.extract')"
         " if m in sys.modules)))\n"
     )

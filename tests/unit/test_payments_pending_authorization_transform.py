@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings, sql_params
 from alertas_rapidas.families.payments_pending_authorization.transform import build_plan
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 

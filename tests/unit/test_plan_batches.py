@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.plan_io import even_batches, read_batch, read_plan_info, write_plan
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.plan_files import even_batches, read_batch, read_plan_info, write_plan
 from alertas_rapidas.steps import batch_results, run_problems
 
 

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from alertas_rapidas import formatting
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage
 from alertas_rapidas.rendering import MessageRenderer, RenderError, format_sender
 
 SCRIPT_NAME = "<script>alert('x')</script> & Co"
@@ -124,7 +124,7 @@ def outgoing(*, language: str = "es", pdf: bool = False, **fields: Any) -> Outgo
     }
     if pdf:
         stem = "statement" if language == "en" else "estado-de-cuenta"
-        values["attachments"] = [AttachmentSpec(template="statement", filename=f"{stem}-C001-2026-10.pdf")]
+        values["attachments"] = [Attachment(template="statement", filename=f"{stem}-C001-2026-10.pdf")]
     values.update(fields)
     return OutgoingMessage(**values)
 

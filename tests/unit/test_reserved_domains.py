@@ -11,8 +11,8 @@ import yaml
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from alertas_rapidas.config import FamilyConfigError, load_family_config
+from alertas_rapidas.contracts.plan import SKIP_REASONS
 from alertas_rapidas.families.backorders_arrived.transform import staff_addresses
-from alertas_rapidas.messages import SKIP_REASONS
 from alertas_rapidas.recipients import (
     address_party,
     allowing_special_domains,

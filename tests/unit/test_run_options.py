@@ -9,7 +9,7 @@ from airflow.sdk import Param
 from airflow.sdk.exceptions import ParamValidationError
 
 from alertas_rapidas.dag_factory import run_params
-from alertas_rapidas.run_context import RunOptions, check_run_options, run_mode
+from alertas_rapidas.schedule.run_context import RunOptions, check_run_options, run_mode
 
 GOOD_ADDRESSES = [
     "pruebas@concesionaria.com.ar",

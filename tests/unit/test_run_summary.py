@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from alertas_rapidas.run_context import RunOptions
+from alertas_rapidas.schedule.run_context import RunOptions
 from alertas_rapidas.steps import run_problems
 from alertas_rapidas.summary import DELIVERY_COUNTS, RunSummary, build_summary, format_summary
 

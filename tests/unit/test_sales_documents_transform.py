@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings, sql_params
 from alertas_rapidas.families.sales_documents.transform import build_plan
-from alertas_rapidas.timing import RunTime, resolve_run_time
+from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 RUN = resolve_run_time(

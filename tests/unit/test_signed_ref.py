@@ -40,7 +40,7 @@ def test_templates_use_it_as_a_filter(secret):
 
 
 def test_a_short_secret_stops_the_render(monkeypatch):
-    from alertas_rapidas.link_secrets import LinkSecretError
+    from alertas_rapidas.ledger.link_secrets import LinkSecretError
 
     monkeypatch.setenv("AIRFLOW_VAR_ALERTAS_SHORT_SECRET", "short")
     with pytest.raises(LinkSecretError, match="'alertas_short_secret' must hold a secret of at least 16"):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from alertas_dev.demo.mail_sink import MailSink
-from alertas_rapidas.smtp_delivery import send_message
+from alertas_rapidas.delivery.smtp_session import send_message
 
 SENDER = "alertas@autosur.example.com"
 RECIPIENTS = ["a@example.com", "b@example.com", "c@example.com"]

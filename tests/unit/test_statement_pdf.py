@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage
 from alertas_rapidas.families.customer_statements import STATEMENT_BUILDER, StatementSettings
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage
 from alertas_rapidas.pdf.statement import build_statement
 from alertas_rapidas.rendering import MessageRenderer, RenderError, format_sender
 from tests.support.runs import pdf_text
@@ -163,7 +163,7 @@ def statement_message(legal_name: str = "Transportes del Sur S.R.L.") -> Outgoin
         display_name=legal_name,
         context=statement(legal_name=legal_name),
         attachments=[
-            AttachmentSpec(template="statement", builder=STATEMENT_BUILDER, filename="estado-de-cuenta.pdf")
+            Attachment(template="statement", builder=STATEMENT_BUILDER, filename="estado-de-cuenta.pdf")
         ],
     )
 
@@ -180,7 +180,7 @@ def test_renderer_uses_the_builder_named_by_the_attachment():
     assert SCRIPT_NAME in pdf_text(data)
 
     broken = OutgoingMessage(
-        **{**vars(message), "attachments": [AttachmentSpec(builder="nowhere:at_all", filename="x.pdf")]}
+        **{**vars(message), "attachments": [Attachment(builder="nowhere:at_all", filename="x.pdf")]}
     )
     with pytest.raises(RenderError, match="nowhere:at_all"):
         renderer.render(broken, message_id="<m@x>")

@@ -16,7 +16,7 @@ import pytest
 
 from alertas_rapidas.families.customer_statements import StatementSettings, sql_params, statement_period
 from alertas_rapidas.families.customer_statements.transform import build_plan
-from alertas_rapidas.timing import RunTime, resolve_run_time
+from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 

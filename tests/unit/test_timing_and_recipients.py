@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alertas_rapidas.recipients import address_party, normalize_address, normalize_many
-from alertas_rapidas.timing import RunTime, resolve_run_time
+from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 BA_ZONE = ZoneInfo(BA)

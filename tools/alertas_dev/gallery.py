@@ -42,7 +42,7 @@ def load_demo(dms_dsn: str, alerts_dsn: str, *, customers: int = 60, day: date =
     import psycopg
 
     from alertas_dev.demo import dms_data
-    from alertas_rapidas.ledger import ensure_schema
+    from alertas_rapidas.ledger.deliveries import ensure_schema
 
     with psycopg.connect(dms_dsn) as conn:
         dms_data.create_schema(conn)

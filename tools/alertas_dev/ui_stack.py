@@ -46,7 +46,7 @@ class UiStack:
         self.scheduled_runs = scheduled_runs
         # Seconds between two parses of a DAG file (None: the Standalone default, once an hour).
         # A paused DAG's next run is computed at each parse: the shorter, the sooner a fire that
-        # passed is dropped from it (alertas_rapidas/missed_fires.py).
+        # passed is dropped from it (alertas_rapidas/schedule/missed_fires.py).
         self.parse_interval = parse_interval
         self.demo_dir = demo_dir
         self.port = port

@@ -61,7 +61,7 @@ def _kind(config: Any) -> str:
 def _schedule(config: Any) -> str:
     schedule = config.schedule
     if schedule.business_days:
-        from alertas_rapidas.business_days import BusinessDaysTimetable
+        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
 
         calendar = BusinessDaysTimetable(
             schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.paths import FAMILIES_DIR, safe_name
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 PREVIEW_SENDER = "preview@alertas-rapidas.invalid"
 PREVIEW_ROOT = Path(".preview")
@@ -86,7 +86,7 @@ def runs_per_day(config: FamilyConfig, day: date) -> int:
 
 def run_for(config: FamilyConfig, at: datetime) -> RunTime:
     """The run a scheduled run at `at` would have: its window from the interval or business days."""
-    from alertas_rapidas.run_context import run_time_of
+    from alertas_rapidas.schedule.run_context import run_time_of
 
     return run_time_of(config, {"data_interval_end": at, "params": {}})
 
@@ -133,9 +133,9 @@ def _load(
 
 def _overrides_at(family_key: str, at: datetime) -> list[Any]:
     """The overrides in force at a run's instant, from the package's database (as a run reads them)."""
-    from alertas_rapidas import override_store
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
+    from alertas_rapidas.ledger.deliveries import overrides as override_store
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         _version, changes = override_store.in_force(conn, family_key, at)
@@ -179,8 +179,8 @@ def plan_day(
     `overrides` (the settings page's proposal) replace those in the package's database; without
     them, the page's preview (`as_run`) applies the overrides in force at the day's last run, as
     that run would (the authoring tool has no database and uses the family file alone)."""
+    from alertas_rapidas.contracts.plan import Plan, idempotency_key
     from alertas_rapidas.families import load_transform
-    from alertas_rapidas.messages import Plan, idempotency_key
 
     config, settings, family = _load(family_key, families_dir)
     zone = ZoneInfo(config.timezone)
@@ -345,7 +345,7 @@ def renderer_for(day_plan: DayPlan, *, sender: str, links: Any) -> Any:
 
 def render_message(day_plan: DayPlan, renderer: Any, index: int) -> Any:
     """Message `index` (0-based) of the plan as its e-mail; PreviewError when it fails to render."""
-    from alertas_rapidas.messages import message_id_for
+    from alertas_rapidas.contracts.plan import message_id_for
     from alertas_rapidas.rendering import RenderError
 
     message = day_plan.plan.messages[index]
@@ -436,7 +436,7 @@ def index_html(
     warnings: Sequence[str] = (),
 ) -> str:
     """The preview's index: warnings, every message and every skipped candidate, all text escaped."""
-    from alertas_rapidas.messages import SKIP_REASONS
+    from alertas_rapidas.contracts.plan import SKIP_REASONS
 
     e = html.escape
 

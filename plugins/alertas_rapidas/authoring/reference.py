@@ -317,7 +317,7 @@ def roles() -> list[str]:
 
 
 def _sample_run() -> Any:
-    from alertas_rapidas.timing import resolve_run_time
+    from alertas_rapidas.schedule.run_time import resolve_run_time
 
     return resolve_run_time(
         timezone="America/Argentina/Buenos_Aires",
@@ -328,7 +328,7 @@ def _sample_run() -> Any:
 
 
 def run_values() -> list[str]:
-    from alertas_rapidas.engine.plan import run_values as values_of
+    from alertas_rapidas.engine.planner import run_values as values_of
     from alertas_rapidas.engine.spec import RUN_PARAMETERS
 
     values = values_of(_sample_run())
@@ -361,7 +361,7 @@ def _sample_contexts() -> dict[str, dict[str, set[str]]]:
     """The context keys of a message of each grouping: plain, with a `table:` and with `repeat:`."""
     import pandas as pd
 
-    from alertas_rapidas.engine.plan import build_plan
+    from alertas_rapidas.engine.planner import build_plan
     from alertas_rapidas.engine.settings import settings_model
 
     frames = {
@@ -450,7 +450,7 @@ def filters() -> list[str]:
 
 
 def skip_reasons() -> list[str]:
-    from alertas_rapidas.messages import SKIP_REASONS
+    from alertas_rapidas.contracts.plan import SKIP_REASONS
 
     lines = ["## Skip reasons", "", "| reason | meaning |", "|---|---|"]
     lines += [f"| `{reason}` | {_cell(meaning)} |" for reason, meaning in SKIP_REASONS.items()]

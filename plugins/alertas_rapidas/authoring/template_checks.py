@@ -169,7 +169,7 @@ def body_tables(family: Any, templates_dir: Path = TEMPLATES_DIR) -> list[str]:
 def check_table_widths(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
     """Warnings: a body table whose declared columns, with typical values, are wider than the mail."""
     from alertas_rapidas.authoring.table_width import estimated
-    from alertas_rapidas.engine.plan import run_values
+    from alertas_rapidas.engine.planner import run_values
     from alertas_rapidas.engine.templating import holds
 
     alert = loaded.config.alert

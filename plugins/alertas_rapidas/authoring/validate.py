@@ -22,9 +22,9 @@ from pydantic import BaseModel
 
 from alertas_rapidas.config import DEFAULTS_FILE_NAME, FamilyConfig, FamilyConfigError, load_family_config
 from alertas_rapidas.connections import DMS_CONN_ID
-from alertas_rapidas.families import FamilySpec
+from alertas_rapidas.families import FamilyDefinition
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR, TEMPLATES_DIR
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 LANGUAGES = ("es", "en")
 TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
@@ -53,7 +53,7 @@ class LoadedFamily:
     path: Path
     config: FamilyConfig
     settings: BaseModel
-    family: FamilySpec
+    family: FamilyDefinition
     run: RunTime
     params: dict[str, Any]
 
@@ -219,7 +219,7 @@ def _query_field(loaded: LoadedFamily, name: str) -> str:
 # -- templates --------------------------------------------------------------------------------------
 
 
-def template_roots(family: FamilySpec, templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
+def template_roots(family: FamilyDefinition, templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
     """Where the renderer looks for a family's templates, in order: a family kept in a project of
     its own has its project's folder first, then the package's."""
     return [*(Path(root) for root in getattr(family, "template_roots", ())), templates_dir]
@@ -374,7 +374,7 @@ def check_transform(loaded: LoadedFamily) -> list[Problem]:
 def config_columns(loaded: LoadedFamily) -> dict[str, list[str]]:
     """Columns of the rows query that a configured family's config names, each with the fields
     naming it; settings and run values (which templates may use too) are left out."""
-    from alertas_rapidas.engine.plan import run_values
+    from alertas_rapidas.engine.planner import run_values
     from alertas_rapidas.engine.spec import RUN_PARAMETERS
     from alertas_rapidas.engine.templating import field_names
 

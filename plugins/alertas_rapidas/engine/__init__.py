@@ -6,7 +6,7 @@
 - `values`: DataFrame rows as JSON-friendly values, by declared column kind.
 - `staff`: who holds a role, a named employee, a manager (the CATALOGUE.md rule).
 - `plan`: the pure transform (frames in, messages and skips out).
-- `family`: the `FamilySpec` the DAG factory runs, built from a config.
+- `family`: the `FamilyDefinition` the DAG factory runs, built from a config.
 
 Nothing here imports pandas or Airflow at module level except `plan` and `values`, which run
 inside tasks only.

@@ -1,4 +1,4 @@
-"""A configured family as the `FamilySpec` the DAG factory and the tools run.
+"""A configured family as the `FamilyDefinition` the DAG factory and the tools run.
 
 Queries: `rows` (the main SQL), one per detail, and the engine's own `_employees` (when a
 recipient rule names staff) and `_dealership` (the name that signs the mail). Parameters: every
@@ -18,9 +18,9 @@ from pydantic import BaseModel
 from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.engine.settings import sql_value
 from alertas_rapidas.engine.spec import AlertSpec
-from alertas_rapidas.families import FamilySpec, get_family
+from alertas_rapidas.families import FamilyDefinition, get_family
 from alertas_rapidas.paths import PROJECT_ROOT
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 EMPLOYEES_SQL = "_engine/employees.sql"
 DEALERSHIP_SQL = "_engine/dealership.sql"
@@ -56,8 +56,8 @@ def queries(alert: AlertSpec) -> dict[str, str]:
 
 def configured_family(
     key: str, alert: AlertSpec, settings_model: type[BaseModel], project_root: Path | None = None
-) -> FamilySpec:
-    """The FamilySpec of the configured family whose implementation (templates folder) is `key`.
+) -> FamilyDefinition:
+    """The FamilyDefinition of the configured family whose implementation (templates folder) is `key`.
 
     A family kept in a project of its own (`<project>/dags/families/<key>.yaml`, beside
     `<project>/sql/` and `<project>/include/templates/`) finds its SQL and templates there first,
@@ -73,7 +73,7 @@ def configured_family(
     connections |= {n: ALERTS_CONN_ID for n, d in alert.rows.details.items() if d.database == "alerts"}
     connections |= {n: ALERTS_CONN_ID for n, q in alert.rows.lookups.items() if q.database == "alerts"}
     transform: Any = alert.transform or functools.partial(_build_plan, spec=alert)
-    return FamilySpec(
+    return FamilyDefinition(
         key=key,
         settings_model=settings_model,
         queries=named,
@@ -99,7 +99,7 @@ def _project_root(source: Path | None) -> Path | None:
 
 def _build_plan(frames: Any, settings: BaseModel, run: RunTime, **options: Any) -> Any:
     """The engine's transform, imported when a task runs it: pandas stays out of DAG parsing."""
-    from alertas_rapidas.engine.plan import build_plan
+    from alertas_rapidas.engine.planner import build_plan
 
     return build_plan(frames, settings, run, **options)
 
@@ -110,7 +110,7 @@ def _local(sql_dir: Path, relative: str) -> str:
     return str(own) if own.exists() else relative
 
 
-def family_for(config: Any) -> FamilySpec:
+def family_for(config: Any) -> FamilyDefinition:
     """The family a validated config runs: its `alert:` block, or the Python module."""
     if config.alert is None:
         return get_family(config.implementation)

@@ -1,10 +1,10 @@
 """The registry of alert families: what each family adds to the framework.
 
 Most families are configured: their YAML file's `alert:` block is the whole family, and
-`alertas_rapidas.engine.family` turns it into a `FamilySpec`. A family whose logic is truly
+`alertas_rapidas.engine.family` turns it into a `FamilyDefinition`. A family whose logic is truly
 special keeps all its Python in one package, found by its key:
 
-    families/<key>/__init__.py   `FAMILY`, a `FamilySpec`: typed settings, SQL files, SQL parameters
+    families/<key>/__init__.py   `FAMILY`, a `FamilyDefinition`: typed settings, SQL files, SQL parameters
                                  (light: imported when DAGs are parsed; no pandas, no Airflow)
     families/<key>/transform.py  `build_plan(frames, settings, run)`, the pure pandas transform
                                  (imported only by the transform task)
@@ -24,13 +24,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 
 
 @dataclass(frozen=True)
-class FamilySpec:
+class FamilyDefinition:
     """What makes one family: settings model, extract queries, parameters and transform."""
 
     key: str
@@ -82,7 +82,7 @@ def known_families() -> list[str]:
     return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
 
 
-def get_family(key: str) -> FamilySpec:
+def get_family(key: str) -> FamilyDefinition:
     if not _KEY.match(key) or key not in known_families():
         raise KeyError(f"unknown family {key!r}; known families: {', '.join(known_families())}")
     module_name = f"{__name__}.{key}"
@@ -92,7 +92,7 @@ def get_family(key: str) -> FamilySpec:
     return spec
 
 
-def load_transform(spec: FamilySpec) -> Callable[..., Any]:
+def load_transform(spec: FamilyDefinition) -> Callable[..., Any]:
     if callable(spec.transform):
         return spec.transform
     module_name, _, function_name = (

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_cents, to_iso_date
 from alertas_rapidas.formatting import DOCUMENT_TYPES
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
@@ -101,13 +101,13 @@ def document_record(row: dict[str, Any]) -> dict[str, Any]:
 
 def document_attachment(
     record: dict[str, Any], lines: list[dict[str, Any]], row: dict[str, Any], language: str
-) -> AttachmentSpec:
+) -> Attachment:
     """The printable document as a PDF attachment, with its own context."""
     _, _, stem_es, stem_en = DOC_NAMES.get(record["doc_type"], ("", "", "documento", "document"))
     reference = "-".join(part for part in (record["letter"], record["number"]) if part)
     safe = _FILENAME_UNSAFE.sub("-", reference).strip("-") or str(record["id"])
     stem = stem_en if language == "en" else stem_es
-    return AttachmentSpec(
+    return Attachment(
         template=DOCUMENT_TEMPLATE,
         filename=f"{stem}-{safe}.pdf",
         context={

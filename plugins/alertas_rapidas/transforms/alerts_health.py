@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from alertas_rapidas.config import DEFAULTS_FILE_NAME, FamilyConfig, FamilyConfigError, load_family_config
+from alertas_rapidas.contracts.plan import Plan
 from alertas_rapidas.engine.spec import RecipientRule
-from alertas_rapidas.messages import Plan
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 KEY = "alerts_health"
 RAN = "ran"  # rows of the SQL that only say a family recorded a run for D - 1
@@ -42,7 +42,7 @@ def fires_on(config: FamilyConfig, day: date) -> bool:
     if config.start_date > day:
         return False
     if schedule.business_days:
-        from alertas_rapidas.business_days import BusinessDaysTimetable
+        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
 
         calendar = BusinessDaysTimetable(
             schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays
@@ -80,7 +80,7 @@ def due_families(day: date, families_dir: Path | None = None) -> list[str]:
 def build_plan(
     frames: dict[str, pd.DataFrame], settings: Any, run: RunTime, *, families_dir: Path | None = None
 ) -> Plan:
-    from alertas_rapidas.engine.plan import build_plan as engine_plan
+    from alertas_rapidas.engine.planner import build_plan as engine_plan
 
     config, _ = load_family_config((families_dir or FAMILIES_DIR) / f"{KEY}.yaml")
     assert config.alert is not None

@@ -69,7 +69,7 @@ def create_app(access: Access | None = None) -> FastAPI:
 
     @reading.get("/session")
     def session(permissions: Permissions) -> JSONResponse:
-        from alertas_rapidas.retention import retention_days
+        from alertas_rapidas.ledger.retention import retention_days
         from alertas_rapidas.ui.families import families
 
         return answer(

@@ -20,8 +20,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from alertas_rapidas.delivery_state import DeliveryState
-from alertas_rapidas.suppressions import REASON as BOUNCED_REASON
+from alertas_rapidas.delivery.states import DeliveryState
+from alertas_rapidas.ledger.suppressions import REASON as BOUNCED_REASON
 
 _FILTER = """
     (%(family)s::text is null or d.family = %(family)s::text)

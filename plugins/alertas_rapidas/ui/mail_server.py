@@ -35,7 +35,7 @@ def _failed_at(reason: str) -> str:
 
 def check_mail_server(smtp_conn_id: str, user: str) -> dict[str, Any]:
     """Connect, secure, log in and try the sender as a run would; the steps and their outcomes."""
-    from alertas_rapidas.delivery import SmtpSession
+    from alertas_rapidas.delivery.loop import SmtpSession
 
     started = time.monotonic()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)

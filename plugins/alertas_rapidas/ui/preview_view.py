@@ -50,7 +50,7 @@ def run_sender(config: Any) -> str:
 
 def verdict(status: str | None) -> str:
     """What a normal run does with a message the ledger holds in `status` (None: no row)."""
-    from alertas_rapidas.ledger import ClaimPolicy
+    from alertas_rapidas.ledger.deliveries import ClaimPolicy
 
     if status is None or status in ClaimPolicy().states():
         return "would_send"
@@ -194,7 +194,7 @@ def send_test(family: str, day: date, window: Window, number: int, to: str, user
     Raises PreviewError (cannot render) or ValueError (the address or number)."""
     from alertas_rapidas.authoring.preview import plan_day, render_message, renderer_for, run_links
     from alertas_rapidas.connections import SMTP_CONN_ID
-    from alertas_rapidas.delivery import send_test_message
+    from alertas_rapidas.delivery.loop import send_test_message
     from alertas_rapidas.recipients import allowing_special_domains, check_address
 
     day_plan = plan_day(family, day, start=window.start, end=window.end, as_run=True)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.delivery_state import IN_DIGEST, DeliveryState
+from alertas_rapidas.delivery.states import IN_DIGEST, DeliveryState
 from alertas_rapidas.summary import RunSummary
 
 FAMILY_PATTERN = re.compile(r"[a-z0-9_]{1,63}")

@@ -218,17 +218,17 @@ def eml_bytes(row: dict[str, Any]) -> bytes | None:
     """The message as its run rendered it, from the run's outbox (`outbox.py`: the batch archive
     the ledger names, or the message's own `.eml` of a run rendered before archives); None once
     retention removed the run folder."""
-    from alertas_rapidas.outbox import message_bytes
-    from alertas_rapidas.paths import outbox_dir
+    from alertas_rapidas.delivery.outbox import message_bytes
+    from alertas_rapidas.storage import outbox_dir
 
     return message_bytes(outbox_dir(row["dag_id"], row["run_id"]), row["idempotency_key"], row.get("outbox"))
 
 
 def has_eml(row: dict[str, Any]) -> bool:
     """A sent message (not a row a digest carried) whose `.eml` its run's folder still keeps."""
-    from alertas_rapidas.delivery_state import IN_DIGEST
-    from alertas_rapidas.outbox import member
-    from alertas_rapidas.paths import outbox_dir
+    from alertas_rapidas.delivery.outbox import member
+    from alertas_rapidas.delivery.states import IN_DIGEST
+    from alertas_rapidas.storage import outbox_dir
 
     if row["status"] != "sent" or row["reason"] == IN_DIGEST or not row["dag_id"] or not row["run_id"]:
         return False

@@ -29,7 +29,7 @@ class Refused(Exception):
 
 def _connection() -> Any:
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     return ledger_connection(ALERTS_CONN_ID)
 
@@ -78,8 +78,9 @@ def reason_of(body: dict[str, Any]) -> str:
 def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
     """The next run under the proposed values, rendered as the preview renders a day, with the
     number of messages it would plan under the current values and the volume check."""
-    from alertas_rapidas import override_store, tuning
+    from alertas_rapidas import tuning
     from alertas_rapidas.authoring.preview import PreviewError, plan_day
+    from alertas_rapidas.ledger.deliveries import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
     from alertas_rapidas.ui.preview_view import preview_json
 
@@ -119,7 +120,8 @@ def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def save(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
-    from alertas_rapidas import override_store, tuning
+    from alertas_rapidas import tuning
+    from alertas_rapidas.ledger.deliveries import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
 
     edits, version, reason = edits_of(body), version_of(body), reason_of(body)
@@ -153,7 +155,8 @@ def save(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
 
 
 def revert(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
-    from alertas_rapidas import override_store, tuning
+    from alertas_rapidas import tuning
+    from alertas_rapidas.ledger.deliveries import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
 
     change = body.get("change")
@@ -192,7 +195,7 @@ def revert(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
 
 def switch(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
     from alertas_rapidas import tuning
-    from alertas_rapidas.mutes import MuteError
+    from alertas_rapidas.ledger.mutes import MuteError
 
     on = body.get("on")
     if not isinstance(on, bool):

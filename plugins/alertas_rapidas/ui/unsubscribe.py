@@ -69,7 +69,7 @@ class SecretUnavailable(RuntimeError):
 def store(family: str, recipient_ref: str, source: str) -> bool:
     """Record one unsubscribe in the ledger database (connection alerts_postgres)."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return unsubscribes.record(conn, family, recipient_ref, source)

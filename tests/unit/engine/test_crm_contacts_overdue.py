@@ -18,7 +18,7 @@ from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import load_transform
 from alertas_rapidas.paths import FAMILIES_DIR, SQL_DIR
 from alertas_rapidas.rendering import MessageRenderer
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 FILE = FAMILIES_DIR / "crm_contacts_overdue.yaml"

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.engine.family import parse_history
-from alertas_rapidas.engine.plan import build_plan
+from alertas_rapidas.engine.planner import build_plan
 from alertas_rapidas.engine.settings import settings_model
 from alertas_rapidas.engine.spec import AlertSpec
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 MONDAY = date(2026, 11, 2)

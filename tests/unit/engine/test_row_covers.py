@@ -89,9 +89,9 @@ def build_later(spec, rows, history):
 
     import pandas as pd
 
-    from alertas_rapidas.engine.plan import build_plan
+    from alertas_rapidas.engine.planner import build_plan
     from alertas_rapidas.engine.settings import settings_model
-    from alertas_rapidas.timing import resolve_run_time
+    from alertas_rapidas.schedule.run_time import resolve_run_time
     from tests.unit.engine.test_plan import DEALERSHIP, EMPLOYEE_COLUMNS, EMPLOYEES
 
     frames = {

@@ -16,7 +16,7 @@ from alertas_rapidas.config import FamilyConfigError, load_family_config
 from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import load_transform
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.timing import resolve_run_time
+from alertas_rapidas.schedule.run_time import resolve_run_time
 
 BA = "America/Argentina/Buenos_Aires"
 FILE = FAMILIES_DIR / "supplier_payments_ready.yaml"

@@ -47,15 +47,15 @@ mode, entries_file, family = sys.argv[1], sys.argv[2], sys.argv[3]
 entries = json.loads(Path(entries_file).read_text())
 for entry in entries:  # every measurement its own messages (ledger keys)
     entry["key"] = f"{family}-{entry['key']}"
-from alertas_rapidas import ledger
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
 if mode == "baseline":
     module = types.ModuleType("alertas_rapidas.delivery_baseline")
     exec(compile(Path(sys.argv[4]).read_text(), "delivery_baseline.py", "exec"), module.__dict__)
     extra = {}
 else:
-    from alertas_rapidas import delivery as module
-    from alertas_rapidas.outbox import Outbox
-    from alertas_rapidas.sending_limits import SendingLimits
+    from alertas_rapidas.delivery.loop import loop as module
+    from alertas_rapidas.delivery.outbox import Outbox
+    from alertas_rapidas.delivery.sending_limits import SendingLimits
     extra = {"limits": SendingLimits.model_validate(json.loads(sys.argv[4]))}
 claimant = module.Claimant("alert_bench", f"bench_{family}", "deliver", 0, 1)
 def cpu():
@@ -158,7 +158,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     options.out.mkdir(parents=True)
     baseline_file = options.out / "delivery_baseline.py"
     shown = subprocess.run(
-        ["git", "show", f"{options.baseline}:plugins/alertas_rapidas/delivery.py"],
+        ["git", "show", f"{options.baseline}:plugins/alertas_rapidas/delivery/loop.py"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -373,8 +373,8 @@ def family_extracts(families_dir: Path, at: Any, out: Path) -> list[dict[str, An
     from alertas_rapidas.connections import ALERTS_CONN_ID, DMS_CONN_ID
     from alertas_rapidas.engine.family import family_for
     from alertas_rapidas.extract import extract_queries
-    from alertas_rapidas.ledger import ledger_connection
-    from alertas_rapidas.timing import resolve_run_time
+    from alertas_rapidas.ledger.deliveries import ledger_connection
+    from alertas_rapidas.schedule.run_time import resolve_run_time
 
     with ledger_connection(ALERTS_CONN_ID):  # families on the package's own tables need them
         pass
@@ -477,7 +477,7 @@ def _send_all(job: tuple[list[Any], int, str]) -> int:
     import smtplib
 
     from alertas_dev.bench.pipeline import family_parts
-    from alertas_rapidas.messages import idempotency_key, message_id_for
+    from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
     from alertas_rapidas.rendering import MessageRenderer
     from alertas_rapidas.unsubscribes import links_for
 

@@ -20,7 +20,7 @@ from alertas_dev.bench.settings import DAG_ID, DEALERSHIP_TZ, FAMILY, RUN_DATE
 def family_parts() -> tuple[Any, Any, Any, Any]:
     from alertas_rapidas.config import load_family_config
     from alertas_rapidas.families import get_family
-    from alertas_rapidas.timing import resolve_run_time
+    from alertas_rapidas.schedule.run_time import resolve_run_time
 
     dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     config, settings = load_family_config(dags / "families" / f"{FAMILY}.yaml")

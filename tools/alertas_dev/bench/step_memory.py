@@ -42,7 +42,7 @@ def run_step(step: str, dags: str, work: str, whole: bool) -> dict[str, Any]:
     from alertas_rapidas.config import load_family_config
     from alertas_rapidas.connections import DMS_CONN_ID
     from alertas_rapidas.families import get_family, load_transform
-    from alertas_rapidas.timing import resolve_run_time
+    from alertas_rapidas.schedule.run_time import resolve_run_time
 
     config, settings = load_family_config(Path(dags) / "families" / "customer_statements.yaml")
     family = get_family(config.implementation)
@@ -70,7 +70,7 @@ def run_step(step: str, dags: str, work: str, whole: bool) -> dict[str, Any]:
         info = {"rows": {r.name: r.rows for r in results}}
     else:
         from alertas_rapidas.extract import chunked_frames, load_frames
-        from alertas_rapidas.plan_io import PlanWriter
+        from alertas_rapidas.plan_files import PlanWriter
 
         results = json.loads(results_file.read_text())
         transform = load_transform(family)

@@ -234,7 +234,7 @@ def run_all(
 def print_summary(outcomes: list[tuple[str, str, float]], broken: list[tuple[str, str]]) -> int:
     """The table of what each family did; returns how many messages were already sent before."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     print()
     header = f"{'family':<34}{'state':<9}{'candidates':>11}{'sent':>6}{'already':>8}"

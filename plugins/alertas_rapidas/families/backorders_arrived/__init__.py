@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from alertas_rapidas.families import FamilySpec, own_queries, window_params
+from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 class BackordersSettings(BaseModel):
@@ -28,7 +28,7 @@ def sql_params(settings: BackordersSettings, run: RunTime) -> dict[str, Any]:
     }
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="backorders_arrived",
     settings_model=BackordersSettings,
     queries=own_queries("backorders_arrived", "arrivals", "pending_lines", "fallback_staff"),

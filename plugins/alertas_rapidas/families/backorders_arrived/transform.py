@@ -26,11 +26,11 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import clean_text
 from alertas_rapidas.families.backorders_arrived import BackordersSettings
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import check_address, normalize_address
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 def business_key(run: RunTime) -> str:

@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertas_rapidas.families import FamilySpec
-from alertas_rapidas.timing import RunTime, month_start, next_month_start, previous_month_start
+from alertas_rapidas.families import FamilyDefinition
+from alertas_rapidas.schedule.run_time import RunTime, month_start, next_month_start, previous_month_start
 
 AccountType = Literal["vehicles", "parts", "service", "other"]
 ALL_ACCOUNT_TYPES: tuple[AccountType, ...] = ("vehicles", "parts", "service", "other")
-# The PDF builder of `pdf_engine: reportlab` (see `AttachmentSpec.builder`).
+# The PDF builder of `pdf_engine: reportlab` (see `Attachment.builder`).
 STATEMENT_BUILDER = "alertas_rapidas.pdf.statement:build_statement"
 
 
@@ -54,7 +54,7 @@ def sql_params(settings: StatementSettings, run: RunTime) -> dict[str, Any]:
     }
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="customer_statements",
     settings_model=StatementSettings,
     queries={

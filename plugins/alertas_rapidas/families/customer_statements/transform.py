@@ -13,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
 from alertas_rapidas.families.customer_statements import (
     STATEMENT_BUILDER,
     StatementSettings,
     statement_period,
 )
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -173,10 +173,8 @@ def _context(row: Any, sections: list[dict[str, Any]], start: date, end: date) -
     }
 
 
-def _attachment(
-    customer_code: str, start: date, language: str, settings: StatementSettings
-) -> AttachmentSpec:
+def _attachment(customer_code: str, start: date, language: str, settings: StatementSettings) -> Attachment:
     code = _FILENAME_UNSAFE.sub("-", customer_code).strip("-") or "cliente"
     stem = "statement" if language == "en" else "estado-de-cuenta"
     builder = STATEMENT_BUILDER if settings.pdf_engine == "reportlab" else None
-    return AttachmentSpec(template="statement", builder=builder, filename=f"{stem}-{code}-{start:%Y-%m}.pdf")
+    return Attachment(template="statement", builder=builder, filename=f"{stem}-{code}-{start:%Y-%m}.pdf")

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alertas_rapidas.families import FamilySpec, own_queries
+from alertas_rapidas.families import FamilyDefinition, own_queries
 from alertas_rapidas.families import window_params as window_params
 from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.freshness import FRESHNESS_SQL
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 class InterfaceLimit(BaseModel):
@@ -73,7 +73,7 @@ def sql_params(settings: InterfacesNotRunSettings, run: RunTime) -> dict[str, An
     return {"codes": sorted(settings.limits()), "at": run.at, "roles": settings.roles()}
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="interfaces_not_run",
     settings_model=InterfacesNotRunSettings,
     queries={"freshness": FRESHNESS_SQL, **own_queries("interfaces_not_run", "employees", "dealership")},

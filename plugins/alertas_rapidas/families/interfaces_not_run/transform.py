@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import clean_text, optional_int
 from alertas_rapidas.families.interfaces_not_run import InterfacesNotRunSettings
 from alertas_rapidas.freshness import InterfaceFreshness, judge
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import address_party
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from alertas_rapidas.families import FamilySpec, own_queries
+from alertas_rapidas.families import FamilyDefinition, own_queries
 from alertas_rapidas.families import window_params as window_params
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 # Strict: a YAML `true` is no lead time.
 LeadTime = Annotated[StrictInt, Field(ge=0, le=90)]
@@ -52,7 +52,7 @@ def sql_params(settings: DueSoonSettings, run: RunTime) -> dict[str, Any]:
     }
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="invoices_due_soon",
     settings_model=DueSoonSettings,
     queries=own_queries("invoices_due_soon", "documents", "lines"),

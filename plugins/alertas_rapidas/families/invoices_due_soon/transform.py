@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import Plan
 from alertas_rapidas.families._documents import (
     CustomerDocuments,
     currency_totals,
@@ -20,8 +21,7 @@ from alertas_rapidas.families._documents import (
 )
 from alertas_rapidas.families._frames import clean_text
 from alertas_rapidas.families.invoices_due_soon import DueSoonSettings
-from alertas_rapidas.messages import Plan
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: DueSoonSettings, run: RunTime) -> Plan:

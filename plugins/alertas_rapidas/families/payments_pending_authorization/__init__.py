@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alertas_rapidas.families import FamilySpec, own_queries, window_params
+from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 class PaymentsPendingSettings(BaseModel):
@@ -37,7 +37,7 @@ def sql_params(settings: PaymentsPendingSettings, run: RunTime) -> dict[str, Any
     }
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="payments_pending_authorization",
     settings_model=PaymentsPendingSettings,
     queries=own_queries("payments_pending_authorization", "orders", "items", "authorizers"),

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import clean_text, optional_int, records_by, to_cents, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
-from alertas_rapidas.messages import AttachmentSpec, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.recipients import normalize_address
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -145,7 +145,7 @@ def _item_record(row: Any) -> dict[str, Any]:
     }
 
 
-def _attachment(number: str, order_id: int, language: str) -> AttachmentSpec:
+def _attachment(number: str, order_id: int, language: str) -> Attachment:
     code = _FILENAME_UNSAFE.sub("-", number).strip("-") or str(order_id)
     stem = "payment-order" if language == "en" else "orden-de-pago"
-    return AttachmentSpec(template="order", filename=f"{stem}-{code}.pdf")
+    return Attachment(template="order", filename=f"{stem}-{code}.pdf")

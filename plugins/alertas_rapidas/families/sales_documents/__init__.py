@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alertas_rapidas.families import FamilySpec, own_queries, window_params
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
+from alertas_rapidas.schedule.run_time import RunTime
 
 DocType = Literal["invoice", "credit_note", "debit_note", "receipt"]
 ALL_DOC_TYPES: tuple[DocType, ...] = ("invoice", "credit_note", "debit_note", "receipt")
@@ -44,7 +44,7 @@ def sql_params(settings: SalesDocumentSettings, run: RunTime) -> dict[str, Any]:
     }
 
 
-FAMILY = FamilySpec(
+FAMILY = FamilyDefinition(
     key="sales_documents",
     settings_model=SalesDocumentSettings,
     queries=own_queries("sales_documents", "documents", "lines"),

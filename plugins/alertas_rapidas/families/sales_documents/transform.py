@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from alertas_rapidas.contracts.plan import Plan
 from alertas_rapidas.families import _documents as documents_mail
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings
-from alertas_rapidas.messages import Plan
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: SalesDocumentSettings, run: RunTime) -> Plan:

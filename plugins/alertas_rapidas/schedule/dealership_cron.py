@@ -4,7 +4,7 @@ Airflow's `CronTriggerTimetable` runs the cron in the family's time zone but sho
 ("0 8 1 * *", "At 08:00, on day 1 of the month"), which readers take for UTC; this subclass adds
 the zone to `summary` and `description` (the DAG list shows `0 8 1 * * (Buenos Aires)`).
 
-It also drops missed fires (`alertas_rapidas.missed_fires`): with `catchup=False`, Airflow's
+It also drops missed fires (`alertas_rapidas.schedule.missed_fires`): with `catchup=False`, Airflow's
 timetable creates the latest missed run as soon as a DAG is unpaused; this one waits for the next
 fire, unless the family sets `schedule.catch_up_last_missed: true`. The plugin registers the class
 (the scheduler rebuilds a custom timetable only from registered classes).
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.timetables.base import DagRunInfo
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from alertas_rapidas.missed_fires import first_fire_without_catch_up
+from alertas_rapidas.schedule.missed_fires import first_fire_without_catch_up
 
 if TYPE_CHECKING:
     from airflow.timetables.base import DataInterval, TimeRestriction

@@ -79,7 +79,7 @@ def link_secret(name: str, conn: Any = None) -> str:
         value = stored_secret(conn, name)
     else:
         from alertas_rapidas.connections import ALERTS_CONN_ID
-        from alertas_rapidas.ledger import ledger_connection
+        from alertas_rapidas.ledger.deliveries import ledger_connection
 
         with ledger_connection(ALERTS_CONN_ID) as ledger:
             value = stored_secret(ledger, name)

@@ -21,10 +21,10 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from alertas_rapidas.bounce_reports import read_report
-from alertas_rapidas.bounces import match_message, record_report
+from alertas_rapidas.bounces.reports import read_report
 from alertas_rapidas.config import BouncesConfig
-from alertas_rapidas.suppressions import ScoreRule
+from alertas_rapidas.ledger.bounces import match_message, record_report
+from alertas_rapidas.ledger.suppressions import ScoreRule
 
 log = logging.getLogger(__name__)
 

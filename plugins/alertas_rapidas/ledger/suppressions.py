@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from alertas_rapidas.messages import Plan, SkippedCandidate
+from alertas_rapidas.contracts.plan import Plan, SkippedCandidate
 
 REASON = "bounced"  # the skip reason of a message to a suppressed address
 SOURCES = ("bounces", "ops")
@@ -162,7 +162,7 @@ def suppressed_addresses(conn: Any) -> set[str]:
 def suppressed_for_run() -> set[str]:
     """The suppressed addresses a run's transform skips (read from `alerts_postgres`)."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return suppressed_addresses(conn)

@@ -1,6 +1,6 @@
 """Retention of personal data: run folders removed after a retention period, ledger addresses purged.
 
-Run folders (`ALERTAS_WORK_DIR/<dag_id>/<run_id>/`, see `paths.run_dir`) hold the extracts, batches
+Run folders (`ALERTAS_WORK_DIR/<dag_id>/<run_id>/`, see `storage.run_dir`) hold the extracts, batches
 and rendered messages (.eml with their PDFs, outbox manifests) of one DAG run. `housekeeping`
 removes the folders whose newest file is older than the retention period: local folders, or the
 objects under a run's prefix when the run files live in an object store (`s3://...`).
@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alertas_rapidas.paths import local_path, storage_path, work_root
+from alertas_rapidas.storage import local_path, storage_path, work_root
 
 DEFAULT_RETENTION_DAYS = 30
 DEFAULT_PURGE_MIN_AGE_DAYS = 30

@@ -15,7 +15,7 @@ AttachmentKind = Literal["pdf", "xlsx"]
 
 
 @dataclass(frozen=True)
-class AttachmentSpec:
+class Attachment:
     """An attachment of a message.
 
     `pdf`: rendered from the template `<template>.<lang>.html` of the family's folder (a name
@@ -73,7 +73,7 @@ class OutgoingMessage:
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
-    attachments: list[AttachmentSpec] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     # Business keys of the rows a digest carries: recorded as sent to this recipient when the
     # message is, so a later digest lists only rows not yet sent (CATALOGUE.md, "Once per").
     covers: list[str] = field(default_factory=list)
@@ -91,7 +91,7 @@ class OutgoingMessage:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OutgoingMessage:
-        attachments = [AttachmentSpec(**item) for item in data.get("attachments", [])]
+        attachments = [Attachment(**item) for item in data.get("attachments", [])]
         return cls(**{**data, "attachments": attachments})
 
 

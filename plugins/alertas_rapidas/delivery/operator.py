@@ -10,9 +10,9 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
-from alertas_rapidas.delivery_state import DeliveryState
-from alertas_rapidas.paths import storage_path
-from alertas_rapidas.run_context import RunOptions
+from alertas_rapidas.delivery.states import DeliveryState
+from alertas_rapidas.schedule.run_context import RunOptions
+from alertas_rapidas.storage import storage_path
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,15 @@ class AlertEmailOperator(BaseOperator):
 
     def resume_delivery(self, context: Any, event: Any = None) -> dict[str, Any]:
         """Called when the sending window opens: carry on from where the task deferred."""
-        from alertas_rapidas.delivery import Progress
+        from alertas_rapidas.delivery.loop import Progress
 
         progress = Progress.read(event.get("progress") if isinstance(event, dict) else None)
         log.info("Sending window open: resuming at message %d of the batch", progress.next + 1)
         return self._run(context, progress)
 
     def _run(self, context: Any, progress: Any) -> dict[str, Any]:
-        from alertas_rapidas import delivery
-        from alertas_rapidas.sending_limits import SendingLimitsError
+        from alertas_rapidas.delivery.loop import loop as delivery
+        from alertas_rapidas.delivery.sending_limits import SendingLimitsError
         from alertas_rapidas.task_errors import ConfigurationError, recording_failures
 
         with recording_failures("deliver", context):
@@ -86,7 +86,7 @@ class AlertEmailOperator(BaseOperator):
             except SendingLimitsError as exc:
                 raise ConfigurationError(str(exc)) from None
             except delivery.WaitForSendingWindow as wait:
-                from alertas_rapidas.window_trigger import SendingWindowTrigger
+                from alertas_rapidas.delivery.window_trigger import SendingWindowTrigger
 
                 log.warning("%s; the task gives its worker slot back and resumes by itself", wait)
                 self.defer(
@@ -95,9 +95,10 @@ class AlertEmailOperator(BaseOperator):
                 )
 
     def _deliver(self, context: Any, progress: Any) -> dict[str, Any]:
-        from alertas_rapidas import delivery, ledger
-        from alertas_rapidas.outbox import read_outbox
-        from alertas_rapidas.sending_limits import limits_for
+        from alertas_rapidas.delivery.loop import loop as delivery
+        from alertas_rapidas.delivery.outbox import read_outbox
+        from alertas_rapidas.delivery.sending_limits import limits_for
+        from alertas_rapidas.ledger.deliveries import deliveries as ledger
 
         options = RunOptions.from_params(context.get("params"))
         # the render step's archive; a batch rendered before archives names its manifest
@@ -117,7 +118,7 @@ class AlertEmailOperator(BaseOperator):
             )
             log.info("Redirected %d message(s) to the test address", counts.get("redirected", 0))
             return counts
-        from alertas_rapidas.recovery import Claimant, task_state_reader
+        from alertas_rapidas.ledger.recovery import Claimant, task_state_reader
 
         ti = context["ti"]
         counts = delivery.deliver_with_ledger(

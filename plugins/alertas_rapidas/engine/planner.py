@@ -24,12 +24,19 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
+from alertas_rapidas.contracts.plan import (
+    Attachment,
+    Column,
+    OutgoingMessage,
+    Plan,
+    SkippedCandidate,
+    table,
+)
 from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec, TableSpec
 from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, resolve_rule
 from alertas_rapidas.engine.templating import fill, holds
 from alertas_rapidas.engine.values import frame_rows, in_language
-from alertas_rapidas.messages import AttachmentSpec, Column, OutgoingMessage, Plan, SkippedCandidate, table
-from alertas_rapidas.timing import RunTime
+from alertas_rapidas.schedule.run_time import RunTime
 
 ROWS = "rows"
 EMPLOYEES = "_employees"
@@ -436,7 +443,7 @@ class _Builder:
             report["sheet_es"], report["sheet_en"] = spec.sheet.es, spec.sheet.en
         return report
 
-    def _attachments(self, language: str, first: dict[str, Any]) -> list[AttachmentSpec]:
+    def _attachments(self, language: str, first: dict[str, Any]) -> list[Attachment]:
         values = {**self.base, **first}
         attachments = []
         for rule in self.spec.attachments:
@@ -451,16 +458,16 @@ def send_number(key: str, sent_key: str) -> int:
     return 1 if sent_key == key else int(sent_key.removeprefix(f"{key}#"))
 
 
-def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> AttachmentSpec:
+def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> Attachment:
     template = rule.filename if isinstance(rule.filename, str) else getattr(rule.filename, language)
     # Accents folded ("Córdoba" -> "Cordoba"), anything else unsafe in a file name becomes "-".
     folded = unicodedata.normalize("NFKD", fill(template, values)).encode("ascii", "ignore").decode()
     stem = _FILENAME_UNSAFE.sub("-", folded).strip("-.") or "adjunto"
     if rule.kind == "xlsx":
-        return AttachmentSpec(filename=f"{stem}.xlsx", kind="xlsx", sheets=list(rule.sheets) or None)
+        return Attachment(filename=f"{stem}.xlsx", kind="xlsx", sheets=list(rule.sheets) or None)
     if rule.kind == "pdf_table":
-        return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
-    return AttachmentSpec(filename=f"{stem}.pdf", kind="pdf", template=rule.template)
+        return Attachment(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
+    return Attachment(filename=f"{stem}.pdf", kind="pdf", template=rule.template)
 
 
 def _unique(addresses: list[str], exclude: list[str]) -> list[str]:

@@ -20,8 +20,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from alertas_rapidas.sending_limits import SendingLimits
-from alertas_rapidas.slow_down import reply_codes
+from alertas_rapidas.delivery.sending_limits import SendingLimits
+from alertas_rapidas.delivery.slow_down import reply_codes
 
 GROUP = 20  # slots reserved in one round trip, at most
 HOLD = timedelta(minutes=2)  # a reserved slot is used within this, or counted as used at its end

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from alertas_rapidas.link_secrets import BOUNCE
+from alertas_rapidas.ledger.link_secrets import BOUNCE
 
 SECRET = BOUNCE  # link_secrets: a Variable of that name, else the package's own
 EXTRA = "bounce_address"  # the SMTP connection's extra
@@ -59,7 +59,7 @@ def bounce_addresses(smtp_conn_id: str, conn: Any) -> BounceAddresses | None:
     sender is its `from_email`). `conn` is the ledger (the package's own secret lives there)."""
     from airflow.sdk import BaseHook
 
-    from alertas_rapidas.link_secrets import link_secret
+    from alertas_rapidas.ledger.link_secrets import link_secret
     from alertas_rapidas.task_errors import ConfigurationError
 
     configured = BaseHook.get_connection(smtp_conn_id).extra_dejson.get(EXTRA)

@@ -1,7 +1,7 @@
 """Write a Plan to run files in batches, and read them back: what flows between tasks.
 
 The transform writes `batches/batch-NNNN.json` (messages) and `skipped.json`; XCom carries only
-these paths (as URLs: the run folder may be in an object store, see `paths.work_root`), so a
+these paths (as URLs: the run folder may be in an object store, see `storage.work_root`), so a
 batch's size never touches the metadata database. A plan can be written in pieces (`PlanWriter`,
 one piece per chunk of customers): pieces are spooled to a local temporary file and cut into
 even batches at the end, so memory holds one piece and one batch, never the whole plan.
@@ -15,8 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from alertas_rapidas.messages import OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.paths import make_dirs, storage_path, write_file, writing_local
+from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.storage import make_dirs, storage_path, write_file, writing_local
 
 PLAN_INFO = "plan.json"
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from alertas_rapidas.delivery_state import MOVES, DeliveryState
+from alertas_rapidas.delivery.states import MOVES, DeliveryState
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from alertas_rapidas.paths import storage_path, writing_local
+from alertas_rapidas.storage import storage_path, writing_local
 
 MANIFEST = "manifest.json"
 SUFFIX = ".zip"

@@ -74,9 +74,9 @@ def read_once(config: BouncesConfig, zone: ZoneInfo, context: Any) -> dict[str, 
 
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-    from alertas_rapidas.bounce_mailbox import process_mailbox
+    from alertas_rapidas.bounces.mailbox import process_mailbox
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     dag_run = context.get("dag_run")
     instant = (

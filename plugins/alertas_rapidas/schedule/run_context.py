@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from alertas_rapidas.config import FamilyConfig
-from alertas_rapidas.paths import run_dir
-from alertas_rapidas.timing import RunTime, resolve_run_time
+from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
+from alertas_rapidas.storage import run_dir
 
 # A date written YYYY-MM-DD only: `format: date` would make the trigger form a date picker, and an
 # en-US picker reads 01/11/2026 as 11 January.
@@ -117,7 +117,7 @@ def run_time_of(config: FamilyConfig, context: Any, options: RunOptions | None =
         run_date=options.run_date,
     )
     if config.schedule.business_days:
-        from alertas_rapidas.business_days import BusinessDaysTimetable
+        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
 
         calendar = BusinessDaysTimetable(
             config.schedule.cron, config.timezone, extra_holidays=config.schedule.extra_holidays

@@ -25,16 +25,16 @@ from typing import Any
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from alertas_rapidas import ledger
 from alertas_rapidas.connections import sender_address
-from alertas_rapidas.delivery_state import DeliveryState
-from alertas_rapidas.messages import short_ref
-from alertas_rapidas.outbox import Outbox
-from alertas_rapidas.recovery import Claimant, StateOf, expire_stranded, heartbeat
-from alertas_rapidas.send_slots import Pacer, SessionLease
-from alertas_rapidas.sending_limits import SendingLimits
-from alertas_rapidas.smtp_delivery import SendOutcome, connect_outcome, send_message
-from alertas_rapidas.verp import bounce_addresses
+from alertas_rapidas.contracts.plan import short_ref
+from alertas_rapidas.delivery.outbox import Outbox
+from alertas_rapidas.delivery.sending_limits import SendingLimits
+from alertas_rapidas.delivery.smtp_session import SendOutcome, connect_outcome, send_message
+from alertas_rapidas.delivery.states import DeliveryState
+from alertas_rapidas.delivery.verp import bounce_addresses
+from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger.recovery import Claimant, StateOf, expire_stranded, heartbeat
+from alertas_rapidas.ledger.send_slots import Pacer, SessionLease
 
 log = logging.getLogger(__name__)
 

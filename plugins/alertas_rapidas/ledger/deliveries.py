@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
+from alertas_rapidas.delivery.states import IN_DIGEST, MOVES, DeliveryState
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def ledger_connection(conn_id: str, *, migrate: bool = True) -> Generator[Any, N
 
 
 def ensure_schema(conn: Any) -> None:
-    """The ledger's schema at the latest migration (alertas_rapidas.migrations)."""
-    from alertas_rapidas.migrations import ensure_current
+    """The ledger's schema at the latest migration (alertas_rapidas.ledger.migrations)."""
+    from alertas_rapidas.ledger.migrations import ensure_current
 
     ensure_current(conn)
 
@@ -395,7 +395,7 @@ def record_covered(
 ) -> None:
     """The rows a sent digest carried, each recorded as sent to its recipient (reason
     `in_digest`, the digest's Message-ID): a later digest leaves them out."""
-    from alertas_rapidas.messages import idempotency_key
+    from alertas_rapidas.contracts.plan import idempotency_key
 
     rows = [
         (

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from alertas_rapidas.bounce_reports import Report
-from alertas_rapidas.delivery_state import IN_DIGEST, MOVES, DeliveryState
-from alertas_rapidas.suppressions import HARD, SOFT, ScoreRule, count_bounce
+from alertas_rapidas.bounces.reports import Report
+from alertas_rapidas.delivery.states import IN_DIGEST, MOVES, DeliveryState
+from alertas_rapidas.ledger.suppressions import HARD, SOFT, ScoreRule, count_bounce
 
 
 @dataclass(frozen=True)

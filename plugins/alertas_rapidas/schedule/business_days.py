@@ -11,13 +11,13 @@ Airflow 3.3 derives a run's `logical_date` from the data interval's start (`DagR
 is `data_interval.start`, the same as for a `CronTriggerTimetable` with an `interval`), so code that
 needs T should read `run_after` or `data_interval_end`, not `logical_date`.
 
-Missed fires are dropped (`alertas_rapidas.missed_fires`): the first scheduled run after a pause is
+Missed fires are dropped (`alertas_rapidas.schedule.missed_fires`): the first scheduled run after a pause is
 the next business fire, not the latest missed one, unless `catch_up_last_missed` asks for
 Airflow's rule.
 
 The scheduler can only rebuild a custom timetable that a plugin registers: `alertas_ui_plugin`
 lists this class in its `timetables`, and DAG files must import it from this module
-(`alertas_rapidas.business_days`), since the registration is keyed by the class's import path.
+(`alertas_rapidas.schedule.business_days`), since the registration is keyed by the class's import path.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pendulum
 from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
 from croniter import croniter
 
-from alertas_rapidas.missed_fires import first_fire_without_catch_up
+from alertas_rapidas.schedule.missed_fires import first_fire_without_catch_up
 
 if TYPE_CHECKING:
     from airflow.timetables.base import TimeRestriction

@@ -24,8 +24,8 @@ from email.message import Message
 from email.utils import parseaddr
 from typing import Literal
 
-from alertas_rapidas.messages import MESSAGE_ID_PATTERN
-from alertas_rapidas.verp import tokens_in
+from alertas_rapidas.contracts.plan import MESSAGE_ID_PATTERN
+from alertas_rapidas.delivery.verp import tokens_in
 
 Kind = Literal["bounce", "auto_reply", "other"]
 

@@ -14,8 +14,8 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 
-from alertas_rapidas.delivery_state import DeliveryState
-from alertas_rapidas.slow_down import means_slow_down
+from alertas_rapidas.delivery.slow_down import means_slow_down
+from alertas_rapidas.delivery.states import DeliveryState
 
 SENT, FAILED, DEFERRED, UNKNOWN = (
     DeliveryState.SENT,

@@ -183,7 +183,7 @@ def history(conn: Any, family: str | None = None, limit: int = 100) -> list[Mute
 def mute_for_run(family: str, at: datetime) -> Mute | None:
     """In a task: the mute in force at the run's instant, read from the ledger."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger import ledger_connection
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return mute_at(conn, family, at)

@@ -1,0 +1,1 @@
+"""When a family runs: its timetable, the run's time and window, and the run parameters."""
