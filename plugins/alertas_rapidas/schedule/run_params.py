@@ -32,7 +32,7 @@ REDIRECT_TO_PATTERN = r"^[^@\s,;]+@[^@\s,;_]+\.[^@\s,;_.]+$"
 REDIRECT_EXAMPLE = "pruebas@concesionaria.com.ar"
 
 
-def _parameter(default: bool | None, *, title: str, description: str, **schema: Any) -> Any:
+def run_parameter(default: bool | None, *, title: str, description: str, **schema: Any) -> Any:
     """A run parameter: a `RunOptions` field whose metadata is its form entry. A flag (default
     False) is a JSON boolean; an optional text (default None) is null or a string."""
     kind: Any = "boolean" if isinstance(default, bool) else ["null", "string"]
@@ -44,23 +44,23 @@ def _parameter(default: bool | None, *, title: str, description: str, **schema: 
 class RunOptions:
     """The run parameters shown in the trigger form."""
 
-    dry_run: bool = _parameter(
+    dry_run: bool = run_parameter(
         False,
         title="Dry run",
         description="Render every message and write .eml files to the run folder; send "
         "nothing and leave the ledger untouched.",
     )
-    force_resend: bool = _parameter(
+    force_resend: bool = run_parameter(
         False,
         title="Force resend",
         description="Deliberately send again messages the ledger holds as sent or failed.",
     )
-    resend_unknown: bool = _parameter(
+    resend_unknown: bool = run_parameter(
         False,
         title="Resend unknown",
         description="Send again messages whose outcome is unknown (connection lost after DATA).",
     )
-    redirect_to: str | None = _parameter(
+    redirect_to: str | None = run_parameter(
         None,
         pattern=REDIRECT_TO_PATTERN,
         maxLength=254,
@@ -69,7 +69,7 @@ class RunOptions:
         "instead; the ledger is neither read nor written. One address: no comma, semicolon or "
         "blank. Checked again when the run starts, as the engine checks any recipient.",
     )
-    run_date: str | None = _parameter(
+    run_date: str | None = run_parameter(
         None,
         pattern=RUN_DATE_PATTERN,
         title="Run date (YYYY-MM-DD)",
@@ -126,18 +126,19 @@ class RunOptions:
         return found
 
 
-def run_param_names() -> list[str]:
+def run_param_names(options: type[RunOptions] = RunOptions) -> list[str]:
     """The run parameters' names, in the form's order."""
-    return [option.name for option in dataclasses.fields(RunOptions)]
+    return [option.name for option in dataclasses.fields(options)]
 
 
-def run_params() -> dict[str, Param]:
-    """The run parameters every alert DAG shows in its trigger form, as Airflow `Param`s."""
+def run_params(options: type[RunOptions] = RunOptions) -> dict[str, Param]:
+    """The run parameters every alert DAG shows in its trigger form, as Airflow `Param`s: one per
+    field of `options`, its default the field's."""
     from airflow.sdk import Param
 
     return {
         option.name: Param(option.default, **option.metadata["form"])
-        for option in dataclasses.fields(RunOptions)
+        for option in dataclasses.fields(options)
     }
 
 
