@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from alertas_rapidas.families.registry import families_folder, family_keys, family_path
+from alertas_rapidas.families.registry import DAG_FILE_PREFIX, families_folder, family_keys, family_path
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def _info(path: str, _mtime: int, _defaults_mtime: int) -> FamilyInfo:
         config, _ = load_family_config(Path(path))
     except FamilyConfigError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return FamilyInfo(key, key, f"alert_{key}", "", "", 1, False, broken=first)
+        return FamilyInfo(key, key, f"{DAG_FILE_PREFIX}{key}", "", "", 1, False, broken=first)
     return FamilyInfo(
         key=config.key,
         title=config.title,
