@@ -85,11 +85,8 @@ def test_a_parameter_added_to_the_declaration_is_in_the_form_and_in_the_run_opti
     params = run_params(WithOneMore)
     assert list(params) == [*run_param_names(), "skip_pdf"]
     assert params["skip_pdf"].value is False
-    assert params["skip_pdf"].schema == {
-        "type": "boolean",
-        "title": "Skip PDF",
-        "description": "Attach no PDF.",
-    }
+    assert params["skip_pdf"].schema == {"type": "boolean", "title": "Skip PDF"}
+    assert params["skip_pdf"].description == "Attach no PDF."
     assert WithOneMore.from_params({"skip_pdf": 1}).skip_pdf is True
     assert WithOneMore.from_params(None).skip_pdf is False
 
