@@ -353,10 +353,6 @@ def dealership_timezone(families_dir: Path = FAMILIES_DIR) -> str:
     return str(zone or FamilyConfig.model_fields["timezone"].default)
 
 
-def family_config_path(key: str, families_dir: Path = FAMILIES_DIR) -> Path:
-    return families_dir / f"{key}.yaml"
-
-
 def load_family_config(path: Path, overrides: Sequence[Any] = ()) -> tuple[FamilyConfig, BaseModel]:
     """Read, layer and validate one family file; return the config and its typed settings.
 

@@ -9,75 +9,32 @@ broken config is an import error of that one DAG and never hides the others.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from airflow.sdk import DAG, Param, PokeReturnValue, TriggerRule, task, task_group
+from airflow.sdk import DAG, PokeReturnValue, TriggerRule, task, task_group
 
-from alertas_rapidas.config import FamilyConfig, load_family_config
+from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.delivery.operator import AlertEmailOperator
-from alertas_rapidas.engine.family import family_for
 from alertas_rapidas.families import FamilyDefinition
-from alertas_rapidas.schedule.run_context import REDIRECT_EXAMPLE, REDIRECT_TO_PATTERN, RUN_DATE_PATTERN
+from alertas_rapidas.families.registry import dag_file_family, load_definition
+from alertas_rapidas.schedule.run_params import run_param_names, run_params
+from alertas_rapidas.schedule.timetables import (
+    family_timetable,
+    missed_fires_text,
+    schedule_text,
+    window_text,
+)
 from alertas_rapidas.task_errors import recording_failures
-
-DAG_FILE_PREFIX = "alert_"
-
-
-def run_params() -> dict[str, Param]:
-    """The run parameters every alert DAG shows in its trigger form. Their JSON schema refuses a
-    malformed value when the run is created (HTTP 400); `run_context.check_run_options` applies the
-    engine's own rules when the run starts."""
-    return {
-        "dry_run": Param(
-            False,
-            type="boolean",
-            title="Dry run",
-            description="Render every message and write .eml files to the run folder; send "
-            "nothing and leave the ledger untouched.",
-        ),
-        "force_resend": Param(
-            False,
-            type="boolean",
-            title="Force resend",
-            description="Deliberately send again messages the ledger holds as sent or failed.",
-        ),
-        "resend_unknown": Param(
-            False,
-            type="boolean",
-            title="Resend unknown",
-            description="Send again messages whose outcome is unknown (connection lost after DATA).",
-        ),
-        "redirect_to": Param(
-            None,
-            type=["null", "string"],
-            pattern=REDIRECT_TO_PATTERN,
-            maxLength=254,
-            title="Redirect to",
-            description=f"Send every message to this one test address (e.g. {REDIRECT_EXAMPLE}) "
-            "instead; the ledger is neither read nor written. One address: no comma, semicolon or "
-            "blank. Checked again when the run starts, as the engine checks any recipient.",
-        ),
-        "run_date": Param(
-            None,
-            type=["null", "string"],
-            pattern=RUN_DATE_PATTERN,
-            title="Run date (YYYY-MM-DD)",
-            description="For a manual run: the dealership-local date the run stands for, written "
-            "YYYY-MM-DD: 1 November 2026 is 2026-11-01 (01/11/2026 is refused). Empty: the run's "
-            "logical date, or when it has none, its run-after time.",
-        ),
-    }
 
 
 def build_family_dag(dag_file: str | Path) -> DAG:
-    """The DAG of the family whose DAG file is `dags/alert_<key>.py`."""
-    dag_path = Path(dag_file)
-    key = dag_path.stem.removeprefix(DAG_FILE_PREFIX)
-    config, settings = load_family_config(dag_path.parent / "families" / f"{key}.yaml")
-    return assemble_dag(config, settings, family_for(config))
+    """The DAG of the family whose DAG file is `dags/alert_<key>.py` (config `dags/families/<key>.yaml`)."""
+    key, families_dir = dag_file_family(dag_file)
+    config, settings, family = load_definition(key, families_dir)
+    return assemble_dag(config, settings, family)
 
 
 def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) -> DAG:
@@ -87,7 +44,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
         dag_display_name=config.title,
         description=f"{config.title} ({schedule_text(config)})",
         doc_md=doc_md(config, settings),
-        schedule=timetable(config),
+        schedule=family_timetable(config),
         start_date=datetime.combine(config.start_date, time(0), tzinfo=zone),
         catchup=False,
         max_active_runs=4,
@@ -162,56 +119,19 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
     return dag
 
 
-def timetable(config: FamilyConfig) -> Any:
-    """The family's schedule: its cron, on business days only when the config says so; missed
-    fires are dropped unless `schedule.catch_up_last_missed` (alertas_rapidas.schedule.missed_fires)."""
-    schedule = config.schedule
-    if schedule.business_days:
-        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
-
-        return BusinessDaysTimetable(
-            schedule.cron,
-            config.timezone,
-            extra_holidays=schedule.extra_holidays,
-            catch_up_last_missed=schedule.catch_up_last_missed,
-        )
-    from alertas_rapidas.schedule.dealership_cron import DealershipCronTimetable
-
-    return DealershipCronTimetable(
-        schedule.cron,
-        timezone=config.timezone,
-        interval=schedule.interval or timedelta(0),
-        catch_up_last_missed=schedule.catch_up_last_missed,
-    )
-
-
-def schedule_text(config: FamilyConfig) -> str:
-    """The schedule as the dealership reads it: cron and time zone (its local time, not UTC)."""
-    days = ", business days only" if config.schedule.business_days else ""
-    return f"cron {config.schedule.cron} in {config.timezone}{days}"
-
-
 def doc_md(config: FamilyConfig, settings: Any) -> str:
-    interval = config.schedule.interval
-    window = f"data window `[T - {interval}, T)`" if interval else "the run's instant T"
-    if config.schedule.business_days:
-        window = "data window `[previous business-day run, T)`; business days only (Argentine holidays)"
-    missed = (
-        "the latest one runs as soon as the DAG is unpaused (`schedule.catch_up_last_missed`)"
-        if config.schedule.catch_up_last_missed
-        else "dropped: after unpausing, the first scheduled run is the next fire"
-    )
+    parameters = ", ".join(f"`{name}`" for name in run_param_names())
     rows = "\n".join(f"| `{name}` | `{value!r}` |" for name, value in settings.model_dump().items())
     return (
         f"# {config.title}\n\n{config.description.strip()}\n\n"
         f"- **Audience:** {config.audience}\n"
-        f"- **Schedule:** `{config.schedule.cron}` ({config.timezone}); reads {window}\n"
-        f"- **Missed fires:** {missed}\n"
+        f"- **Schedule:** `{config.schedule.cron}` ({config.timezone}); reads {window_text(config)}\n"
+        f"- **Missed fires:** {missed_fires_text(config)}\n"
         f"- **Owner:** {config.owner}\n"
         f"- **Config file:** `dags/families/{config.key}.yaml`\n\n"
         f"| setting | value in the file |\n|---|---|\n{rows}\n\n"
         "Settings, recipients and on/off may be overridden without a deploy (the Alertas tab's "
         "Settings, or `ops settings`): a run uses those in force at its instant, and its summary "
         "names them.\n\n"
-        "Run parameters: `dry_run`, `force_resend`, `resend_unknown`, `redirect_to`, `run_date`."
+        f"Run parameters: {parameters}."
     )

@@ -73,15 +73,11 @@ def _print_json(value: object) -> None:
     print(json.dumps(value, default=str, indent=2))
 
 
-def known_families() -> list[str]:
-    from alertas_rapidas.paths import FAMILIES_DIR
-
-    return sorted(p.stem for p in FAMILIES_DIR.glob("*.yaml") if not p.stem.startswith("_"))
-
-
 def _check_family(family: str | None) -> str | None:
     """None when the family is known (or not given), else the one-line error."""
-    if family is None or family in known_families():
+    from alertas_rapidas.families.registry import family_keys
+
+    if family is None or family in family_keys():
         return None
     return f"unknown family {family!r}: see dags/families/*.yaml (e.g. customer_statements)"
 
@@ -302,14 +298,14 @@ def _local_instant(text: str, family: str) -> datetime:
     """`YYYY-MM-DD` (midnight) or `YYYY-MM-DDTHH:MM` in the family's time zone."""
     from zoneinfo import ZoneInfo
 
-    from alertas_rapidas.config import family_config_path, load_family_config
+    from alertas_rapidas.families.registry import load_config
 
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
     if value.tzinfo is None:
-        zone = load_family_config(family_config_path(family))[0].timezone
+        zone = load_config(family)[0].timezone
         value = value.replace(tzinfo=ZoneInfo(zone))
     return value
 

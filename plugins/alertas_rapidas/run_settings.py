@@ -47,11 +47,12 @@ def for_run(config: Any, settings: Any, family: Any, at: datetime, version: int 
 def tuned(config: Any, settings: Any, family: Any, version: int, overrides: list[FieldOverride]) -> Tuned:
     if not overrides:
         return Tuned(config, settings, family, version)
-    from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
+    from alertas_rapidas.config import FamilyConfigError, load_family_config
     from alertas_rapidas.engine.family import family_for
+    from alertas_rapidas.families.registry import family_path
     from alertas_rapidas.task_errors import ConfigurationError
 
-    path = config.source or family_config_path(config.key)
+    path = config.source or family_path(config.key)
     try:
         new_config, new_settings = load_family_config(path, overrides)
     except FamilyConfigError as exc:

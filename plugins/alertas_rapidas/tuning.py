@@ -108,10 +108,11 @@ class FamilyState:
 
 
 def load_state(conn: Any, family: str) -> FamilyState:
-    from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
+    from alertas_rapidas.config import FamilyConfigError, load_family_config
+    from alertas_rapidas.families.registry import family_path
     from alertas_rapidas.ledger import mutes
 
-    path = family_config_path(family)
+    path = family_path(family)
     file_config, file_settings = load_family_config(path)
     version, changes = override_store.in_force(conn, family)
     in_force = {change.field: change for change in changes if change.action == "set"}

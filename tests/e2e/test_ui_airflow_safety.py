@@ -64,8 +64,8 @@ def fires(family: str) -> tuple[datetime, datetime]:
     from airflow.timetables.base import TimeRestriction
 
     from alertas_rapidas.config import load_family_config
-    from alertas_rapidas.dag_factory import timetable
     from alertas_rapidas.paths import FAMILIES_DIR
+    from alertas_rapidas.schedule.timetables import family_timetable as timetable
 
     config, _ = load_family_config(FAMILIES_DIR / f"{family}.yaml")
     start = datetime.combine(config.start_date, clock(0), tzinfo=ZoneInfo(config.timezone))

@@ -26,11 +26,11 @@ def family_dag(key: str, **changes: Any) -> Any:
     """The DAG of family `key` as the factory builds it, with config fields changed (e.g.
     `claim_lease=timedelta(seconds=3)`); run it with `run`. Its dag_id is the package's, so the
     metadata database knows it."""
-    from alertas_rapidas.config import family_config_path, load_family_config
     from alertas_rapidas.dag_factory import assemble_dag
     from alertas_rapidas.engine.family import family_for
+    from alertas_rapidas.families.registry import load_config
 
-    config, settings = load_family_config(family_config_path(key))
+    config, settings = load_config(key)
     config = config.model_copy(update=changes)
     return assemble_dag(config, settings, family_for(config))
 

@@ -115,8 +115,8 @@ def test_latest_restriction_still_ends_the_schedule(monkeypatch):
 
 def test_the_opt_in_survives_serialization_and_comes_from_the_family_file():
     from alertas_rapidas.config import load_family_config
-    from alertas_rapidas.dag_factory import timetable
     from alertas_rapidas.paths import FAMILIES_DIR
+    from alertas_rapidas.schedule.timetables import family_timetable as timetable
 
     for made in (monthly(catch_up_last_missed=True), business_days(catch_up_last_missed=True)):
         data = json.loads(json.dumps(made.serialize()))

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from alertas_rapidas.config import FamilyConfigError, family_config_path, layered, load_family_config
+from alertas_rapidas.config import FamilyConfigError, layered, load_family_config
+from alertas_rapidas.families.registry import family_path as family_config_path
 from alertas_rapidas.notices import failure_notice
 from alertas_rapidas.overrides import (
     FieldOverride,

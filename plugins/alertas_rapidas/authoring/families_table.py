@@ -13,7 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT
+from alertas_rapidas.families.registry import family_files, family_keys, load_config
+from alertas_rapidas.paths import PROJECT_ROOT
+from alertas_rapidas.schedule.timetables import schedule_description
+
+# `family_files` is the registry's, named here for the table's readers and tests.
+__all__ = ["family_files", "markdown", "page_block", "rows", "write"]
 
 PAGE = PROJECT_ROOT / "docs" / "families.md"
 START = "<!-- families:start -->"
@@ -26,24 +31,18 @@ class FamiliesTableError(RuntimeError):
     """The page has no families block."""
 
 
-def family_files(families_dir: Path = FAMILIES_DIR) -> list[Path]:
-    return sorted(path for path in families_dir.glob("*.yaml") if not path.name.startswith("_"))
-
-
-def rows(families_dir: Path = FAMILIES_DIR) -> list[dict[str, str]]:
+def rows(families_dir: Path | None = None) -> list[dict[str, str]]:
     """One row per family file: key, kind, what it does, audience, schedule, settings."""
-    from alertas_rapidas.config import load_family_config
-
     table = []
-    for path in family_files(families_dir):
-        config, settings = load_family_config(path)
+    for key in family_keys(families_dir):
+        config, settings = load_config(key, families_dir)
         table.append(
             {
                 "key": f"`{config.key}`",
                 "kind": _kind(config),
                 "what": " ".join(config.description.split()),
                 "audience": config.audience,
-                "schedule": _schedule(config),
+                "schedule": schedule_description(config),
                 "settings": _settings(settings.model_dump(mode="json")),
             }
         )
@@ -58,26 +57,6 @@ def _kind(config: Any) -> str:
     return "configured" if not config.family else f"instance of `{config.family}`"
 
 
-def _schedule(config: Any) -> str:
-    schedule = config.schedule
-    if schedule.business_days:
-        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
-
-        calendar = BusinessDaysTimetable(
-            schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays
-        )
-        return calendar.description
-    from airflow.timetables.trigger import CronTriggerTimetable  # its description reads the cron
-
-    text = CronTriggerTimetable(schedule.cron, timezone=config.timezone).description or schedule.cron
-    text = f"{text} (`{schedule.cron}`)"
-    if schedule.interval:
-        minutes = int(schedule.interval.total_seconds() // 60)
-        window = f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-        text += f"; reads `[T − {window}, T)`"
-    return text
-
-
 def _settings(values: dict[str, Any]) -> str:
     if not values:
         return "—"
@@ -90,7 +69,7 @@ def _settings(values: dict[str, Any]) -> str:
     return "; ".join(shown)
 
 
-def markdown(families_dir: Path = FAMILIES_DIR) -> str:
+def markdown(families_dir: Path | None = None) -> str:
     lines = [
         "| key | kind | what it does | audience | schedule (dealership time) | settings (defaults) |",
         "|---|---|---|---|---|---|",

@@ -115,20 +115,18 @@ def connection_json(dsn: str) -> str:
 def _load(
     family_key: str, families_dir: Path, overrides: Sequence[Any] = ()
 ) -> tuple[FamilyConfig, Any, Any]:
-    from alertas_rapidas.authoring.validate import family_files
-    from alertas_rapidas.config import FamilyConfigError, load_family_config
-    from alertas_rapidas.engine.family import family_for
+    from alertas_rapidas.config import FamilyConfigError
+    from alertas_rapidas.families.registry import family_keys, load_definition
 
-    known = [path.stem for path in family_files(families_dir)]
+    known = family_keys(families_dir)
     if family_key not in known:
         close = difflib.get_close_matches(family_key, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise PreviewError(f"unknown family {family_key!r}{hint}; known families: {', '.join(known)}")
     try:
-        config, settings = load_family_config(families_dir / f"{family_key}.yaml", overrides)
+        return load_definition(family_key, families_dir, overrides)
     except FamilyConfigError as exc:
         raise PreviewError(" ".join(line.strip() for line in str(exc).splitlines())) from None
-    return config, settings, family_for(config)
 
 
 def _overrides_at(family_key: str, at: datetime) -> list[Any]:

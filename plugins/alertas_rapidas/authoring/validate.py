@@ -20,9 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from alertas_rapidas.config import DEFAULTS_FILE_NAME, FamilyConfig, FamilyConfigError, load_family_config
+from alertas_rapidas.config import FamilyConfig, FamilyConfigError, load_family_config
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.families import FamilyDefinition
+from alertas_rapidas.families.registry import family_files
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR, TEMPLATES_DIR
 from alertas_rapidas.schedule.run_time import RunTime
 
@@ -64,11 +65,6 @@ def shown(path: Path) -> str:
         return str(path.resolve().relative_to(PROJECT_ROOT.resolve()))
     except ValueError:
         return str(path)
-
-
-def family_files(families_dir: Path = FAMILIES_DIR) -> list[Path]:
-    """The family files of a folder (not the dealership defaults)."""
-    return sorted(p for p in families_dir.glob("*.yaml") if p.name != DEFAULTS_FILE_NAME)
 
 
 def _closest(name: str, allowed: Iterable[str]) -> str:

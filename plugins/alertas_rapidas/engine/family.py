@@ -31,16 +31,13 @@ def sql_params(settings: BaseModel, run: RunTime) -> dict[str, Any]:
     params: dict[str, Any] = {
         name: sql_value(getattr(settings, name)) for name in type(settings).model_fields
     }
-    year, week, _ = run.run_date.isocalendar()
     params.update(
         run_date=run.run_date,
         at=run.at,
         window_start=run.window_start,
         window_end=run.window_end,
         timezone=run.timezone,
-        iso_week=f"{year}-W{week:02d}",
-        month=run.run_date.strftime("%Y-%m"),
-        year=run.run_date.year,
+        **run.calendar_values(),
     )
     return params
 

@@ -52,18 +52,14 @@ _TABLE_KINDS = {"money": "money", "date": "date", "instant": "date", "int": "int
 
 def run_values(run: RunTime) -> dict[str, Any]:
     """The run's values that keys, conditions, templates and SQL parameters may use."""
-    day = run.run_date
-    year, week, _ = day.isocalendar()
     return {
-        "run_date": day.isoformat(),
+        "run_date": run.run_date.isoformat(),
         "at": run.at.isoformat(),
         "at_time": run.at.strftime("%H:%M"),
         "window_start": run.window_start.isoformat(),
         "window_end": run.window_end.isoformat(),
         "timezone": run.timezone,
-        "iso_week": f"{year}-W{week:02d}",
-        "month": day.strftime("%Y-%m"),
-        "year": day.year,
+        **run.calendar_values(),
     }
 
 

@@ -1,4 +1,6 @@
-"""The registry of alert families: what each family adds to the framework.
+"""What each alert family adds to the framework (`FamilyDefinition`), and the Python families.
+
+Which families this deployment has, their files, configs and definitions: `families.registry`.
 
 Most families are configured: their YAML file's `alert:` block is the whole family, and
 `alertas_rapidas.engine.family` turns it into a `FamilyDefinition`. A family whose logic is truly
@@ -79,7 +81,10 @@ def window_params(run: RunTime) -> dict[str, Any]:
 
 
 def known_families() -> list[str]:
-    return sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+    """The Python families: the packages `families/<key>/` (not the registry, not `_` helpers)."""
+    return sorted(
+        info.name for info in pkgutil.iter_modules(__path__) if info.ispkg and not info.name.startswith("_")
+    )
 
 
 def get_family(key: str) -> FamilyDefinition:

@@ -277,10 +277,11 @@ DEFAULT_LEASE = timedelta(minutes=10)
 
 def family_lease(family: str) -> timedelta:
     """A family's `claim_lease` from its file (the default when the file cannot be read)."""
-    from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
+    from alertas_rapidas.config import FamilyConfigError
+    from alertas_rapidas.families.registry import load_config
 
     try:
-        return load_family_config(family_config_path(family))[0].claim_lease
+        return load_config(family)[0].claim_lease
     except (FamilyConfigError, OSError):
         return DEFAULT_LEASE
 

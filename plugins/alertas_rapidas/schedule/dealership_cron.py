@@ -43,6 +43,8 @@ class DealershipCronTimetable(CronTriggerTimetable):
         super().__init__(cron, timezone=timezone, **kwargs)
         self.catch_up_last_missed = bool(catch_up_last_missed)
         zone = str(getattr(self._timezone, "name", None) or self._timezone)
+        # The cron's own words ("At 08:00, on day 1 of the month"), without the time zone.
+        self.cron_description: str = self.description or ""
         if self.description:
             self.description = f"{self.description}, {zone_label(self._timezone)} time ({zone})"
 

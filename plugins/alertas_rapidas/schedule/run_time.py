@@ -25,6 +25,13 @@ class RunTime:
     def run_date(self) -> date:
         return self.at.date()
 
+    def calendar_values(self) -> dict[str, str | int]:
+        """The run date's ISO week ("2026-W45"), month ("2026-11") and year (2026): the one place
+        keys, templates and SQL parameters get them from."""
+        day = self.run_date
+        year, week, _ = day.isocalendar()
+        return {"iso_week": f"{year}-W{week:02d}", "month": day.strftime("%Y-%m"), "year": day.year}
+
     def to_dict(self) -> dict[str, str]:
         return {
             "timezone": self.timezone,

@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from alertas_rapidas.config import DEFAULTS_FILE_NAME, FamilyConfig, FamilyConfigError, load_family_config
+from alertas_rapidas.config import FamilyConfig, FamilyConfigError
 from alertas_rapidas.contracts.plan import Plan
 from alertas_rapidas.engine.spec import RecipientRule
-from alertas_rapidas.paths import FAMILIES_DIR
+from alertas_rapidas.families.registry import dag_file_path, family_keys, load_config
 from alertas_rapidas.schedule.run_time import RunTime
+from alertas_rapidas.schedule.timetables import business_calendar, schedule_label
 
 KEY = "alerts_health"
 RAN = "ran"  # rows of the SQL that only say a family recorded a run for D - 1
@@ -38,34 +39,25 @@ def fires_on(config: FamilyConfig, day: date) -> bool:
     """Whether the family's schedule has a fire instant on the local date `day`."""
     from croniter import croniter
 
-    schedule = config.schedule
     if config.start_date > day:
         return False
-    if schedule.business_days:
-        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
-
-        calendar = BusinessDaysTimetable(
-            schedule.cron, config.timezone, extra_holidays=schedule.extra_holidays
-        )
-        if not calendar.is_business_day(day):
-            return False
+    calendar = business_calendar(config)
+    if calendar is not None and not calendar.is_business_day(day):
+        return False
     zone = ZoneInfo(config.timezone)
     start = datetime.combine(day, time(0), tzinfo=zone)
-    first = croniter(schedule.cron, start - timedelta(microseconds=1)).get_next(datetime)
+    first = croniter(config.schedule.cron, start - timedelta(microseconds=1)).get_next(datetime)
     return first.astimezone(zone).date() == day
 
 
 def enabled_families(families_dir: Path | None = None) -> dict[str, FamilyConfig]:
     """The valid family files that have a DAG file, by key (default: the package's families)."""
-    families_dir = families_dir or FAMILIES_DIR
     found = {}
-    for path in sorted(families_dir.glob("*.yaml")):
-        if path.name == DEFAULTS_FILE_NAME:
-            continue
-        if not (families_dir.parent / f"alert_{path.stem}.py").exists():
+    for key in family_keys(families_dir):
+        if not dag_file_path(key, families_dir).exists():
             continue
         try:
-            config, _settings = load_family_config(path)
+            config, _settings = load_config(key, families_dir)
         except FamilyConfigError:
             continue
         found[config.key] = config
@@ -82,13 +74,13 @@ def build_plan(
 ) -> Plan:
     from alertas_rapidas.engine.planner import build_plan as engine_plan
 
-    config, _ = load_family_config((families_dir or FAMILIES_DIR) / f"{KEY}.yaml")
+    config, _ = load_config(KEY, families_dir)
     assert config.alert is not None
     day = run.run_date - timedelta(days=1)
     rows = frames["rows"] if len(frames["rows"]) else pd.DataFrame(columns=COLUMNS)
     ran = set(rows.loc[rows["kind"] == RAN, "family"])
     missing = [
-        {"kind": MISSING, "family": key, "checked_date": day, "detail": schedule_text(family)}
+        {"kind": MISSING, "family": key, "checked_date": day, "detail": schedule_label(family)}
         for key, family in enabled_families(families_dir).items()
         if fires_on(family, day) and key not in ran
     ]
@@ -103,9 +95,3 @@ def build_plan(
         update={"stages": [stage.model_copy(update={"recipients": recipients})], "transform": None}
     )
     return engine_plan({**frames, "rows": table}, settings, run, spec=spec)
-
-
-def schedule_text(config: FamilyConfig) -> str:
-    """The schedule as the report shows it: its cron, and "business days" when it says so."""
-    schedule = config.schedule
-    return schedule.cron + (" (business days)" if schedule.business_days else "")

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from alertas_rapidas.families.registry import DAG_FILE_PREFIX, families_folder, family_keys, family_path
+
 
 @dataclass(frozen=True)
 class FamilyInfo:
@@ -28,20 +30,14 @@ class FamilyInfo:
         return asdict(self)
 
 
-def family_keys() -> list[str]:
-    from alertas_rapidas.paths import FAMILIES_DIR
-
-    return sorted(p.stem for p in FAMILIES_DIR.glob("*.yaml") if not p.stem.startswith("_"))
-
-
 def families() -> list[FamilyInfo]:
-    from alertas_rapidas.paths import FAMILIES_DIR
+    from alertas_rapidas.config import DEFAULTS_FILE_NAME
 
-    defaults = FAMILIES_DIR / "_defaults.yaml"
+    defaults = families_folder() / DEFAULTS_FILE_NAME
     layered = defaults.stat().st_mtime_ns if defaults.exists() else 0
     infos = []
     for key in family_keys():
-        path = FAMILIES_DIR / f"{key}.yaml"
+        path = family_path(key)
         infos.append(_info(str(path), path.stat().st_mtime_ns, layered))
     return infos
 
@@ -57,7 +53,7 @@ def _info(path: str, _mtime: int, _defaults_mtime: int) -> FamilyInfo:
         config, _ = load_family_config(Path(path))
     except FamilyConfigError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return FamilyInfo(key, key, f"alert_{key}", "", "", 1, False, broken=first)
+        return FamilyInfo(key, key, f"{DAG_FILE_PREFIX}{key}", "", "", 1, False, broken=first)
     return FamilyInfo(
         key=config.key,
         title=config.title,

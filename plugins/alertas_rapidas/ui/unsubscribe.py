@@ -82,9 +82,9 @@ def family_title(family: str, lang: str) -> str:
     """The family's title in `lang`: its config title is written "English (español)"; the whole
     title when it is not, the key when the file cannot be read."""
     try:
-        from alertas_rapidas.config import family_config_path, load_family_config
+        from alertas_rapidas.families.registry import load_config
 
-        title = load_family_config(family_config_path(family))[0].title
+        title = load_config(family)[0].title
     except Exception:
         return family
     match = _TITLE.fullmatch(title.strip())
