@@ -73,8 +73,20 @@ class LocalPostgres:
 
     def restart(self) -> None:
         """Start the server again after `crash`, on the same data folder and socket."""
-        with self.server._lock:
-            self.server.ensure_postgres_running()
+        from pgserver.postgres_server import find_suitable_socket_dir, pg_ctl
+
+        server = self.server
+        with server._lock:
+            # Recovery from the WAL after `crash` can outlast pgserver's own 10-second start
+            # timeout on a busy machine: start it here with room, on the socket pgserver uses.
+            socket_dir = find_suitable_socket_dir(server.pgdata, server.runtime_path)
+            pg_ctl(
+                ["-w", "-t", "120", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.log), "start"],
+                pgdata=server.pgdata,
+                user=server.system_user,
+                timeout=130,
+            )
+            server.ensure_postgres_running()
 
     def shutdown(self) -> bool:
         """Stop the server on this data folder whoever started it; whether one was running."""
