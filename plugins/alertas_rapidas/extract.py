@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.contracts.tasks import ExtractResult
 from alertas_rapidas.sql_files import read_sql
 from alertas_rapidas.storage import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.task_errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from alertas_rapidas.storage import StorageLocation
 
 CHUNK_ROWS = 50_000
 
@@ -43,16 +48,6 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "bpchar": pa.string(),
     "name": pa.string(),
 }
-
-
-@dataclass(frozen=True)
-class ExtractResult:
-    name: str
-    path: str
-    rows: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": self.path, "rows": self.rows}
 
 
 class ExtractError(RuntimeError):
@@ -120,7 +115,7 @@ def extract_queries(
     conn_id: str,
     queries: dict[str, str],
     params: dict[str, Any],
-    out_dir: Any,
+    out_dir: StorageLocation,
     statement_timeout: timedelta,
     connections: Mapping[str, str] | None = None,
     parents: Mapping[str, tuple[str, str]] | None = None,
@@ -281,18 +276,20 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def load_frames(results: list[dict[str, Any]]) -> dict[str, Any]:
+def load_frames(results: Sequence[ExtractResult]) -> dict[str, pd.DataFrame]:
     """Read extract results back as pandas DataFrames, by name."""
     import pandas as pd
 
     frames = {}
     for item in results:
-        with reading_local(storage_path(item["path"])) as local:
-            frames[item["name"]] = pd.read_parquet(local)
+        with reading_local(storage_path(item.path)) as local:
+            frames[item.name] = pd.read_parquet(local)
     return frames
 
 
-def chunked_frames(results: list[dict[str, Any]], key: str, chunk_size: int) -> Iterator[dict[str, Any]]:
+def chunked_frames(
+    results: Sequence[ExtractResult], key: str, chunk_size: int
+) -> Iterator[dict[str, pd.DataFrame]]:
     """Extract results as pandas DataFrames, `chunk_size` values of column `key` at a time.
 
     The first result's distinct keys (in order) make the slices; each slice holds every result's
@@ -303,13 +300,13 @@ def chunked_frames(results: list[dict[str, Any]], key: str, chunk_size: int) -> 
 
     with ExitStack() as stack:
         datasets = {
-            item["name"]: ds.dataset(stack.enter_context(reading_local(storage_path(item["path"]))))
+            item.name: ds.dataset(stack.enter_context(reading_local(storage_path(item.path))))
             for item in results
         }
         for name, dataset in datasets.items():
             if key not in dataset.schema.names:
                 raise ExtractError(f"extract {name!r} has no column {key!r} to read in slices by")
-        first = datasets[results[0]["name"]]
+        first = datasets[results[0].name]
         keys = first.to_table(columns=[key]).column(key).drop_null().unique().sort()
         if len(keys) == 0:
             yield {name: dataset.to_table().to_pandas() for name, dataset in datasets.items()}

@@ -165,7 +165,7 @@ from alertas_rapidas.delivery.outbox import read_outbox
 from alertas_rapidas.delivery.sending_limits import SendingLimits
 keys = set(json.load(open(sys.argv[1])))  # this worker's half of the batch
 batch = read_outbox(sys.argv[6])
-batch.entries = [entry for entry in batch.entries if entry["key"] in keys]
+batch.entries = [entry for entry in batch.entries if entry.key in keys]
 Path(sys.argv[4]).touch()  # imported and ready: both workers start together
 while not Path(sys.argv[5]).exists():
     time.sleep(0.01)
@@ -193,7 +193,7 @@ def test_two_workers_share_one_limit_and_no_window_ever_exceeds_it(
     halves = []
     for n, part in enumerate((entries[0::2], entries[1::2])):
         path = tmp_path / f"worker{n}.json"
-        path.write_text(json.dumps([entry["key"] for entry in part]))
+        path.write_text(json.dumps([entry.key for entry in part]))
         halves.append(path)
     limits = json.dumps({"windows": {"PT1S": 4}})
 

@@ -259,7 +259,7 @@ def _plan_one(
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             raise PreviewError(f"extract of {config.key} failed: {first}") from None
-        frames = load_frames([result.to_dict() for result in results])
+        frames = load_frames(results)
         with allowing_special_domains(config.allowed_special_domains):
             return skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed)
 

@@ -13,9 +13,12 @@ from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alertas_rapidas.delivery.states import IN_DIGEST, MOVES, DeliveryState
+
+if TYPE_CHECKING:
+    from alertas_rapidas.contracts.tasks import ManifestEntry
 
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ def record_outcome(
 def record_waiting(
     conn: Any,
     *,
-    entries: Iterable[dict[str, Any]],
+    entries: Iterable[ManifestEntry],
     family: str,
     run_date: date,
     dag_id: str,
@@ -276,17 +279,17 @@ def record_waiting(
     A message further along (sent, sending, failed, unknown) is left as it is."""
     rows = [
         (
-            entry["key"],
+            entry.key,
             family,
-            entry["recipient_ref"],
-            entry["business_key"],
+            entry.recipient_ref,
+            entry.business_key,
             DeliveryState.WAITING,
             reason,
             run_date,
             dag_id,
             run_id,
-            entry["envelope"],
-            entry["message_id"],
+            list(entry.envelope),
+            entry.message_id,
             not_before,
             MOVES["wait"].source_states(),
         )
