@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
@@ -28,6 +29,7 @@ from alertas_rapidas.task_errors import ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
+    from psycopg.rows import TupleRow
 
     from alertas_rapidas.storage import StorageLocation
 
@@ -90,7 +92,7 @@ def connect_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
+def connect_read_only(conn_id: str, statement_timeout: timedelta) -> psycopg.Connection[TupleRow]:
     """A psycopg connection to the DMS whose transactions are read-only and time-limited."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
@@ -106,6 +108,9 @@ def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
 
         what = "the DMS" if conn_id == DMS_CONN_ID else "the database"
         raise ExtractError(f"cannot connect to {what} through {conn_id} ({connect_reason(exc)})") from exc
+    if not isinstance(conn, psycopg.Connection):  # the provider's psycopg2 fallback (SQLAlchemy 1)
+        conn.close()
+        raise ExtractError(f"{conn_id}: the postgres provider did not connect through psycopg 3")
     conn.read_only = True
     return conn
 
@@ -114,7 +119,7 @@ def extract_queries(
     *,
     conn_id: str,
     queries: dict[str, str],
-    params: dict[str, Any],
+    params: Mapping[str, object],
     out_dir: StorageLocation,
     statement_timeout: timedelta,
     connections: Mapping[str, str] | None = None,
@@ -163,15 +168,13 @@ def extract_queries(
 def _lookup_values(
     conn_id: str,
     queries: dict[str, str],
-    params: dict[str, Any],
+    params: Mapping[str, object],
     statement_timeout: timedelta,
     connections: Mapping[str, str],
     lookups: tuple[str, ...],
-) -> dict[str, list[Any]]:
+) -> dict[str, list[object]]:
     """Each lookup's one column, as a list (read-only, time-limited, like every extract query)."""
-    import psycopg
-
-    values: dict[str, list[Any]] = {}
+    values: dict[str, list[object]] = {}
     for name in lookups:
         with closing(connect_read_only(connections.get(name, conn_id), statement_timeout)) as conn:
             try:
@@ -195,7 +198,7 @@ def _shown_sql(sql_file: str) -> str:
     return f"sql/{sql_file}"
 
 
-def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
+def _sql_problem(exc: BaseException, params: Mapping[str, object]) -> str:
     """psycopg's complaint about a query, one line; an unbound parameter with a did-you-mean."""
     import difflib
 
@@ -208,16 +211,16 @@ def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
     return text
 
 
-def _column_values(path: str, column: str) -> list[Any]:
+def _column_values(path: str, column: str) -> list[object]:
     """The distinct non-null values of one column of an extract (a detail's parent keys)."""
     with reading_local(storage_path(path)) as local:
         values = pq.read_table(local, columns=[column]).column(column).to_pylist()
     return sorted({value for value in values if value is not None})
 
 
-def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, Any], path: Path) -> int:
-    import psycopg
-
+def _stream_to_parquet(
+    conn: psycopg.Connection[TupleRow], name: str, sql_file: str, params: Mapping[str, object], path: Path
+) -> int:
     rows = 0
     with conn.cursor(name=f"alertas_extract_{name}") as cursor:
         cursor.itersize = CHUNK_ROWS
@@ -236,7 +239,7 @@ def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, An
     return rows
 
 
-def _arrow_schema(conn: Any, description: Any) -> pa.Schema:
+def _arrow_schema(conn: psycopg.Connection[TupleRow], description: Sequence[psycopg.Column]) -> pa.Schema:
     fields = []
     for column in description:
         info = conn.adapters.types.get(column.type_code)
@@ -268,7 +271,7 @@ def _to_table(chunk: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _as_text(value: Any) -> str | None:
+def _as_text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict | list):
