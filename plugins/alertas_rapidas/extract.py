@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 import pyarrow as pa
@@ -229,6 +229,8 @@ def _stream_to_parquet(
         except psycopg.ProgrammingError as exc:  # the SQL or its parameters, not the server
             raise SqlFileError(f"{_shown_sql(sql_file)}: {_sql_problem(exc, params)}") from None
         chunk = cursor.fetchmany(CHUNK_ROWS)
+        if cursor.description is None:  # a statement that returns no rows (no SELECT)
+            raise SqlFileError(f"{_shown_sql(sql_file)}: returns no rows (an extract is a SELECT)")
         schema = _arrow_schema(conn, cursor.description)
         with pq.ParquetWriter(path, schema) as writer:
             writer.write_table(schema.empty_table())
@@ -259,14 +261,15 @@ def _arrow_schema(conn: psycopg.Connection[TupleRow], description: Sequence[psyc
     return pa.schema(fields)
 
 
-def _to_table(chunk: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+def _to_table(chunk: Sequence[tuple[object, ...]], schema: pa.Schema) -> pa.Table:
     columns = list(zip(*chunk, strict=True))
     arrays = []
-    for values, field in zip(columns, schema, strict=True):
+    for column, field in zip(columns, schema, strict=True):
+        values: list[object] = list(column)
         if pa.types.is_string(field.type):
-            values = [_as_text(value) for value in values]
+            values = [_as_text(value) for value in column]
         elif pa.types.is_floating(field.type):
-            values = [None if value is None else float(value) for value in values]
+            values = [None if value is None else float(value) for value in column]
         arrays.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 

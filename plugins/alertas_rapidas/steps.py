@@ -146,8 +146,9 @@ def transform_step(
         if muted is not None:
             writer.muted = muted.state()
             log.warning("The family is %s: nothing is sent", muted.state())
-        writer.settings = summary_block(tuned, run.at)
-        for line in writer.settings["changes"]:
+        block = summary_block(tuned, run.at)
+        writer.settings = block
+        for line in block["changes"]:
             log.info("First run with: %s", line)
         info = writer.finish()
     finally:

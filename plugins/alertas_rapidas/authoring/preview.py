@@ -369,7 +369,7 @@ def table_width_warnings(config: FamilyConfig, family: Any, plan: Any) -> list[s
             table = context.get("table") if name == "table" else (context.get("tables") or {}).get(name[7:])
             if not table or not table.get("columns"):
                 continue
-            shown = context.get("top") if name == "table" and "top" in context else table.get("rows", [])
+            shown = (context.get("top") if name == "table" and "top" in context else table.get("rows")) or []
             width = rendered(name, table, shown, message.language)
             if width.too_wide and width.width > getattr(widest.get(name), "width", 0):
                 widest[name] = width

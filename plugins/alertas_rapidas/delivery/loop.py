@@ -13,6 +13,7 @@ re-sent automatically.
 from __future__ import annotations
 
 import logging
+import smtplib
 import ssl
 import time
 from collections import Counter
@@ -21,7 +22,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
-from typing import Any
+from typing import Any, TypedDict
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk.exceptions import AirflowNotFoundException
@@ -109,8 +110,12 @@ class SmtpSession(SmtpHook):
         super().get_conn()
         return self
 
-    def client(self) -> Any:
-        return self.get_conn()._smtp_client
+    def client(self) -> smtplib.SMTP:
+        """The session's SMTP connection (opened when there is none)."""
+        client = self.get_conn()._smtp_client
+        if not isinstance(client, smtplib.SMTP):  # SMTP_SSL is one too; the hook never opens another kind
+            raise SmtpSetupError(f"the SMTP hook opened no SMTP connection ({type(client).__name__})")
+        return client
 
     def sender(self) -> str:
         """The envelope sender: the connection's `from_email`, read once per session."""
@@ -154,7 +159,7 @@ class SmtpSession(SmtpHook):
         if problem is not None:
             return problem
         outcome = send_message(
-            self._smtp_client,
+            self.client(),
             sender=envelope_sender or self.sender(),
             recipients=recipients,
             payload=payload,
@@ -220,6 +225,15 @@ class Progress:
         }
 
 
+class RunKeys(TypedDict):
+    """What the ledger records each message of the run under."""
+
+    family: str
+    run_date: date
+    dag_id: str
+    run_id: str
+
+
 class WaitForSendingWindow(Exception):  # noqa: N818 (a signal to defer, not an error)
     """The batch must wait longer than `defer_after`: the task gives its worker slot back and
     resumes at `until` (UTC) from `progress`. The messages not yet sent wait in the ledger."""
@@ -276,7 +290,7 @@ def deliver_with_ledger(
         recovered = {item.key for item in stranded}
         if any(item.run_date == run_date for item in stranded):
             counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
-        run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
+        run = RunKeys(family=family, run_date=run_date, dag_id=claimant.dag_id, run_id=claimant.run_id)
         pacer = Pacer(conn, smtp_conn_id, limits)
         verp = bounce_addresses(smtp_conn_id, conn)  # each message's own envelope sender, or None
         sessions = (

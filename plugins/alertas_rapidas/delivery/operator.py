@@ -16,7 +16,7 @@ from alertas_rapidas.schedule.run_context import RunOptions
 from alertas_rapidas.storage import storage_path
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
     from alertas_rapidas.delivery.loop import Progress
 
@@ -48,7 +48,7 @@ class AlertEmailOperator(BaseOperator):
         self,
         *,
         family: str,
-        batch: XComDict,
+        batch: XComDict | XComArg,
         smtp_conn_id: str = SMTP_CONN_ID,
         alerts_conn_id: str = ALERTS_CONN_ID,
         claim_lease: timedelta = timedelta(minutes=10),

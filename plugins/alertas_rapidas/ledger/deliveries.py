@@ -40,9 +40,13 @@ class ClaimPolicy:
 def ledger_connection(conn_id: str, *, migrate: bool = True) -> Generator[Any, None, None]:
     """An autocommit psycopg connection to the ledger database, its schema brought to the latest
     version (unless `migrate` is False: `ops migrate` looks before it leaps)."""
+    import psycopg
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    if not isinstance(conn, psycopg.Connection):  # the provider's psycopg2 fallback (SQLAlchemy 1)
+        conn.close()
+        raise RuntimeError(f"{conn_id}: the postgres provider did not connect through psycopg 3")
     try:
         conn.autocommit = True
         if migrate:
