@@ -87,19 +87,20 @@ def test_waiting_messages_show_in_ops_runs_and_in_the_page_data(ledger, capsys):
     from datetime import UTC, date, datetime
 
     from alertas_rapidas import ops
+    from alertas_rapidas.contracts.tasks import ManifestEntry
     from alertas_rapidas.ledger import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)
     until = datetime(2026, 11, 2, 11, 0, 12, tzinfo=UTC)
     entries = [
-        {
-            "key": f"k{n}",
-            "recipient_ref": f"customer:{n}",
-            "business_key": "statement:2026-10",
-            "envelope": [f"c{n}@example.com"],
-            "message_id": f"<k{n}@example.com>",
-        }
+        ManifestEntry(
+            key=f"k{n}",
+            recipient_ref=f"customer:{n}",
+            business_key="statement:2026-10",
+            envelope=(f"c{n}@example.com",),
+            message_id=f"<k{n}@example.com>",
+        )
         for n in range(3)
     ]
     why = "rate_limited: sending limit per_day 10000 of smtp_default (1 day window full)"
