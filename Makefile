@@ -44,8 +44,9 @@ bench: install  ## statements at scale (10,000 customers) into a local SMTP sink
 	@# sending limits: the deliver step with and without a limit, and before limits existed (about 2 min)
 	$(PY) -m alertas_dev.bench.limits $(LIMITS_ARGS)
 
-test: install  ## lint, validate every family, build the docs site (--strict), then every test (real PostgreSQL, real SMTP server, real DAG runs)
+test: install  ## lint, type-check, validate every family, build the docs site (--strict), then every test (real PostgreSQL, real SMTP server, real DAG runs)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m alertas_rapidas.authoring validate
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir $(SITE)
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
@@ -70,13 +71,14 @@ reference: install  ## regenerate the docs' alert field reference (from the mode
 	$(PY) -m alertas_rapidas.authoring reference --write
 	$(PY) -m alertas_rapidas.authoring families --write
 
-lint: install
+lint: install  ## ruff check, ruff format --check, mypy (the package and the DAG files: [tool.mypy] in pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
 clean: demo-stop
-	rm -rf .demo .ui .bench .bench-html .bench-scale .bench-limits .pytest_cache .preview $(SITE)
+	rm -rf .demo .ui .bench .bench-html .bench-scale .bench-limits .pytest_cache .mypy_cache .preview $(SITE)

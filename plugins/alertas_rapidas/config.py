@@ -447,7 +447,7 @@ def _layered(path: Path) -> dict[str, Any]:
                 f"instance of {base['family']!r}; name the original family file"
             )
         merged = _merge(merged, base)
-        _own_description_if_rule_differs(path, family, base_key)
+        _own_description_if_rule_differs(path, family, str(base_key))
     return _merge(merged, family)
 
 

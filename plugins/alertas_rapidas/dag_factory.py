@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from airflow.sdk import DAG, PokeReturnValue, TriggerRule, task, task_group
@@ -28,6 +28,11 @@ from alertas_rapidas.schedule.timetables import (
     window_text,
 )
 from alertas_rapidas.task_errors import recording_failures
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+    from airflow.sdk import Context
 
 
 def build_family_dag(dag_file: str | Path) -> DAG:
@@ -61,12 +66,12 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
         from alertas_rapidas import steps
 
         @task(task_id="extract", multiple_outputs=False)
-        def extract(**context: Any) -> dict[str, Any]:
+        def extract(**context: Unpack[Context]) -> dict[str, object]:
             with recording_failures("extract", context):
                 return steps.extract_step(config, family, settings, context)
 
         @task(task_id="transform")
-        def transform(extracted: dict[str, Any], **context: Any) -> list[dict[str, Any]]:
+        def transform(extracted: object, **context: Unpack[Context]) -> list[dict[str, object]]:
             with recording_failures("transform", context):
                 return steps.transform_step(config, family, settings, extracted, context)
 
@@ -75,12 +80,12 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
         # (Not with Airflow 3.3's LocalExecutor, which queues every ready task first-in-first-out
         # whatever its parallelism: apache/airflow#71914.)
         @task(task_id="render", multiple_outputs=False, weight_rule="absolute", priority_weight=1)
-        def render(batch: dict[str, Any], **context: Any) -> dict[str, Any]:
+        def render(batch: object, **context: Unpack[Context]) -> dict[str, object]:
             with recording_failures("render", context):
                 return steps.render_step(config, family, batch, context)
 
         @task(task_id="summarize", trigger_rule=TriggerRule.ALL_DONE, retries=1, multiple_outputs=False)
-        def summarize(deliveries: Any, **context: Any) -> dict[str, Any]:
+        def summarize(deliveries: Any, **context: Unpack[Context]) -> dict[str, object]:
             with recording_failures("summarize", context):
                 return steps.summarize_step(config, steps.batch_results(deliveries), context)
 
@@ -91,11 +96,11 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
             @task.sensor(
                 task_id="wait_for_fresh_data",
                 mode=wait.mode,
-                poke_interval=wait.poke_interval,
-                timeout=wait.timeout,
+                poke_interval=wait.poke_interval.total_seconds(),
+                timeout=wait.timeout.total_seconds(),
                 soft_fail=True,  # on timeout: skip the rest; the summary says which data was stale
             )
-            def wait_for_fresh_data(**context: Any) -> PokeReturnValue:
+            def wait_for_fresh_data(**context: Unpack[Context]) -> PokeReturnValue:
                 return PokeReturnValue(is_done=steps.freshness_step(config, context))
 
             wait_for_fresh_data() >> extracted
@@ -103,7 +108,7 @@ def assemble_dag(config: FamilyConfig, settings: Any, family: FamilyDefinition) 
         limits = config.sending_limits.model_dump(mode="json") if config.sending_limits else None
 
         @task_group(group_id="batch")
-        def send_batch(batch: dict[str, Any]) -> Any:
+        def send_batch(batch: object) -> Any:
             """One batch of messages: rendered to .eml files, then delivered through the ledger."""
             return AlertEmailOperator(
                 task_id="deliver",

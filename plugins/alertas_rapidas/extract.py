@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 from psycopg import IsolationLevel
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.contracts.tasks import ExtractResult
 from alertas_rapidas.sql_files import read_sql
 from alertas_rapidas.storage import make_dirs, reading_local, storage_path, writing_local
 from alertas_rapidas.task_errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from psycopg.rows import TupleRow
+
+    from alertas_rapidas.storage import StorageLocation
 
 CHUNK_ROWS = 50_000
 
@@ -43,16 +50,6 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "bpchar": pa.string(),
     "name": pa.string(),
 }
-
-
-@dataclass(frozen=True)
-class ExtractResult:
-    name: str
-    path: str
-    rows: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": self.path, "rows": self.rows}
 
 
 class ExtractError(RuntimeError):
@@ -95,7 +92,7 @@ def connect_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
+def connect_read_only(conn_id: str, statement_timeout: timedelta) -> psycopg.Connection[TupleRow]:
     """A psycopg connection to the DMS whose transactions are read-only and time-limited."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
@@ -111,6 +108,9 @@ def connect_read_only(conn_id: str, statement_timeout: timedelta) -> Any:
 
         what = "the DMS" if conn_id == DMS_CONN_ID else "the database"
         raise ExtractError(f"cannot connect to {what} through {conn_id} ({connect_reason(exc)})") from exc
+    if not isinstance(conn, psycopg.Connection):  # the provider's psycopg2 fallback (SQLAlchemy 1)
+        conn.close()
+        raise ExtractError(f"{conn_id}: the postgres provider did not connect through psycopg 3")
     conn.read_only = True
     return conn
 
@@ -119,8 +119,8 @@ def extract_queries(
     *,
     conn_id: str,
     queries: dict[str, str],
-    params: dict[str, Any],
-    out_dir: Any,
+    params: Mapping[str, object],
+    out_dir: StorageLocation,
     statement_timeout: timedelta,
     connections: Mapping[str, str] | None = None,
     parents: Mapping[str, tuple[str, str]] | None = None,
@@ -168,15 +168,13 @@ def extract_queries(
 def _lookup_values(
     conn_id: str,
     queries: dict[str, str],
-    params: dict[str, Any],
+    params: Mapping[str, object],
     statement_timeout: timedelta,
     connections: Mapping[str, str],
     lookups: tuple[str, ...],
-) -> dict[str, list[Any]]:
+) -> dict[str, list[object]]:
     """Each lookup's one column, as a list (read-only, time-limited, like every extract query)."""
-    import psycopg
-
-    values: dict[str, list[Any]] = {}
+    values: dict[str, list[object]] = {}
     for name in lookups:
         with closing(connect_read_only(connections.get(name, conn_id), statement_timeout)) as conn:
             try:
@@ -200,7 +198,7 @@ def _shown_sql(sql_file: str) -> str:
     return f"sql/{sql_file}"
 
 
-def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
+def _sql_problem(exc: BaseException, params: Mapping[str, object]) -> str:
     """psycopg's complaint about a query, one line; an unbound parameter with a did-you-mean."""
     import difflib
 
@@ -213,16 +211,16 @@ def _sql_problem(exc: BaseException, params: dict[str, Any]) -> str:
     return text
 
 
-def _column_values(path: str, column: str) -> list[Any]:
+def _column_values(path: str, column: str) -> list[object]:
     """The distinct non-null values of one column of an extract (a detail's parent keys)."""
     with reading_local(storage_path(path)) as local:
         values = pq.read_table(local, columns=[column]).column(column).to_pylist()
     return sorted({value for value in values if value is not None})
 
 
-def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, Any], path: Path) -> int:
-    import psycopg
-
+def _stream_to_parquet(
+    conn: psycopg.Connection[TupleRow], name: str, sql_file: str, params: Mapping[str, object], path: Path
+) -> int:
     rows = 0
     with conn.cursor(name=f"alertas_extract_{name}") as cursor:
         cursor.itersize = CHUNK_ROWS
@@ -231,6 +229,8 @@ def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, An
         except psycopg.ProgrammingError as exc:  # the SQL or its parameters, not the server
             raise SqlFileError(f"{_shown_sql(sql_file)}: {_sql_problem(exc, params)}") from None
         chunk = cursor.fetchmany(CHUNK_ROWS)
+        if cursor.description is None:  # a statement that returns no rows (no SELECT)
+            raise SqlFileError(f"{_shown_sql(sql_file)}: returns no rows (an extract is a SELECT)")
         schema = _arrow_schema(conn, cursor.description)
         with pq.ParquetWriter(path, schema) as writer:
             writer.write_table(schema.empty_table())
@@ -241,7 +241,7 @@ def _stream_to_parquet(conn: Any, name: str, sql_file: str, params: dict[str, An
     return rows
 
 
-def _arrow_schema(conn: Any, description: Any) -> pa.Schema:
+def _arrow_schema(conn: psycopg.Connection[TupleRow], description: Sequence[psycopg.Column]) -> pa.Schema:
     fields = []
     for column in description:
         info = conn.adapters.types.get(column.type_code)
@@ -261,19 +261,20 @@ def _arrow_schema(conn: Any, description: Any) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _to_table(chunk: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+def _to_table(chunk: Sequence[tuple[object, ...]], schema: pa.Schema) -> pa.Table:
     columns = list(zip(*chunk, strict=True))
     arrays = []
-    for values, field in zip(columns, schema, strict=True):
+    for column, field in zip(columns, schema, strict=True):
+        values: list[object] = list(column)
         if pa.types.is_string(field.type):
-            values = [_as_text(value) for value in values]
+            values = [_as_text(value) for value in column]
         elif pa.types.is_floating(field.type):
-            values = [None if value is None else float(value) for value in values]
+            values = [None if value is None else float(value) for value in column]
         arrays.append(pa.array(values, type=field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _as_text(value: Any) -> str | None:
+def _as_text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, dict | list):
@@ -281,18 +282,20 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
-def load_frames(results: list[dict[str, Any]]) -> dict[str, Any]:
+def load_frames(results: Sequence[ExtractResult]) -> dict[str, pd.DataFrame]:
     """Read extract results back as pandas DataFrames, by name."""
     import pandas as pd
 
     frames = {}
     for item in results:
-        with reading_local(storage_path(item["path"])) as local:
-            frames[item["name"]] = pd.read_parquet(local)
+        with reading_local(storage_path(item.path)) as local:
+            frames[item.name] = pd.read_parquet(local)
     return frames
 
 
-def chunked_frames(results: list[dict[str, Any]], key: str, chunk_size: int) -> Iterator[dict[str, Any]]:
+def chunked_frames(
+    results: Sequence[ExtractResult], key: str, chunk_size: int
+) -> Iterator[dict[str, pd.DataFrame]]:
     """Extract results as pandas DataFrames, `chunk_size` values of column `key` at a time.
 
     The first result's distinct keys (in order) make the slices; each slice holds every result's
@@ -303,13 +306,13 @@ def chunked_frames(results: list[dict[str, Any]], key: str, chunk_size: int) -> 
 
     with ExitStack() as stack:
         datasets = {
-            item["name"]: ds.dataset(stack.enter_context(reading_local(storage_path(item["path"]))))
+            item.name: ds.dataset(stack.enter_context(reading_local(storage_path(item.path))))
             for item in results
         }
         for name, dataset in datasets.items():
             if key not in dataset.schema.names:
                 raise ExtractError(f"extract {name!r} has no column {key!r} to read in slices by")
-        first = datasets[results[0]["name"]]
+        first = datasets[results[0].name]
         keys = first.to_table(columns=[key]).column(key).drop_null().unique().sort()
         if len(keys) == 0:
             yield {name: dataset.to_table().to_pandas() for name, dataset in datasets.items()}

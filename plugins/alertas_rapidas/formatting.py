@@ -18,6 +18,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import SupportsInt
 
 from babel.core import Locale
 from babel.dates import format_date
@@ -130,16 +131,23 @@ def quantity(value: float | int | Decimal | str | None, language: str = "es") ->
     return format_decimal(Decimal(str(value)), format="#,##0.###", locale=locale_for(language))
 
 
+def _whole(value: object) -> int:
+    """A cell's whole number (cents, a count): a number, or text that holds one."""
+    if isinstance(value, SupportsInt | str):
+        return int(value)
+    raise TypeError(f"not a whole number: {type(value).__name__}")
+
+
 def cell(value: object, kind: str, language: str = "es") -> str:
     """A report cell formatted by its column kind (see `messages.Column`)."""
     if value is None or value == "":
         return ""
     if kind == "money":
-        return money(int(value), language)  # type: ignore[arg-type]
+        return money(_whole(value), language)
     if kind == "date":
         return short_date(value, language)  # type: ignore[arg-type]
     if kind == "quantity":
         return quantity(value, language)  # type: ignore[arg-type]
     if kind == "int":
-        return format_decimal(int(value), locale=locale_for(language))  # type: ignore[arg-type]
+        return format_decimal(_whole(value), locale=locale_for(language))
     return str(value)

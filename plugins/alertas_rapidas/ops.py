@@ -282,15 +282,15 @@ def _mutes(conn, args: argparse.Namespace) -> int:
             return _fail(f"{args.family} is not muted", NOT_FOUND)
         print(f"{args.family} sends again from its next run (ended by {by}; nothing is caught up)")
         return 0
-    found = mutes.history(conn, args.family) if args.family else mutes.active(conn)
+    listed = mutes.history(conn, args.family) if args.family else mutes.active(conn)
     if args.json:
-        _print_json([item.to_dict() for item in found])
-    if not found:
+        _print_json([item.to_dict() for item in listed])
+    if not listed:
         return _fail("no mutes" + (f" for family {args.family}" if args.family else " in force"), NOT_FOUND)
     if not args.json:
-        for item in found:
-            ended = f" (ended {item.ended_at:%Y-%m-%d %H:%M} by {item.ended_by})" if item.ended_at else ""
-            print(f"{item.family:<34} {item.describe()}{ended}")
+        for item in listed:
+            ending = f" (ended {item.ended_at:%Y-%m-%d %H:%M} by {item.ended_by})" if item.ended_at else ""
+            print(f"{item.family:<34} {item.describe()}{ending}")
     return 0
 
 
@@ -342,6 +342,8 @@ def _secrets(conn, action: str, name: str | None) -> int:
             )
             print(f"{item['name']:<30} {item['source']:<9} {created:<17} {rotated}")
         return 0
+    if name is None:
+        return _fail(f"{action} needs the secret's name", BAD_ARGS)
     if link_secrets.variable_value(name) is not None:
         return _fail(
             f"{name} comes from an Airflow Variable (or secrets backend): change it there, not here", BAD_ARGS

@@ -22,10 +22,11 @@ that read the rows' columns are the file's). Pure: no database, no Airflow.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import UnionType
@@ -211,12 +212,7 @@ def parse_setting(text: str, model: type[BaseModel], name: str) -> Any:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise OverrideError([f"settings.{name}: {problem} (given: {text!r})"]) from None
     info = model.model_fields.get(name)
-    if (
-        isinstance(text, str)
-        and not isinstance(value, str)
-        and info is not None
-        and _text_like(info.annotation)
-    ):
+    if not isinstance(value, str) and info is not None and _text_like(info.annotation):
         return text.strip()
     return value
 
@@ -339,7 +335,7 @@ class Diff:
     field: str
     before: str
     after: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)  # `field` is a field's name here
 
     def line(self) -> str:
         return f"{self.field}: {self.before or '(none)'} -> {self.after or '(none)'}"

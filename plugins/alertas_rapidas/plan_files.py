@@ -1,10 +1,11 @@
 """Write a Plan to run files in batches, and read them back: what flows between tasks.
 
-The transform writes `batches/batch-NNNN.json` (messages) and `skipped.json`; XCom carries only
-these paths (as URLs: the run folder may be in an object store, see `storage.work_root`), so a
-batch's size never touches the metadata database. A plan can be written in pieces (`PlanWriter`,
-one piece per chunk of customers): pieces are spooled to a local temporary file and cut into
-even batches at the end, so memory holds one piece and one batch, never the whole plan.
+The transform writes `batches/batch-NNNN.json` (messages), `skipped.json` and `plan.json` (a
+`contracts.tasks.PlanInfo`: counts and paths); XCom carries only the batches' paths (as URLs: the
+run folder may be in an object store, see `storage.work_root`), so a batch's size never touches the
+metadata database. A plan can be written in pieces (`PlanWriter`, one piece per chunk of
+customers): pieces are spooled to a local temporary file and cut into even batches at the end, so
+memory holds one piece and one batch, never the whole plan.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ import json
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.contracts.tasks import PlanInfo
+from alertas_rapidas.schedule.run_time import RunTime
 from alertas_rapidas.storage import make_dirs, storage_path, write_file, writing_local
+
+if TYPE_CHECKING:
+    from alertas_rapidas.storage import StorageLocation
 
 PLAN_INFO = "plan.json"
 
@@ -24,7 +30,9 @@ PLAN_INFO = "plan.json"
 class PlanWriter:
     """Writes one plan given in pieces: `add` each piece, then `finish` writes the files."""
 
-    def __init__(self, out_dir: Any, batch_size: int, run: dict[str, Any], worker_slots: int = 1) -> None:
+    def __init__(
+        self, out_dir: StorageLocation, batch_size: int, run: RunTime | None = None, worker_slots: int = 1
+    ) -> None:
         self.out_dir = storage_path(out_dir)
         self.batch_size = batch_size
         self.run = run
@@ -35,7 +43,7 @@ class PlanWriter:
         self.held: Counter[str] = Counter()
         self.muted: str | None = None  # the mute in force at the run's instant, described
         # the run's settings: version, instant, effective values and sources, first-applied changes
-        self.settings: dict[str, Any] | None = None
+        self.settings: dict[str, object] | None = None
         self._spool = tempfile.TemporaryDirectory(prefix="alertas-plan-")
         self._messages: IO[str] = open(Path(self._spool.name) / "messages.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
         self._skipped: IO[str] = open(Path(self._spool.name) / "skipped.jsonl", "w+", encoding="utf-8")  # noqa: SIM115
@@ -50,7 +58,7 @@ class PlanWriter:
             self.skipped[item.reason] += 1
         self.held.update(plan.held)
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self) -> PlanInfo:
         """Write batches, skipped candidates and `plan.json` (counts and paths); return the latter."""
         try:
             batch_dir = self.out_dir / "batches"
@@ -71,18 +79,18 @@ class PlanWriter:
                 for number, line in enumerate(self._skipped):
                     out.write(("," if number else "") + line.rstrip("\n"))
                 out.write("]")
-            info = {
-                "candidates": self.candidates,
-                "messages": self.messages,
-                "skipped": dict(sorted(self.skipped.items())),
-                "held": dict(sorted(self.held.items())),
-                "muted": self.muted,
-                "settings": self.settings,
-                "batches": batches,
-                "skipped_path": str(skipped_path),
-                "run": self.run,
-            }
-            write_file(self.out_dir / PLAN_INFO, _dumps(info).encode("utf-8"))
+            info = PlanInfo(
+                candidates=self.candidates,
+                messages=self.messages,
+                skipped=dict(sorted(self.skipped.items())),
+                held=dict(sorted(self.held.items())),
+                muted=self.muted,
+                settings=self.settings,
+                batches=tuple(batches),
+                skipped_path=str(skipped_path),
+                run=self.run,
+            )
+            write_file(self.out_dir / PLAN_INFO, _dumps(info.to_json()).encode("utf-8"))
             return info
         finally:
             self.close()
@@ -94,8 +102,8 @@ class PlanWriter:
 
 
 def write_plan(
-    plan: Plan, out_dir: Any, batch_size: int, run: dict[str, Any], worker_slots: int = 1
-) -> dict[str, Any]:
+    plan: Plan, out_dir: StorageLocation, batch_size: int, run: RunTime | None = None, worker_slots: int = 1
+) -> PlanInfo:
     """Write a whole plan at once (see `PlanWriter`).
 
     Batches hold at most `batch_size` messages and are as even as possible (2,500 messages at
@@ -126,23 +134,23 @@ def even_batches(total: int, batch_size: int, worker_slots: int = 1) -> list[tup
     return bounds
 
 
-def read_plan_info(out_dir: Any) -> dict[str, Any] | None:
+def read_plan_info(out_dir: StorageLocation) -> PlanInfo | None:
     """The plan's counts and paths, or None when the transform did not finish."""
     path = storage_path(out_dir) / PLAN_INFO
-    return _read_json(path) if path.exists() else None
+    return PlanInfo.from_json(_read_json(path)) if path.exists() else None
 
 
-def read_batch(path: Any) -> list[OutgoingMessage]:
+def read_batch(path: StorageLocation) -> list[OutgoingMessage]:
     return [OutgoingMessage.from_dict(item) for item in _read_json(path)]
 
 
-def read_skipped(path: Any) -> list[SkippedCandidate]:
+def read_skipped(path: StorageLocation) -> list[SkippedCandidate]:
     return [SkippedCandidate(**item) for item in _read_json(path)]
 
 
-def _dumps(data: Any) -> str:
+def _dumps(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _read_json(path: Any) -> Any:
+def _read_json(path: StorageLocation) -> Any:  # JSON: each caller reads the shape it expects
     return json.loads(storage_path(path).read_bytes())

@@ -97,16 +97,17 @@ class _HeaderClasses(HeaderRegistry):
 class _FoldOnce(EmailPolicy):
     """The e-mail policy, folding each shared header object once (folding re-parses it)."""
 
+    # `_fold` is CPython's private folding step of EmailPolicy: typeshed does not declare it
     def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
         if getattr(value, "name", "").lower() not in _HeaderClasses.SHARED:
-            return super()._fold(name, value, refold_binary)
+            return super()._fold(name, value, refold_binary)  # type: ignore[misc]  # private: see above
         # The generator clones the policy for every message: key on what folding depends on.
         key = (self.linesep, self.utf8, self.max_line_length, type(value), name, str(value))
         folded = _FOLDED.get(key)
         if folded is None:
             if len(_FOLDED) >= _HeaderClasses.MAX_SHARED:
                 _FOLDED.clear()
-            folded = _FOLDED[key] = super()._fold(name, value, refold_binary)
+            folded = _FOLDED[key] = super()._fold(name, value, refold_binary)  # type: ignore[misc]  # idem
         return folded
 
 
@@ -114,7 +115,7 @@ _FOLDED: dict[tuple[Any, ...], str] = {}
 _HEADERS = _HeaderClasses()
 
 
-def _policy(base: EmailPolicy) -> EmailPolicy:
+def _policy(base: EmailPolicy[EmailMessage]) -> _FoldOnce:
     # Headers unfolded up to RFC 5322's hard limit: Python folds an unbreakable first word onto a
     # new line, which some clients then show as a subject with a leading space.
     return _FoldOnce(**{**base.__dict__, "max_line_length": 998, "header_factory": _HEADERS})

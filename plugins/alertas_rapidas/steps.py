@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
+from alertas_rapidas.contracts.tasks import (
+    BatchRef,
+    DeliveryResult,
+    ExtractOutput,
+    ManifestEntry,
+    RenderedBatch,
+    XComDict,
+)
 from alertas_rapidas.families import FamilyDefinition, load_transform
 from alertas_rapidas.recipients import allowing_special_domains
 from alertas_rapidas.schedule.run_context import (
@@ -26,14 +35,18 @@ from alertas_rapidas.schedule.run_context import (
     run_folder,
     run_time_of,
 )
-from alertas_rapidas.schedule.run_time import RunTime
 from alertas_rapidas.storage import make_dirs, storage_path, write_file
 from alertas_rapidas.summary import run_problems
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from alertas_rapidas.engine.planner import History
 
 log = logging.getLogger(__name__)
 
 
-def freshness_step(config: FamilyConfig, context: Any) -> bool:
+def freshness_step(config: FamilyConfig, context: Context) -> bool:
     """One poke of the freshness sensor: are all `requires_fresh` interfaces fresh at T?"""
     from alertas_rapidas.extract import connect_read_only
     from alertas_rapidas.freshness import check_interfaces
@@ -53,8 +66,9 @@ def freshness_step(config: FamilyConfig, context: Any) -> bool:
 
 
 def extract_step(
-    config: FamilyConfig, family: FamilyDefinition, settings: BaseModel, context: Any
-) -> dict[str, Any]:
+    config: FamilyConfig, family: FamilyDefinition, settings: BaseModel, context: Context
+) -> XComDict:
+    """Run the family's queries into Parquet files; return an `ExtractOutput` (XCom form)."""
     from alertas_rapidas.extract import extract_queries
     from alertas_rapidas.run_settings import for_run
 
@@ -83,21 +97,18 @@ def extract_step(
         log.info("Extracted %s: %d rows", result.name, result.rows)
     if tuned.version:
         log.info("Settings version %d: %d override(s) in force at T", tuned.version, len(tuned.overrides))
-    return {
-        "run": run.to_dict(),
-        "results": [r.to_dict() for r in results],
-        "settings_version": tuned.version,
-    }
+    return ExtractOutput(run, tuple(results), tuned.version).to_xcom()
 
 
 def transform_step(
     config: FamilyConfig,
     family: FamilyDefinition,
     settings: BaseModel,
-    extracted: dict[str, Any],
-    context: Any,
-) -> list[dict[str, Any]]:
-    """Build the plan; write its batches and `plan.json`; return one small dict per batch."""
+    extracted_xcom: object,
+    context: Context,
+) -> list[XComDict]:
+    """Build the plan; write its batches and `plan.json`; return one `BatchRef` (XCom form) per
+    batch."""
     from alertas_rapidas.extract import chunked_frames, load_frames
     from alertas_rapidas.ledger.mutes import REASON as MUTED
     from alertas_rapidas.ledger.mutes import mute_for_run
@@ -106,21 +117,22 @@ def transform_step(
     from alertas_rapidas.run_settings import for_run, summary_block
     from alertas_rapidas.unsubscribes import skip_unsubscribed, unsubscribed_for
 
-    run = RunTime.from_dict(extracted["run"])
+    extracted = ExtractOutput.from_xcom(extracted_xcom)
+    run = extracted.run
     # the values extract used: the overrides in force at T, as of the version it read
-    tuned = for_run(config, settings, family, run.at, extracted.get("settings_version"))
+    tuned = for_run(config, settings, family, run.at, extracted.settings_version)
     config, settings, family = tuned.config, tuned.settings, tuned.family
     extra = {"history": sent_history(config)} if family.reads_history else {}
     transform = load_transform(family)
     unsubscribed = unsubscribed_for(config)  # a recurring family skips who unsubscribed
     suppressed = suppressed_for_run()  # every family skips addresses that bounce (`bounced`)
     plan_dir = run_folder(context) / "plan"
-    writer = PlanWriter(plan_dir, config.batch_size, run=extracted["run"], worker_slots=config.worker_slots)
+    writer = PlanWriter(plan_dir, config.batch_size, run=run, worker_slots=config.worker_slots)
     try:
         if family.chunk_key:  # a slice of keys at a time: memory flat in the number of customers
-            pieces = chunked_frames(extracted["results"], family.chunk_key, family.chunk_size)
+            pieces = chunked_frames(extracted.results, family.chunk_key, family.chunk_size)
         else:
-            pieces = iter([load_frames(extracted["results"])])
+            pieces = iter([load_frames(extracted.results)])
         muted = mute_for_run(config.key, run.at)  # at the run's instant T: a backfill judges its date
         with allowing_special_domains(config.allowed_special_domains):
             for frames in pieces:
@@ -134,25 +146,24 @@ def transform_step(
         if muted is not None:
             writer.muted = muted.state()
             log.warning("The family is %s: nothing is sent", muted.state())
-        writer.settings = summary_block(tuned, run.at)
-        for line in writer.settings["changes"]:
+        block = summary_block(tuned, run.at)
+        writer.settings = block
+        for line in block["changes"]:
             log.info("First run with: %s", line)
         info = writer.finish()
     finally:
         writer.close()
     log.info(
         "Planned %d message(s) from %d candidate(s) in %d batch(es); skipped: %s",
-        info["messages"],
-        info["candidates"],
-        len(info["batches"]),
-        info["skipped"] or "none",
+        info.messages,
+        info.candidates,
+        len(info.batches),
+        info.skipped or "none",
     )
-    return [
-        {"path": path, "run": extracted["run"], "settings_version": tuned.version} for path in info["batches"]
-    ]
+    return [BatchRef(path, run, tuned.version).to_xcom() for path in info.batches]
 
 
-def sent_history(config: FamilyConfig) -> Any:
+def sent_history(config: FamilyConfig) -> History:
     """What the ledger holds as sent for this family: the repeat policies count from it."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.engine.family import parse_history
@@ -163,11 +174,12 @@ def sent_history(config: FamilyConfig) -> Any:
 
 
 def render_step(
-    config: FamilyConfig, family: FamilyDefinition, batch_in: dict[str, Any], context: Any = None
-) -> dict[str, Any]:
+    config: FamilyConfig, family: FamilyDefinition, batch_in: object, context: Context | None = None
+) -> XComDict:
     """Render one batch into its outbox (`outbox.py`: one archive of the messages and their
     delivery manifest, beside the plan's batches). A dry run also writes each message as its own
-    `<ledger key>.eml` there, to open with a mail client."""
+    `<ledger key>.eml` there, to open with a mail client. `batch_in` is a `BatchRef` (XCom form);
+    the result a `RenderedBatch` (XCom form)."""
     import time
 
     from alertas_rapidas.connections import sender_address
@@ -177,22 +189,22 @@ def render_step(
     from alertas_rapidas.unsubscribes import links_for
 
     started = time.perf_counter()
-    if batch_in.get("settings_version"):  # the copies and sender of the overrides extract read
+    ref = BatchRef.from_xcom(batch_in)
+    if ref.settings_version:  # the copies and sender of the overrides extract read
         from alertas_rapidas.run_settings import for_run
 
-        at = RunTime.from_dict(batch_in["run"]).at
-        tuned = for_run(config, None, family, at, batch_in["settings_version"])
+        tuned = for_run(config, None, family, ref.run.at, ref.settings_version)
         config, family = tuned.config, tuned.family
     # The messages are final (From included): delivery sends their bytes as they are.
     # The sender is read from the connection's settings: rendering contacts no mail server.
     sender = config.sender.address or sender_address()
     renderer = MessageRenderer.for_family(config, family, sender=sender, unsubscribe=links_for(config))
-    batch = storage_path(batch_in["path"])
+    batch = storage_path(ref.path)
     outbox = batch.parent.parent / "outbox"  # the run's storage.outbox_dir (beside plan/batches/)
     make_dirs(outbox)
     loose = RunOptions.from_params((context or {}).get("params")).dry_run
     writer = OutboxWriter(outbox / f"{batch.stem}{SUFFIX}")
-    manifest = []
+    manifest: list[ManifestEntry] = []
     for message in read_batch(batch):
         key = idempotency_key(config.key, message.recipient_ref, message.business_key)
         message_id = message_id_for(key)
@@ -202,27 +214,27 @@ def render_step(
         if loose:
             write_file(outbox / member(key), data)
         manifest.append(
-            {
-                "key": key,
-                "recipient_ref": message.recipient_ref,
-                "business_key": message.business_key,
-                "message_id": message_id,
-                "subject": str(mail["Subject"]),
-                "envelope": renderer.envelope(message),
-                "covers": message.covers,
-            }
+            ManifestEntry(
+                key=key,
+                recipient_ref=message.recipient_ref,
+                business_key=message.business_key,
+                message_id=message_id,
+                subject=str(mail["Subject"]),
+                envelope=tuple(renderer.envelope(message)),
+                covers=tuple(message.covers),
+            )
         )
     writer.finish(manifest)
     log.info("Rendered %d message(s) of %s to %s", len(manifest), batch.name, writer.path)
-    return {
-        "outbox": str(writer.path),
-        "messages": len(manifest),
-        "run_date": RunTime.from_dict(batch_in["run"]).run_date.isoformat(),
-        "seconds": round(time.perf_counter() - started, 3),  # the work, beside the task's start-up
-    }
+    return RenderedBatch(
+        outbox=str(writer.path),
+        messages=len(manifest),
+        run_date=ref.run.run_date,
+        seconds=round(time.perf_counter() - started, 3),  # the work, beside the task's start-up
+    ).to_xcom()
 
 
-def batch_results(pulled: Any) -> list[dict[str, Any]]:
+def batch_results(pulled: DeliveryResult | Sequence[DeliveryResult | None] | None) -> list[DeliveryResult]:
     """The deliver results of every batch that finished, as Airflow hands them to `summarize`.
 
     Pulled from outside the mapped `batch` group, the XCom is a list of the results that exist,
@@ -236,7 +248,7 @@ def batch_results(pulled: Any) -> list[dict[str, Any]]:
     return [result for result in pulled if result]
 
 
-def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], context: Any) -> dict[str, Any]:
+def summarize_step(config: FamilyConfig, deliveries: list[DeliveryResult], context: Context) -> XComDict:
     """Record skips in the ledger, the run in the run log, and log a readable summary; return the
     summary's stored form (for XCom). Messages this family left `sending` under a task that stopped
     become `unknown` here too (and count for this run when they are of its date); the cause of

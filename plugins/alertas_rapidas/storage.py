@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING
 from alertas_rapidas.paths import safe_name
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from airflow.sdk import ObjectStoragePath
+
+    # A run-file location as callers hold it: a local path, a URL (as XCom carries it) or a path.
+    StorageLocation: TypeAlias = str | os.PathLike[str] | ObjectStoragePath
 
 
 def work_root() -> ObjectStoragePath:
@@ -31,7 +36,7 @@ def work_root() -> ObjectStoragePath:
     return storage_path(configured)
 
 
-def storage_path(location: str | os.PathLike[str] | ObjectStoragePath) -> ObjectStoragePath:
+def storage_path(location: StorageLocation) -> ObjectStoragePath:
     """A run-file location as an `ObjectStoragePath`: a local folder, `file://` or a store URL.
 
     Paths travel between tasks as strings (XCom); this is the one place that turns them back,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID
+from alertas_rapidas.contracts.tasks import DeliveryResult, PlanInfo
 from alertas_rapidas.schedule.run_context import RunOptions, run_mode
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
 
 
 class HeldBack(BaseModel):
@@ -143,8 +147,8 @@ DELIVERY_COUNTS = tuple(
 def build_summary(
     family: str,
     run_date: date,
-    planned: dict[str, Any] | None,
-    deliveries: list[dict[str, Any]],
+    planned: PlanInfo | None,
+    deliveries: Sequence[DeliveryResult],
     options: RunOptions,
     freshness: list[dict[str, Any]] | None = None,
 ) -> RunSummary:
@@ -152,32 +156,34 @@ def build_summary(
     stale = [item for item in freshness or [] if not item["fresh"]] if not planned else []
     totals: Counter[str] = Counter()
     held: Counter[str] = Counter()
-    waited_until = None
+    waited_until: str | None = None
     for result in deliveries:
         if result:
             totals.update({k: int(v) for k, v in result.items() if k in DELIVERY_COUNTS})
             held.update({LEDGER_HOLDS[k]: int(v) for k, v in result.items() if k in LEDGER_HOLDS})
-            waited_until = max(filter(None, [waited_until, result.get("waited_until")]), default=None)
-    planned = planned or {}
-    held.update({reason: int(n) for reason, n in (planned.get("held") or {}).items()})
-    tuned = planned.get("settings") or {}
+            until = result.get("waited_until")
+            if isinstance(until, str) and until > (waited_until or ""):
+                waited_until = until
+    plan = planned or PlanInfo()
+    held.update(plan.held)
+    tuned = plan.settings or {}
     return RunSummary.model_validate(
         {
             "family": family,
             "run_date": run_date,
-            "candidates": int(planned.get("candidates", 0)),
-            "messages": int(planned.get("messages", 0)),
-            "skipped": dict(sorted((planned.get("skipped") or {}).items())),
+            "candidates": plan.candidates,
+            "messages": plan.messages,
+            "skipped": dict(sorted(plan.skipped.items())),
             "held": dict(sorted(held.items())),
             **{name: totals.get(name, 0) for name in DELIVERY_COUNTS},
             "dry_run_mode": options.dry_run,
             "redirect_mode": bool(options.redirect_to),
-            "complete": bool(planned),
+            "complete": planned is not None,
             "held_back": stale,
-            "muted": planned.get("muted"),
+            "muted": plan.muted,
             "waited_until": waited_until,
             "at": tuned.get("at"),
-            "settings_version": int(tuned.get("settings_version") or 0),
+            "settings_version": tuned.get("settings_version") or 0,
             "settings": tuned.get("settings") or [],
             "changes": tuned.get("changes") or [],
         }
@@ -240,8 +246,8 @@ _PROBLEM_COUNTS = (
 
 
 def run_problems(
-    planned: dict[str, Any] | None,
-    deliveries: list[dict[str, Any]],
+    planned: PlanInfo | None,
+    deliveries: Sequence[DeliveryResult],
     summary: RunSummary | Mapping[str, Any],
     causes: list[str] | None = None,
 ) -> list[str]:
@@ -251,19 +257,19 @@ def run_problems(
     problems = []
     if planned is None and not summary.held_back:
         problems.append("extract or transform did not finish: nothing was delivered")
-    elif planned is not None and len(deliveries) < len(planned["batches"]):
-        missing = len(planned["batches"]) - len(deliveries)
-        problems.append(f"{missing} of {len(planned['batches'])} delivery batch(es) did not finish")
+    elif planned is not None and len(deliveries) < len(planned.batches):
+        missing = len(planned.batches) - len(deliveries)
+        problems.append(f"{missing} of {len(planned.batches)} delivery batch(es) did not finish")
     problems += [f"{summary.count(name)} {what}" for name, what in _PROBLEM_COUNTS if summary.count(name)]
     return problems + [cause for cause in causes or [] if cause not in problems]
 
 
 def record_summary(
     config: FamilyConfig,
-    planned: dict[str, Any] | None,
+    planned: PlanInfo | None,
     summary: RunSummary,
     options: RunOptions,
-    context: Any,
+    context: Context,
 ) -> None:
     """Skipped candidates go to the ledger (not in a dry run); the summary to `alerts.runs`."""
     from alertas_rapidas.contracts.plan import idempotency_key
@@ -272,6 +278,8 @@ def record_summary(
 
     dag_id, run_id = context["dag"].dag_id, context["run_id"]
     run_date = summary.run_date
+    if run_date is None:  # build_summary always sets it; a summary read back from a row may not
+        raise ValueError("a run summary without a run date cannot be recorded")
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
         if planned and not options.dry_run and not options.redirect_to:
             skips = [
@@ -281,7 +289,7 @@ def record_summary(
                     s.business_key,
                     s.reason,
                 )
-                for s in read_skipped(planned["skipped_path"])
+                for s in read_skipped(planned.skipped_path)
             ]
             ledger.record_skips(
                 conn, family=config.key, skips=skips, run_date=run_date, dag_id=dag_id, run_id=run_id

@@ -63,8 +63,8 @@ def configuration_problem(exc: BaseException) -> str | None:
             where = f"{_template_name(error.filename or error.name)}, line {error.lineno}"
             return f"template error in {where}: {error.message}"
         if isinstance(error, jinja2.UndefinedError):
-            where = _template_frame(error)
-            return f"template {where}: {error.message}" if where else f"template error: {error.message}"
+            frame = _template_frame(error)
+            return f"template {frame}: {error.message}" if frame else f"template error: {error.message}"
         if isinstance(error, FileNotFoundError | PermissionError | IsADirectoryError):
             name = error.filename or ""
             if str(name).endswith((".sql", ".html", ".txt", ".j2", ".yaml", ".yml")):

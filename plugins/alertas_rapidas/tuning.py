@@ -358,7 +358,7 @@ def check(state: FamilyState, edits: list[Edit]) -> Proposal:
     if errors:
         raise OverrideError(errors)
     overrides = state.overrides(without=seen) + [
-        FieldOverride(change.field, change.value, Merge(change.merge))
+        FieldOverride(change.field, change.value, Merge(str(change.merge)))
         for change in changes
         if change.action == "set"
     ]

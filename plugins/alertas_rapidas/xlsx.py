@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 _FORMATS = {"money": "#,##0.00", "date": "DD/MM/YYYY", "int": "0", "quantity": "#,##0.###"}
 _HEADER_FILL = PatternFill("solid", fgColor="DFE6EE")
@@ -87,7 +88,8 @@ def table_to_xlsx(table: dict[str, Any], language: str = "es") -> bytes:
 def tables_to_xlsx(tables: list[dict[str, Any]], language: str = "es") -> bytes:
     """One sheet per table, in order, each as `table_to_xlsx` makes it."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if isinstance(workbook.active, Worksheet):  # the empty sheet a new workbook has
+        workbook.remove(workbook.active)
     for table in tables:
         _write_sheet(workbook.create_sheet(), table, language)
     buffer = io.BytesIO()

@@ -15,6 +15,7 @@ import pytest
 from alertas_rapidas import ops
 from alertas_rapidas.bounces.reports import Report
 from alertas_rapidas.contracts.plan import idempotency_key
+from alertas_rapidas.contracts.tasks import ManifestEntry
 from alertas_rapidas.delivery.states import MOVES, NEW, DeliveryState, transitions
 from alertas_rapidas.ledger import bounces
 from alertas_rapidas.ledger import deliveries as ledger
@@ -64,13 +65,13 @@ OPERATIONS = {
     "wait": lambda conn: ledger.record_waiting(
         conn,
         entries=[
-            {
-                "key": KEY,
-                "recipient_ref": RECIPIENT,
-                "business_key": BUSINESS_KEY,
-                "envelope": ["a@example.com"],
-                "message_id": "<m@example.com>",
-            }
+            ManifestEntry(
+                key=KEY,
+                recipient_ref=RECIPIENT,
+                business_key=BUSINESS_KEY,
+                envelope=("a@example.com",),
+                message_id="<m@example.com>",
+            )
         ],
         family=FAMILY,
         reason="rate_limited: test",

@@ -146,7 +146,7 @@ def plan_of(project: Path, key: str, out: Path):
         connections=dict(family.connections),
         parents=dict(family.parents),
     )
-    frames = load_frames([result.to_dict() for result in results])
+    frames = load_frames(results)
     return family, load_transform(family)(frames, settings, RUN)
 
 

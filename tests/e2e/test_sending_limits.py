@@ -87,19 +87,20 @@ def test_waiting_messages_show_in_ops_runs_and_in_the_page_data(ledger, capsys):
     from datetime import UTC, date, datetime
 
     from alertas_rapidas import ops
+    from alertas_rapidas.contracts.tasks import ManifestEntry
     from alertas_rapidas.ledger import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)
     until = datetime(2026, 11, 2, 11, 0, 12, tzinfo=UTC)
     entries = [
-        {
-            "key": f"k{n}",
-            "recipient_ref": f"customer:{n}",
-            "business_key": "statement:2026-10",
-            "envelope": [f"c{n}@example.com"],
-            "message_id": f"<k{n}@example.com>",
-        }
+        ManifestEntry(
+            key=f"k{n}",
+            recipient_ref=f"customer:{n}",
+            business_key="statement:2026-10",
+            envelope=(f"c{n}@example.com",),
+            message_id=f"<k{n}@example.com>",
+        )
         for n in range(3)
     ]
     why = "rate_limited: sending limit per_day 10000 of smtp_default (1 day window full)"
@@ -165,7 +166,7 @@ from alertas_rapidas.delivery.outbox import read_outbox
 from alertas_rapidas.delivery.sending_limits import SendingLimits
 keys = set(json.load(open(sys.argv[1])))  # this worker's half of the batch
 batch = read_outbox(sys.argv[6])
-batch.entries = [entry for entry in batch.entries if entry["key"] in keys]
+batch.entries = [entry for entry in batch.entries if entry.key in keys]
 Path(sys.argv[4]).touch()  # imported and ready: both workers start together
 while not Path(sys.argv[5]).exists():
     time.sleep(0.01)
@@ -193,7 +194,7 @@ def test_two_workers_share_one_limit_and_no_window_ever_exceeds_it(
     halves = []
     for n, part in enumerate((entries[0::2], entries[1::2])):
         path = tmp_path / f"worker{n}.json"
-        path.write_text(json.dumps([entry["key"] for entry in part]))
+        path.write_text(json.dumps([entry.key for entry in part]))
         halves.append(path)
     limits = json.dumps({"windows": {"PT1S": 4}})
 

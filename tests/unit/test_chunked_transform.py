@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from alertas_rapidas.contracts.tasks import ExtractResult
 from alertas_rapidas.extract import ExtractError, chunked_frames, load_frames
 from alertas_rapidas.families.customer_statements import FAMILY, StatementSettings
 from alertas_rapidas.families.customer_statements.transform import build_plan
@@ -73,14 +74,14 @@ def extracts(tmp_path):
         path.parent.mkdir(exist_ok=True)
         # Small row groups, as the extract's chunks are at scale: slices read only some of them.
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, row_group_size=5)
-        results.append({"name": name, "path": str(path), "rows": len(rows)})
+        results.append(ExtractResult(name, str(path), len(rows)))
     return results
 
 
 def written(info) -> tuple[list, list, dict]:
-    messages = [message.to_dict() for path in info["batches"] for message in read_batch(path)]
-    skipped = [vars(item) for item in read_skipped(info["skipped_path"])]
-    counts = {k: info[k] for k in ("candidates", "messages", "skipped")}
+    messages = [message.to_dict() for path in info.batches for message in read_batch(path)]
+    skipped = [vars(item) for item in read_skipped(info.skipped_path)]
+    counts = {k: getattr(info, k) for k in ("candidates", "messages", "skipped")}
     return messages, skipped, counts
 
 
@@ -89,11 +90,10 @@ def test_slices_of_customers_give_the_same_batches_as_the_whole(extracts, tmp_pa
         build_plan(load_frames(extracts), StatementSettings(), NOV_RUN),
         tmp_path / "whole",
         10,
-        run={},
         worker_slots=2,
     )
 
-    writer = PlanWriter(tmp_path / "sliced", 10, run={}, worker_slots=2)
+    writer = PlanWriter(tmp_path / "sliced", 10, worker_slots=2)
     slices = 0
     for frames in chunked_frames(extracts, FAMILY.chunk_key, 7):
         slices += 1
@@ -112,14 +112,14 @@ def test_slices_of_customers_give_the_same_batches_as_the_whole(extracts, tmp_pa
     assert len({m["recipient_ref"] for m in messages}) == len(messages) == counts["messages"] > 0
     assert len(skipped) == 8 * COPIES - len(messages)
     # Batches even (at most 10, a multiple of 2 of them) and plan.json as summarize reads it.
-    assert [len(read_batch(p)) for p in sliced["batches"]] == [len(read_batch(p)) for p in whole["batches"]]
-    assert read_plan_info(tmp_path / "sliced")["messages"] == counts["messages"]
+    assert [len(read_batch(p)) for p in sliced.batches] == [len(read_batch(p)) for p in whole.batches]
+    assert read_plan_info(tmp_path / "sliced").messages == counts["messages"]
     assert json.loads((tmp_path / "sliced" / "skipped.json").read_text()) == skipped
 
 
 def test_an_extract_without_the_key_column_is_named(extracts, tmp_path):
     table = pa.table({"other": [1, 2]})
     pq.write_table(table, tmp_path / "odd.parquet")
-    odd = [*extracts, {"name": "odd", "path": str(tmp_path / "odd.parquet"), "rows": 2}]
+    odd = [*extracts, ExtractResult("odd", str(tmp_path / "odd.parquet"), 2)]
     with pytest.raises(ExtractError, match="extract 'odd' has no column 'customer_id'"):
         next(chunked_frames(odd, "customer_id", 7))

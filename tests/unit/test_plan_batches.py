@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandidate
+from alertas_rapidas.contracts.tasks import PlanInfo
 from alertas_rapidas.plan_files import even_batches, read_batch, read_plan_info, write_plan
 from alertas_rapidas.steps import batch_results, run_problems
 
@@ -56,13 +57,13 @@ def test_write_plan_splits_every_message_once_in_order(tmp_path):
         for n in range(2500)
     ]
     skipped = [SkippedCandidate("customer:9999", "statement:2026-10", "opted_out")]
-    info = write_plan(Plan(candidates=2501, messages=messages, skipped=skipped), tmp_path, 1000, run={})
+    info = write_plan(Plan(candidates=2501, messages=messages, skipped=skipped), tmp_path, 1000)
 
-    assert [len(read_batch(path)) for path in info["batches"]] == [834, 833, 833]
-    back = [message.recipient_ref for path in info["batches"] for message in read_batch(path)]
+    assert [len(read_batch(path)) for path in info.batches] == [834, 833, 833]
+    back = [message.recipient_ref for path in info.batches for message in read_batch(path)]
     assert back == [message.recipient_ref for message in messages]
-    assert read_plan_info(tmp_path)["skipped"] == {"opted_out": 1}
-    assert read_plan_info(tmp_path)["messages"] == 2500
+    assert read_plan_info(tmp_path).skipped == {"opted_out": 1}
+    assert read_plan_info(tmp_path).messages == 2500
 
 
 def test_batch_results_as_airflow_hands_them_over():
@@ -73,7 +74,7 @@ def test_batch_results_as_airflow_hands_them_over():
 
 
 def test_a_batch_without_result_is_a_problem_of_the_run():
-    planned = {"batches": ["a", "b", "c"]}
+    planned = PlanInfo(batches=("a", "b", "c"))
     summary = {"failed": 0, "refused_recipients": 0, "unknown": 0}
     assert run_problems(planned, batch_results([{"sent": 1}, {"sent": 1}]), summary) == [
         "1 of 3 delivery batch(es) did not finish"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from alertas_rapidas.contracts.tasks import PlanInfo
 from alertas_rapidas.schedule.run_context import RunOptions
 from alertas_rapidas.steps import run_problems
 from alertas_rapidas.summary import DELIVERY_COUNTS, RunSummary, build_summary, format_summary
 
-PLANNED = {"candidates": 7, "messages": 5, "skipped": {"no_email": 1, "inactive": 1}, "batches": ["a"]}
+PLANNED = PlanInfo(candidates=7, messages=5, skipped={"no_email": 1, "inactive": 1}, batches=("a",))
 
 
 def test_a_dry_run_keeps_its_count_and_its_flag_apart():

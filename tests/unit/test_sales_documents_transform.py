@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from alertas_rapidas.contracts.tasks import ExtractResult
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings, sql_params
 from alertas_rapidas.families.sales_documents.transform import build_plan
 from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
@@ -271,7 +272,7 @@ def test_unknown_setting_is_rejected():
 # --- the real extract shape ---------------------------------------------------------------------
 
 
-def _write_parquet(tmp_path, docs: list[dict[str, Any]], lines: list[tuple]) -> list[dict[str, Any]]:
+def _write_parquet(tmp_path, docs: list[dict[str, Any]], lines: list[tuple]) -> list[ExtractResult]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -285,7 +286,7 @@ def _write_parquet(tmp_path, docs: list[dict[str, Any]], lines: list[tuple]) -> 
         schema = pa.schema([pa.field(c, types.get(c, pa.string())) for c in columns])
         path = tmp_path / f"{name}.parquet"
         pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
-        results.append({"name": name, "path": str(path), "rows": len(rows)})
+        results.append(ExtractResult(name, str(path), len(rows)))
     return results
 
 

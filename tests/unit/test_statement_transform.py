@@ -471,6 +471,7 @@ def test_frames_read_back_from_parquet_give_the_same_plan(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from alertas_rapidas.contracts.tasks import ExtractResult
     from alertas_rapidas.extract import load_frames
 
     customers, balances, movements = statement_rows()
@@ -483,7 +484,7 @@ def test_frames_read_back_from_parquet_give_the_same_plan(tmp_path):
     for name, rows in records.items():
         path = tmp_path / f"{name}.parquet"
         pq.write_table(pa.Table.from_pylist(rows, schema=extract_schema(name)), path)
-        results.append({"name": name, "path": str(path), "rows": len(rows)})
+        results.append(ExtractResult(name, str(path), len(rows)))
 
     from_parquet = build_plan(load_frames(results), StatementSettings(), NOV_RUN)
     in_memory = build_plan(statement_frames(), StatementSettings(), NOV_RUN)

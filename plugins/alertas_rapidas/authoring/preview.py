@@ -257,7 +257,7 @@ def _plan_one(
         except Exception as exc:  # the driver's message names the query's problem, never rows
             first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
             raise PreviewError(f"extract of {config.key} failed: {first}") from None
-        frames = load_frames([result.to_dict() for result in results])
+        frames = load_frames(results)
         with allowing_special_domains(config.allowed_special_domains):
             return skip_unsubscribed(transform(frames, settings, run, **extra), unsubscribed)
 
@@ -367,7 +367,7 @@ def table_width_warnings(config: FamilyConfig, family: Any, plan: Any) -> list[s
             table = context.get("table") if name == "table" else (context.get("tables") or {}).get(name[7:])
             if not table or not table.get("columns"):
                 continue
-            shown = context.get("top") if name == "table" and "top" in context else table.get("rows", [])
+            shown = (context.get("top") if name == "table" and "top" in context else table.get("rows")) or []
             width = rendered(name, table, shown, message.language)
             if width.too_wide and width.width > getattr(widest.get(name), "width", 0):
                 widest[name] = width

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from jinja2 import nodes
 
@@ -67,7 +68,7 @@ def _walk(node: nodes.Node, bound: frozenset[str], lists: frozenset[str]) -> Ite
         yield from _walk(child, bound, lists)
 
 
-def _reads(node: nodes.Node, bound: frozenset[str]) -> bool:
+def _reads(node: nodes.Node, bound: frozenset[str]) -> TypeGuard[nodes.Name]:
     return isinstance(node, nodes.Name) and node.ctx == "load" and node.name in bound
 
 

@@ -471,7 +471,7 @@ def check_against_database(
         if bad or any(p not in query_names(loaded, name) for p, _ in named):
             continue  # already reported: it cannot be bound
         try:
-            lookups = {lookup: [] for lookup in loaded.family.lookups}
+            lookups: dict[str, list[object]] = {lookup: [] for lookup in loaded.family.lookups}
             columns[name] = probe_query(conn, text, {**loaded.params, "parent_keys": [], **lookups})
         except psycopg.Error as exc:
             problems.append(Problem(shown(path), _error_where(exc, text), _first_line(exc)))
@@ -503,14 +503,15 @@ def check_columns(loaded: LoadedFamily, columns: Mapping[str, list[str]]) -> lis
                     )
                 )
     for detail_name, detail in alert.rows.details.items():
-        have = columns.get(detail_name)
-        if have is not None and detail.key not in have:
+        detail_columns = columns.get(detail_name)
+        if detail_columns is not None and detail.key not in detail_columns:
             problems.append(
                 Problem(
                     file,
                     f"alert.rows.details.{detail_name}.key",
                     f"{detail.key!r} is not a column of {detail.sql} (a detail query returns its key "
-                    f"column){_closest(detail.key, have)}; its columns: {', '.join(have)}",
+                    f"column){_closest(detail.key, detail_columns)}; "
+                    f"its columns: {', '.join(detail_columns)}",
                 )
             )
     return problems
@@ -533,9 +534,11 @@ def _error_where(exc: Any, text: str) -> str:
         return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
 
     sent = _PLACEHOLDER.sub(server_form, text)
+    if not isinstance(position, int | str):
+        return "(query)"
     try:
         index = int(position) - 1 - len(_PROBE_HEAD)
-    except (TypeError, ValueError):
+    except ValueError:
         return "(query)"
     if 0 <= index <= len(sent):
         return f"line {sent.count(chr(10), 0, index) + 1}"

@@ -55,9 +55,12 @@ def process_mailbox(config: BouncesConfig, conn: Any, day: date) -> dict[str, in
     counts: Counter[str] = Counter()
     with ImapHook(imap_conn_id=config.imap_conn_id) as hook:
         client = hook.mail_client
+        if client is None:
+            raise MailboxError(f"IMAP connection {config.imap_conn_id!r} did not open")
         _ensure_folder(client, config.processed_folder)
         _ok(f"SELECT {config.folder}", client.select(_quoted(config.folder)))
-        uids = _ok("SEARCH", client.uid("SEARCH", None, "UNKEYWORD", CHECKED))[0].split()
+        # None: no CHARSET argument (imaplib sends none); typeshed types each argument as a str
+        uids = _ok("SEARCH", client.uid("SEARCH", None, "UNKEYWORD", CHECKED))[0].split()  # type: ignore[arg-type]
         moves = _mover(client)
         for uid in uids[: config.max_reports]:
             raw = _fetch(client, uid)

@@ -98,7 +98,7 @@ def _address(value: bytes | str) -> str:
 
 def _is_delivery_report(mail: Message) -> bool:
     return mail.get_content_type() == "multipart/report" and (
-        (mail.get_param("report-type") or "").lower() == "delivery-status"
+        str(mail.get_param("report-type") or "").lower() == "delivery-status"
     )
 
 
@@ -136,14 +136,14 @@ def _verp_tokens(mail: Message) -> set[str]:
 def _quoted_headers(mail: Message) -> list[Message]:
     """The original message's headers as the report quotes them (message/rfc822 or
     text/rfc822-headers parts)."""
-    found = []
+    found: list[Message] = []
     for part in mail.walk():
         content_type = part.get_content_type()
         if content_type == "message/rfc822" and part.is_multipart():
             found.extend(p for p in part.get_payload() if isinstance(p, Message))
         elif content_type == "text/rfc822-headers":
-            payload = part.get_payload(decode=True) or b""
-            found.append(message_from_bytes(payload))
+            payload = part.get_payload(decode=True)
+            found.append(message_from_bytes(payload if isinstance(payload, bytes) else b""))
     return found
 
 
@@ -164,6 +164,8 @@ def _detail(mail: Message) -> str | None:
         if part.get_content_type() != "message/delivery-status" or not part.is_multipart():
             continue
         for block in part.get_payload():
+            if not isinstance(block, Message):
+                continue
             status = str(block.get("Status", "")).strip()
             diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
             if status or diagnostic:

@@ -13,20 +13,23 @@ re-sent automatically.
 from __future__ import annotations
 
 import logging
+import smtplib
 import ssl
 import time
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
-from typing import Any
+from typing import Any, TypedDict
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from alertas_rapidas.connections import sender_address
 from alertas_rapidas.contracts.plan import short_ref
+from alertas_rapidas.contracts.tasks import DeliveryResult, ManifestEntry
 from alertas_rapidas.delivery.outbox import Outbox
 from alertas_rapidas.delivery.sending_limits import SendingLimits
 from alertas_rapidas.delivery.smtp_session import SendOutcome, connect_outcome, send_message
@@ -107,8 +110,12 @@ class SmtpSession(SmtpHook):
         super().get_conn()
         return self
 
-    def client(self) -> Any:
-        return self.get_conn()._smtp_client
+    def client(self) -> smtplib.SMTP:
+        """The session's SMTP connection (opened when there is none)."""
+        client = self.get_conn()._smtp_client
+        if not isinstance(client, smtplib.SMTP):  # SMTP_SSL is one too; the hook never opens another kind
+            raise SmtpSetupError(f"the SMTP hook opened no SMTP connection ({type(client).__name__})")
+        return client
 
     def sender(self) -> str:
         """The envelope sender: the connection's `from_email`, read once per session."""
@@ -152,7 +159,7 @@ class SmtpSession(SmtpHook):
         if problem is not None:
             return problem
         outcome = send_message(
-            self._smtp_client,
+            self.client(),
             sender=envelope_sender or self.sender(),
             recipients=recipients,
             payload=payload,
@@ -200,7 +207,7 @@ class Progress:
     slow_downs: int = 0
 
     @classmethod
-    def read(cls, data: dict[str, Any] | None) -> Progress:
+    def read(cls, data: Mapping[str, Any] | None) -> Progress:
         data = data or {}
         return cls(
             next=int(data.get("next", 0)),
@@ -209,13 +216,22 @@ class Progress:
             slow_downs=int(data.get("slow_downs", 0)),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "next": self.next,
             "counts": dict(self.counts),
             "waited_until": self.waited_until,
             "slow_downs": self.slow_downs,
         }
+
+
+class RunKeys(TypedDict):
+    """What the ledger records each message of the run under."""
+
+    family: str
+    run_date: date
+    dag_id: str
+    run_id: str
 
 
 class WaitForSendingWindow(Exception):  # noqa: N818 (a signal to defer, not an error)
@@ -246,7 +262,7 @@ def deliver_with_ledger(
     state_of: StateOf | None = None,
     limits: SendingLimits | None = None,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> DeliveryResult:
     """Deliver the outbox's messages, ledger first; return the counts (wire names).
 
     Messages go in groups of up to `CLAIM_GROUP`: the group is claimed in one statement and
@@ -274,7 +290,7 @@ def deliver_with_ledger(
         recovered = {item.key for item in stranded}
         if any(item.run_date == run_date for item in stranded):
             counts["stranded"] += sum(1 for item in stranded if item.run_date == run_date)
-        run = {"family": family, "run_date": run_date, "dag_id": claimant.dag_id, "run_id": claimant.run_id}
+        run = RunKeys(family=family, run_date=run_date, dag_id=claimant.dag_id, run_id=claimant.run_id)
         pacer = Pacer(conn, smtp_conn_id, limits)
         verp = bounce_addresses(smtp_conn_id, conn)  # each message's own envelope sender, or None
         sessions = (
@@ -299,12 +315,14 @@ def deliver_with_ledger(
             raise WaitForSendingWindow(until, progress, why, waiting)
 
         entries = outbox.entries
-        batch = getattr(outbox, "name", None)  # the archive's name, for the page's `.eml` link
+        batch = outbox.name  # the archive's name, for the page's `.eml` link
 
-        def release(group: list[dict[str, Any]], status: DeliveryState, why: str, until: Any = None) -> None:
+        def release(
+            group: list[ManifestEntry], status: DeliveryState, why: str, until: datetime | None = None
+        ) -> None:
             """Claimed messages of the group not tried: back to `status` (waiting or deferred)."""
             ledger.record_outcomes(
-                conn, [ledger.Outcome(entry["key"], status, why, not_before=until) for entry in group]
+                conn, [ledger.Outcome(entry.key, status, why, not_before=until) for entry in group]
             )
 
         try:
@@ -325,18 +343,18 @@ def deliver_with_ledger(
                     wait_or_defer(index, pause, pacer.blocked_by)
                     continue
                 group = entries[index : index + slots]
-                tokens = {entry["key"]: verp.token(entry["key"]) if verp else None for entry in group}
+                tokens = {entry.key: verp.token(entry.key) if verp else None for entry in group}
                 states = ledger.claim_group(
                     conn,
                     [
                         ledger.Claim(
-                            entry["key"],
-                            entry["recipient_ref"],
-                            entry["business_key"],
-                            entry["envelope"],
-                            entry["message_id"],
-                            entry.get("subject"),  # manifests written before subjects have none
-                            tokens[entry["key"]],
+                            entry.key,
+                            entry.recipient_ref,
+                            entry.business_key,
+                            list(entry.envelope),
+                            entry.message_id,
+                            entry.subject,  # manifests written before subjects have none
+                            tokens[entry.key],
                             batch,
                         )
                         for entry in group
@@ -347,25 +365,25 @@ def deliver_with_ledger(
                     policy=policy_,
                 )
                 outcomes: list[ledger.Outcome] = []
-                covered: list[dict[str, Any]] = []
+                covered: list[ManifestEntry] = []
                 done = len(group)  # entries of the group handled (after a slow-down, the rest go again)
                 try:
                     for number, entry in enumerate(group):
-                        status = states[entry["key"]]
+                        status = states[entry.key]
                         if status is not None:  # not claimed: sent before, being sent, or held
                             pacer.give_back()
-                            if entry["key"] not in recovered:  # those are counted as stranded
+                            if entry.key not in recovered:  # those are counted as stranded
                                 in_hand = status in (DeliveryState.SENT, DeliveryState.SENDING)
                                 counts["already_sent" if in_hand else f"held_{status}"] += 1
                             continue
-                        token = tokens[entry["key"]]
+                        token = tokens[entry.key]
                         outcome = session.send(
-                            entry["envelope"],
+                            list(entry.envelope),
                             prepare_payload(outbox.payload(entry), session.sender()),
                             envelope_sender=verp.address(token) if verp and token else None,
                         )
                         pacer.used()
-                        rest = [item for item in group[number + 1 :] if states[item["key"]] is None]
+                        rest = [item for item in group[number + 1 :] if states[item.key] is None]
                         if outcome.slow_down and progress.slow_downs < MAX_SLOW_DOWNS:
                             progress.slow_downs += 1
                             counts["slowed_down"] += 1
@@ -374,7 +392,7 @@ def deliver_with_ledger(
                             reason = f"rate_limited: {pacer.blocked_by}"
                             outcomes.append(
                                 ledger.Outcome(
-                                    entry["key"], DeliveryState.WAITING, reason, outcome.response, None, until
+                                    entry.key, DeliveryState.WAITING, reason, outcome.response, None, until
                                 )
                             )
                             for _ in group[number + 1 :]:
@@ -384,7 +402,7 @@ def deliver_with_ledger(
                             log.warning(
                                 "Message %s: the server asked to slow down (%s); every worker on %s "
                                 "pauses %.0f s",
-                                short_ref(entry["recipient_ref"]),
+                                short_ref(entry.recipient_ref),
                                 (outcome.response or "")[:3],
                                 smtp_conn_id,
                                 pause,
@@ -393,21 +411,21 @@ def deliver_with_ledger(
                         progress.slow_downs = 0
                         outcomes.append(
                             ledger.Outcome(
-                                entry["key"],
+                                entry.key,
                                 outcome.status,
                                 outcome.reason,
                                 outcome.response,
                                 outcome.refused or None,
                             )
                         )
-                        if outcome.status == DeliveryState.SENT and entry.get("covers"):
+                        if outcome.status == DeliveryState.SENT and entry.covers:
                             covered.append(entry)
                         counts[outcome.status] += 1
                         counts["refused_recipients"] += len(outcome.refused)
                         if outcome.status != DeliveryState.SENT or outcome.refused:
                             log.warning(
                                 "Message %s: %s (%s; %d recipient(s) refused)",
-                                short_ref(entry["recipient_ref"]),
+                                short_ref(entry.recipient_ref),
                                 outcome.status,
                                 outcome.reason or "accepted",
                                 len(outcome.refused),
@@ -423,9 +441,9 @@ def deliver_with_ledger(
                         for entry in covered:
                             ledger.record_covered(
                                 conn,
-                                recipient_ref=entry["recipient_ref"],
-                                business_keys=entry["covers"],
-                                message_id=entry["message_id"],
+                                recipient_ref=entry.recipient_ref,
+                                business_keys=list(entry.covers),
+                                message_id=entry.message_id,
                                 **run,
                             )
                 index += done
@@ -434,7 +452,7 @@ def deliver_with_ledger(
             pacer.close()
             if sessions is not None:
                 sessions.close()
-    result: dict[str, Any] = {str(name): n for name, n in counts.items()}
+    result: DeliveryResult = {str(name): n for name, n in counts.items()}
     if progress.waited_until:
         result["waited_until"] = progress.waited_until
     return result
@@ -450,7 +468,7 @@ def deliver_redirected(
     smtp_conn_id: str,
     alerts_conn_id: str | None = None,
     limits: SendingLimits | None = None,
-) -> dict[str, int]:
+) -> DeliveryResult:
     """Test mode: every message goes to one address; the ledger is neither read nor written.
 
     The connection's sending limits still hold (the messages go through the same mailbox): with

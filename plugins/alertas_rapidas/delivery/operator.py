@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
+from alertas_rapidas.contracts.tasks import DeliveryResult, RenderedBatch, XComDict
 from alertas_rapidas.delivery.states import DeliveryState
 from alertas_rapidas.schedule.run_context import RunOptions
 from alertas_rapidas.storage import storage_path
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, XComArg
+
+    from alertas_rapidas.delivery.loop import Progress
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +26,7 @@ log = logging.getLogger(__name__)
 class AlertEmailOperator(BaseOperator):
     """Send the messages of one rendered batch, each once, recording every outcome.
 
-    `batch` is what the render task returns: the manifest path, message count and run date.
+    `batch` is what the render task returns: a `RenderedBatch` (XCom form).
     Transient failures leave messages `deferred` and fail the task, so that Airflow retries it
     with backoff; the retry sends only what is still deferred. Connection settings that cannot
     work (TLS not offered, certificate not trusted, login refused) fail the task without retries:
@@ -33,7 +39,7 @@ class AlertEmailOperator(BaseOperator):
     it waits and resumes by itself where it stopped (`resume_delivery`).
     """
 
-    # `batch` is the render task's output (an XComArg, resolved when the task runs): a manifest
+    # `batch` is the render task's output (an XComArg, resolved when the task runs): an archive's
     # path, a count and a date. Nothing personal is ever rendered into task fields.
     template_fields = ("batch",)
     ui_color = "#e8f4fd"
@@ -42,7 +48,7 @@ class AlertEmailOperator(BaseOperator):
         self,
         *,
         family: str,
-        batch: dict[str, Any],
+        batch: XComDict | XComArg,
         smtp_conn_id: str = SMTP_CONN_ID,
         alerts_conn_id: str = ALERTS_CONN_ID,
         claim_lease: timedelta = timedelta(minutes=10),
@@ -57,10 +63,10 @@ class AlertEmailOperator(BaseOperator):
         self.smtp_conn_id = smtp_conn_id
         self.alerts_conn_id = alerts_conn_id
 
-    def execute(self, context: Any) -> dict[str, Any]:
+    def execute(self, context: Context) -> DeliveryResult:
         return self._run(context, None)
 
-    def resume_delivery(self, context: Any, event: Any = None) -> dict[str, Any]:
+    def resume_delivery(self, context: Context, event: dict[str, Any] | None = None) -> DeliveryResult:
         """Called when the sending window opens: carry on from where the task deferred."""
         from alertas_rapidas.delivery.loop import Progress
 
@@ -68,7 +74,7 @@ class AlertEmailOperator(BaseOperator):
         log.info("Sending window open: resuming at message %d of the batch", progress.next + 1)
         return self._run(context, progress)
 
-    def _run(self, context: Any, progress: Any) -> dict[str, Any]:
+    def _run(self, context: Context, progress: Progress | None) -> DeliveryResult:
         from alertas_rapidas.delivery import loop as delivery
         from alertas_rapidas.delivery.sending_limits import SendingLimitsError
         from alertas_rapidas.task_errors import ConfigurationError, recording_failures
@@ -94,15 +100,16 @@ class AlertEmailOperator(BaseOperator):
                     method_name="resume_delivery",
                 )
 
-    def _deliver(self, context: Any, progress: Any) -> dict[str, Any]:
+    def _deliver(self, context: Context, progress: Progress | None) -> DeliveryResult:
         from alertas_rapidas.delivery import loop as delivery
         from alertas_rapidas.delivery.outbox import read_outbox
         from alertas_rapidas.delivery.sending_limits import limits_for
         from alertas_rapidas.ledger import deliveries as ledger
 
         options = RunOptions.from_params(context.get("params"))
+        batch = RenderedBatch.from_xcom(self.batch)
         # the render step's archive; a batch rendered before archives names its manifest
-        location = storage_path(self.batch.get("outbox") or self.batch["manifest"])
+        location = storage_path(batch.outbox)
         outbox = read_outbox(location)
         if options.dry_run:
             log.info("Dry run: %d message(s) left unsent in %s", len(outbox.entries), location.parent)
@@ -124,7 +131,7 @@ class AlertEmailOperator(BaseOperator):
         counts = delivery.deliver_with_ledger(
             family=self.family,
             outbox=outbox,
-            run_date=date.fromisoformat(self.batch["run_date"]),
+            run_date=batch.run_date,
             claimant=Claimant.here(
                 dag_id=ti.dag_id,
                 run_id=ti.run_id,

@@ -17,11 +17,15 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from alertas_rapidas.contracts.tasks import ManifestEntry, manifest_entries
 from alertas_rapidas.storage import storage_path, writing_local
+
+if TYPE_CHECKING:
+    from alertas_rapidas.storage import StorageLocation
 
 MANIFEST = "manifest.json"
 SUFFIX = ".zip"
@@ -36,7 +40,7 @@ def member(key: str) -> str:
 class OutboxWriter:
     """Writes one batch's outbox: `add` each rendered message, then `finish` with the manifest."""
 
-    def __init__(self, path: Any) -> None:
+    def __init__(self, path: StorageLocation) -> None:
         self.path = storage_path(path)
         self._buffer = io.BytesIO()
         self._archive = zipfile.ZipFile(self._buffer, "w", compression=zipfile.ZIP_STORED)
@@ -44,9 +48,9 @@ class OutboxWriter:
     def add(self, key: str, data: bytes) -> None:
         self._archive.writestr(member(key), data)
 
-    def finish(self, manifest: list[dict[str, Any]]) -> None:
+    def finish(self, manifest: Iterable[ManifestEntry]) -> None:
         """Add the manifest and write the archive as one object (locally: one file)."""
-        self._archive.writestr(MANIFEST, json.dumps(manifest))
+        self._archive.writestr(MANIFEST, json.dumps([entry.to_dict() for entry in manifest]))
         self._archive.close()
         with writing_local(self.path) as local:
             local.write_bytes(self._buffer.getvalue())
@@ -56,31 +60,41 @@ class OutboxWriter:
 class Outbox:
     """A batch to deliver: its manifest entries and each message's bytes."""
 
-    entries: list[dict[str, Any]]
-    _read: Callable[[dict[str, Any]], bytes]
+    entries: list[ManifestEntry]
+    _read: Callable[[ManifestEntry], bytes]
     name: str | None = None  # the archive's name in the run's outbox folder (None: loose files)
 
-    def payload(self, entry: dict[str, Any]) -> bytes:
+    def payload(self, entry: ManifestEntry) -> bytes:
         """The message of `entry` as rendered."""
         return self._read(entry)
 
     @classmethod
-    def of_files(cls, entries: list[dict[str, Any]]) -> Outbox:
-        """Entries whose `eml` names a file each (runs rendered before batch archives; tests)."""
-        return cls(entries, lambda entry: storage_path(entry["eml"]).read_bytes())
+    def of_files(cls, manifest: Iterable[ManifestEntry | Mapping[str, object]]) -> Outbox:
+        """A legacy manifest, whose entries' `eml` each names a file (runs rendered before batch
+        archives; tests): entries, or their JSON form."""
+        entries = [
+            item if isinstance(item, ManifestEntry) else ManifestEntry.from_dict(item) for item in manifest
+        ]
+        return cls(entries, _read_eml)
 
 
-def read_outbox(path: Any) -> Outbox:
+def _read_eml(entry: ManifestEntry) -> bytes:
+    if entry.eml is None:
+        raise ValueError(f"manifest entry {entry.key} names no .eml file")
+    return storage_path(entry.eml).read_bytes()
+
+
+def read_outbox(path: StorageLocation) -> Outbox:
     """The batch at `path` (an archive, read whole with one request; or a legacy manifest)."""
     location = storage_path(path)
     if location.name.endswith(_LEGACY_MANIFEST):
-        return Outbox.of_files(json.loads(location.read_bytes()))
+        return Outbox.of_files(manifest_entries(json.loads(location.read_bytes())))
     archive = zipfile.ZipFile(io.BytesIO(location.read_bytes()))
-    entries = json.loads(archive.read(MANIFEST))
-    return Outbox(entries, lambda entry: archive.read(member(entry["key"])), location.name)
+    entries = manifest_entries(json.loads(archive.read(MANIFEST)))
+    return Outbox(entries, lambda entry: archive.read(member(entry.key)), location.name)
 
 
-def message_bytes(folder: Any, key: str, batch: str | None) -> bytes | None:
+def message_bytes(folder: StorageLocation, key: str, batch: str | None) -> bytes | None:
     """One message of a run's outbox `folder`: from the archive named `batch` (as the ledger
     records it), or from its own legacy `.eml` file; None when it is not there (any more)."""
     folder = storage_path(folder)

@@ -7,6 +7,7 @@ the table against the CHECK constraint of sql/alerts/migrations/ and against a r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,7 +41,7 @@ class Move:
         return sorted(str(s) for s in self.sources if s is not NEW)
 
 
-def _move(sources: set[DeliveryState | None], *targets: DeliveryState) -> Move:
+def _move(sources: Iterable[DeliveryState | None], *targets: DeliveryState) -> Move:
     return Move(frozenset(sources), frozenset(targets))
 
 

@@ -101,9 +101,9 @@ class SettingSpec(BaseModel):
 
     def annotation(self) -> Any:
         if self.type == "choice":
-            return Literal[tuple(self.choices or ())]  # type: ignore[misc]
+            return Literal[tuple(self.choices or ())]
         if self.type == "choices":
-            return list[Literal[tuple(self.choices or ())]]  # type: ignore[misc]
+            return list[Literal[tuple(self.choices or ())]]  # type: ignore[misc]  # built at run time
         if self.type == "ints":  # the limits apply to each item
             return list[Annotated[int, Field(ge=self.min, le=self.max)]]
         if self.type == "int_by_key":  # the limits apply to each value
@@ -129,7 +129,7 @@ class SettingSpec(BaseModel):
 def settings_model(name: str, declared: dict[str, SettingSpec]) -> type[BaseModel]:
     """A frozen Pydantic model with one field per declared setting; unknown settings refused."""
     fields = {key: spec.field() for key, spec in declared.items()}
-    return create_model(  # type: ignore[call-overload]
+    return create_model(
         f"{name}_settings",
         __config__=ConfigDict(extra="forbid", frozen=True),
         **fields,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -31,6 +31,8 @@ def text_list(value: object) -> list[str]:
     """An array cell (list, numpy array or missing) as a list of strings."""
     if value is None or value is pd.NA or isinstance(value, float):
         return []
+    if not isinstance(value, Iterable):
+        raise TypeError(f"not an array cell: {type(value).__name__}")
     return [str(item) for item in list(value) if item is not None]
 
 

@@ -13,9 +13,12 @@ from collections.abc import Generator, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alertas_rapidas.delivery.states import IN_DIGEST, MOVES, DeliveryState
+
+if TYPE_CHECKING:
+    from alertas_rapidas.contracts.tasks import ManifestEntry
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,13 @@ class ClaimPolicy:
 def ledger_connection(conn_id: str, *, migrate: bool = True) -> Generator[Any, None, None]:
     """An autocommit psycopg connection to the ledger database, its schema brought to the latest
     version (unless `migrate` is False: `ops migrate` looks before it leaps)."""
+    import psycopg
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    if not isinstance(conn, psycopg.Connection):  # the provider's psycopg2 fallback (SQLAlchemy 1)
+        conn.close()
+        raise RuntimeError(f"{conn_id}: the postgres provider did not connect through psycopg 3")
     try:
         conn.autocommit = True
         if migrate:
@@ -263,7 +270,7 @@ def record_outcome(
 def record_waiting(
     conn: Any,
     *,
-    entries: Iterable[dict[str, Any]],
+    entries: Iterable[ManifestEntry],
     family: str,
     run_date: date,
     dag_id: str,
@@ -276,17 +283,17 @@ def record_waiting(
     A message further along (sent, sending, failed, unknown) is left as it is."""
     rows = [
         (
-            entry["key"],
+            entry.key,
             family,
-            entry["recipient_ref"],
-            entry["business_key"],
+            entry.recipient_ref,
+            entry.business_key,
             DeliveryState.WAITING,
             reason,
             run_date,
             dag_id,
             run_id,
-            entry["envelope"],
-            entry["message_id"],
+            list(entry.envelope),
+            entry.message_id,
             not_before,
             MOVES["wait"].source_states(),
         )

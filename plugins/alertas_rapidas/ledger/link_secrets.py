@@ -66,7 +66,7 @@ def link_secret(name: str, conn: Any = None) -> str:
     """The secret called `name`: the Variable when set, else the package's own (created once)."""
     configured = variable_value(name)
     if configured is not None:
-        if not isinstance(configured, str) or len(configured) < MIN_SECRET_LENGTH:
+        if len(configured) < MIN_SECRET_LENGTH:
             raise LinkSecretError(
                 f"the Airflow Variable {name!r} must hold a secret of at least {MIN_SECRET_LENGTH} "
                 "characters (or delete it: the package then keeps a random one of its own)"

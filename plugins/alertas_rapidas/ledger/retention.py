@@ -104,10 +104,11 @@ def _shown(root: Any) -> str:
 
 
 def _size(count: int) -> str:
+    size = float(count)
     for unit in ("bytes", "kB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
-        count /= 1000
+        if size < 1000 or unit == "GB":
+            return f"{count} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
     return f"{count} bytes"  # pragma: no cover
 
 

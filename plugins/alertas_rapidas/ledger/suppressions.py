@@ -149,7 +149,7 @@ def history(conn: Any, address: str) -> list[dict[str, Any]]:
         """,
         (normalised(address),),
     ).fetchall()
-    names = ("address", "source", "reason", "created_by", "created_at")
+    names: tuple[str, ...] = ("address", "source", "reason", "created_by", "created_at")
     names += ("lifted_at", "lifted_by", "lift_reason")
     return [dict(zip(names, row, strict=True)) for row in rows]
 

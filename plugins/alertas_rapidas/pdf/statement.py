@@ -132,7 +132,8 @@ def _make_look(layout: StatementLayout) -> _Look:
             spaceBefore=14,
             spaceAfter=7,
             backColor=colour["section_heading"],
-            borderPadding=(3, 4, 3, 4),
+            # (top, right, bottom, left): reportlab takes a tuple too; its stubs say float only
+            borderPadding=(3, 4, 3, 4),  # type: ignore[arg-type]
             leftIndent=4,
             rightIndent=4,
         ),
@@ -213,7 +214,10 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
         creator="Alertas Rápidas",
         lang="en" if lang == "en" else "es-AR",
         pageCompression=1,
-        **MARGINS,
+        topMargin=MARGINS["topMargin"],
+        rightMargin=MARGINS["rightMargin"],
+        bottomMargin=MARGINS["bottomMargin"],
+        leftMargin=MARGINS["leftMargin"],
     )
     frame = Frame(
         MARGINS["leftMargin"],
@@ -262,24 +266,27 @@ class _EncodedImage:
         """Draw it at the origin of `canvas`, `width` x `height` points."""
         import copy
 
-        document = canvas._doc
+        # reportlab's private canvas and document API (its stubs declare none of it): the form
+        # XObject is registered once per document and drawn by name
+        pdf: Any = canvas
+        document = pdf._doc
         registered = document.getXObjectName(self.name)
         if document.idToObject.get(registered) is None:  # first drawing in this document
-            image = copy.copy(self.prototype)
+            image: Any = copy.copy(self.prototype)
             image._origin = self.prototype
             mask = image.__dict__.pop("_smask", None)
-            canvas._setXObjects(image)
+            pdf._setXObjects(image)
             document.Reference(image, registered)
             document.addForm(self.name, image)
             if mask is not None:
                 mask = copy.copy(mask)
-                canvas._setXObjects(mask)
+                pdf._setXObjects(mask)
                 image.smask = document.Reference(mask, document.getXObjectName(mask.name))
         canvas.saveState()
         canvas.scale(width, height)
-        canvas._code.append(f"/{registered} Do")
+        pdf._code.append(f"/{registered} Do")
         canvas.restoreState()
-        canvas._formsinuse.append(self.name)
+        pdf._formsinuse.append(self.name)
 
 
 class _FormattedOnce(PDFImageXObject):
@@ -384,7 +391,7 @@ def _counting_canvas(page_label: str, colour: Any) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 (reportlab's name)
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's private page reset (not in its stubs)
 
         def save(self) -> None:
             total = len(self._pages)

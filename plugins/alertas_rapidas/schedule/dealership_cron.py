@@ -66,6 +66,8 @@ class DealershipCronTimetable(CronTriggerTimetable):
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> DealershipCronTimetable:
         timetable = super().deserialize(data)  # Airflow's fields; the flag is ours
+        if not isinstance(timetable, DealershipCronTimetable):  # Airflow builds it as `cls(...)`
+            raise TypeError(f"not a DealershipCronTimetable: {type(timetable).__name__}")
         timetable.catch_up_last_missed = bool(data.get("catch_up_last_missed", False))
         return timetable
 

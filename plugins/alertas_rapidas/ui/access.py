@@ -23,12 +23,12 @@ a refused call answers 403 with one readable line, never Airflow's bare `{"detai
 # No `from __future__ import annotations` here: FastAPI reads the dependency's annotation
 # (`GetUserDep`, imported inside the function), which a string annotation could not resolve.
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 NEEDS_TRIGGER = "the permission to trigger DAG runs"
@@ -145,11 +145,13 @@ class Access:
         )
 
 
-def readable_refusal(needs: dict[str, str]) -> Callable[[Request, HTTPException], Any]:
+def readable_refusal(needs: dict[str, str]) -> Callable[[Request, Exception], Awaitable[Response]]:
     """An exception handler: a 403 says in one line what the action needs (by the path's first
     segment after /api/, from `needs`); a 401 says to log in. Other errors keep their detail."""
 
-    async def handler(request: Request, exc: HTTPException) -> JSONResponse:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, HTTPException):  # registered for HTTPException only
+            raise exc
         if exc.status_code == 403:
             path = request.url.path.split("/api/", 1)[-1]
             what = needs.get(path) or needs.get(path.split("/", 1)[0], NEEDS_TRIGGER)

@@ -383,6 +383,6 @@ def _preview_request(family: str, day: str, from_time: Any, to_time: Any) -> tup
         )
     except ValueError as exc:
         errors.append(str(exc))
-    if errors:
+    if errors or run_date is None:
         return refused(errors)
     return run_date, window

@@ -148,6 +148,6 @@ def _connections(conn: Any) -> list[dict[str, Any]]:
          order by 1
         """
     ).fetchall()
-    names = ("conn_id", "sent_last_minute", "sent_last_hour", "sent_last_24h")
+    names: tuple[str, ...] = ("conn_id", "sent_last_minute", "sent_last_hour", "sent_last_24h")
     names += ("slowed_down_until", "slow_downs")
     return [{name: _iso(value) for name, value in zip(names, row, strict=True)} for row in rows]

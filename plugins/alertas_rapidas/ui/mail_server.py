@@ -9,6 +9,7 @@ is reported with its outcome, like Grafana's contact-point test: connect, TLS, l
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from typing import Any
 
@@ -68,7 +69,7 @@ def check_mail_server(smtp_conn_id: str, user: str) -> dict[str, Any]:
             greeting = (client.ehlo_resp or client.helo_resp or b"").decode("utf-8", "replace").splitlines()
             steps.append(_step("connect", OK, f"{target} ({greeting[0] if greeting else 'no EHLO name'})"))
             sock = client.sock
-            if hasattr(sock, "version"):
+            if isinstance(sock, ssl.SSLSocket):
                 cipher = sock.cipher()
                 steps.append(_step("tls", OK, f"{security}, {sock.version()}, {cipher[0] if cipher else ''}"))
             else:

@@ -90,7 +90,7 @@ class Window:
     @classmethod
     def parse(cls, start: str | None, end: str | None) -> Window:
         """From `HH:MM` texts (empty: the day's first or last run); ValueError with what is wrong."""
-        parsed = []
+        parsed: list[time | None] = []
         for name, text in (("from_time", start), ("to_time", end)):
             text = (text or "").strip()
             if not text:
@@ -102,7 +102,7 @@ class Window:
                 parsed.append(time.fromisoformat(text))
             except ValueError:
                 raise ValueError(f"{name}: a time of day written HH:MM (08:00)") from None
-        if parsed[0] and parsed[1] and parsed[0] > parsed[1]:
+        if parsed[0] is not None and parsed[1] is not None and parsed[0] > parsed[1]:
             raise ValueError("from_time: must not be after to_time")
         return cls(*parsed)
 

@@ -8,7 +8,7 @@ they get here. Only counts and ids leave this module (never `recipients`, `recip
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -81,6 +81,12 @@ class DayCounts:
     skipped_by_reason: dict[str, int] = field(default_factory=dict)
 
 
+def _counts(values: Sequence[int]) -> tuple[int, int, int, int, int, int]:
+    """A row's six counts (sent, skipped, failed, deferred, unknown, in progress), as ints."""
+    sent, skipped, failed, deferred, unknown, in_progress = (int(n) for n in values)
+    return sent, skipped, failed, deferred, unknown, in_progress
+
+
 @dataclass
 class RunRow:
     dag_id: str
@@ -150,9 +156,13 @@ def one_line(summary: RunSummary | Mapping[str, Any]) -> str:
 @contextmanager
 def read_only_connection(conn_id: str = ALERTS_CONN_ID) -> Generator[Any, None, None]:
     """A psycopg connection to the ledger database whose transactions are read-only."""
+    import psycopg
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    if not isinstance(conn, psycopg.Connection):  # the provider's psycopg2 fallback (SQLAlchemy 1)
+        conn.close()
+        raise RuntimeError(f"{conn_id}: the postgres provider did not connect through psycopg 3")
     try:
         conn.autocommit = False
         conn.read_only = True
@@ -204,7 +214,7 @@ def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCo
         """,
         {**filters.sql_params(), **_STATES, "in_digest": IN_DIGEST, "limit": limit},
     ).fetchall()
-    days = {(r[0], r[1]): DayCounts(r[0], r[1], *(int(n) for n in r[2:])) for r in rows}
+    days = {(r[0], r[1]): DayCounts(r[0], r[1], *_counts(r[2:])) for r in rows}
     if days:
         reasons = conn.execute(
             f"""

@@ -61,16 +61,18 @@ def time_extract(out: Path) -> dict[str, Any]:
 
 
 def raw_items(
-    extract_results: list[dict[str, Any]],
+    extract_results: list[dict[str, Any]],  # ExtractResult's JSON form (the bench's result file)
 ) -> tuple[list[tuple[dict[str, Any], str, str]], list[Any]]:
     """The statements the run renders, as (context, language, engine), and the messages carrying
     them: the transform's output."""
     from alertas_rapidas.branding import brand_context
+    from alertas_rapidas.contracts.tasks import ExtractResult
     from alertas_rapidas.extract import load_frames
     from alertas_rapidas.families import load_transform
 
     config, settings, family, run = family_parts()
-    plan = load_transform(family)(load_frames(extract_results), settings, run)
+    results = [ExtractResult.from_dict(item) for item in extract_results]
+    plan = load_transform(family)(load_frames(results), settings, run)
     brand = brand_context(config.branding)  # the logo and letterhead the render step draws too
     items = [
         ({**message.context, "lang": message.language, "brand": brand}, message.language, settings.pdf_engine)

@@ -69,12 +69,13 @@ def run_step(step: str, dags: str, work: str, whole: bool) -> dict[str, Any]:
         results_file.write_text(json.dumps([r.to_dict() for r in results]))
         info = {"rows": {r.name: r.rows for r in results}}
     else:
+        from alertas_rapidas.contracts.tasks import ExtractResult
         from alertas_rapidas.extract import chunked_frames, load_frames
         from alertas_rapidas.plan_files import PlanWriter
 
-        results = json.loads(results_file.read_text())
+        results = [ExtractResult.from_dict(item) for item in json.loads(results_file.read_text())]
         transform = load_transform(family)
-        writer = PlanWriter(Path(work) / ("plan-whole" if whole else "plan"), config.batch_size, run={})
+        writer = PlanWriter(Path(work) / ("plan-whole" if whole else "plan"), config.batch_size)
         pieces = (
             iter([load_frames(results)])
             if whole
@@ -84,7 +85,7 @@ def run_step(step: str, dags: str, work: str, whole: bool) -> dict[str, Any]:
             writer.add(transform(frames, settings, run))
             del frames
         plan = writer.finish()
-        info = {"messages": plan["messages"], "batches": len(plan["batches"])}
+        info = {"messages": plan.messages, "batches": len(plan.batches)}
     return {
         "step": step + (" (whole, before slicing)" if whole else ""),
         "seconds": time.perf_counter() - started,

@@ -32,6 +32,7 @@ class InterfaceLimit(BaseModel):
         return value
 
 
+DEFAULT_ROLES: tuple[EmployeeRole, ...] = ("interface_admin",)
 DEFAULT_INTERFACES = (
     InterfaceLimit(code="PRICE_UPDATE", max_age=timedelta(days=10)),
     InterfaceLimit(code="STOCK_SYNC", max_age=timedelta(days=1)),
@@ -46,7 +47,7 @@ class InterfacesNotRunSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     interfaces: list[InterfaceLimit] = Field(default_factory=lambda: list(DEFAULT_INTERFACES), min_length=1)
-    notify_roles: list[EmployeeRole] = Field(default_factory=lambda: ["interface_admin"])
+    notify_roles: list[EmployeeRole] = Field(default_factory=lambda: list(DEFAULT_ROLES))
     notify_owner: bool = True
     language: Literal["es", "en"] = "es"
 
