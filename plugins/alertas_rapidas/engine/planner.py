@@ -14,8 +14,6 @@ usable). A digest of the first stage can so say which of its rows the second one
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,6 +34,7 @@ from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec, Ta
 from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, resolve_rule
 from alertas_rapidas.engine.templating import fill, holds
 from alertas_rapidas.engine.values import frame_rows, in_language
+from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.schedule.run_time import RunTime
 
 ROWS = "rows"
@@ -46,7 +45,6 @@ NOBODY = "nobody"
 # (recipient_ref, business key without repeat mark) -> sent messages: how many, last run date.
 History = Mapping[tuple[str, str], tuple[int, date]]
 
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _TABLE_KINDS = {"money": "money", "date": "date", "instant": "date", "int": "int", "quantity": "quantity"}
 
 
@@ -460,9 +458,7 @@ def send_number(key: str, sent_key: str) -> int:
 
 def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> Attachment:
     template = rule.filename if isinstance(rule.filename, str) else getattr(rule.filename, language)
-    # Accents folded ("Córdoba" -> "Cordoba"), anything else unsafe in a file name becomes "-".
-    folded = unicodedata.normalize("NFKD", fill(template, values)).encode("ascii", "ignore").decode()
-    stem = _FILENAME_UNSAFE.sub("-", folded).strip("-.") or "adjunto"
+    stem = safe_file_name(fill(template, values), fallback="adjunto")
     if rule.kind == "xlsx":
         return Attachment(filename=f"{stem}.xlsx", kind="xlsx", sheets=list(rule.sheets) or None)
     if rule.kind == "pdf_table":

@@ -7,7 +7,6 @@ movements, ordered). Money is carried in integer cents from here on.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,9 +19,8 @@ from alertas_rapidas.families.customer_statements import (
     StatementSettings,
     statement_period,
 )
+from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.schedule.run_time import RunTime
-
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: StatementSettings, run: RunTime) -> Plan:
@@ -174,7 +172,7 @@ def _context(row: Any, sections: list[dict[str, Any]], start: date, end: date) -
 
 
 def _attachment(customer_code: str, start: date, language: str, settings: StatementSettings) -> Attachment:
-    code = _FILENAME_UNSAFE.sub("-", customer_code).strip("-") or "cliente"
+    code = safe_file_name(customer_code, fallback="cliente")
     stem = "statement" if language == "en" else "estado-de-cuenta"
     builder = STATEMENT_BUILDER if settings.pdf_engine == "reportlab" else None
     return Attachment(template="statement", builder=builder, filename=f"{stem}-{code}-{start:%Y-%m}.pdf")

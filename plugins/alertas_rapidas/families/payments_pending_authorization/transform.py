@@ -11,7 +11,6 @@ dealership (no branch). An order nobody can receive is skipped as `no_recipient`
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,10 +20,9 @@ import pandas as pd
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
 from alertas_rapidas.families._frames import clean_text, optional_int, records_by, to_cents, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
+from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.recipients import normalize_address
 from alertas_rapidas.schedule.run_time import RunTime
-
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -146,6 +144,6 @@ def _item_record(row: Any) -> dict[str, Any]:
 
 
 def _attachment(number: str, order_id: int, language: str) -> Attachment:
-    code = _FILENAME_UNSAFE.sub("-", number).strip("-") or str(order_id)
+    code = safe_file_name(number, fallback=str(order_id))
     stem = "payment-order" if language == "en" else "orden-de-pago"
     return Attachment(template="order", filename=f"{stem}-{code}.pdf")
