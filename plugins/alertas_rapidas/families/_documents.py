@@ -13,9 +13,10 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_iso_date
 from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.formatting import DOCUMENT_TYPES
+from alertas_rapidas.money import to_cents
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"

@@ -13,13 +13,14 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, to_iso_date
 from alertas_rapidas.families.customer_statements import (
     STATEMENT_BUILDER,
     StatementSettings,
     statement_period,
 )
 from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.money import to_cents
 from alertas_rapidas.schedule.run_time import RunTime
 
 

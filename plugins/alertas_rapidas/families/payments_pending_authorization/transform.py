@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import clean_text, optional_int, records_by, to_cents, truthy
+from alertas_rapidas.families._frames import clean_text, optional_int, records_by, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
 from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.money import cents, to_cents
 from alertas_rapidas.recipients import normalize_address
 from alertas_rapidas.schedule.run_time import RunTime
 
@@ -70,7 +71,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: PaymentsPendingSetting
                 "id": order_id,
                 "number": clean_text(row.number),
                 "currency": clean_text(row.currency),
-                "amount": int(to_cents(pd.Series([row.amount])).iloc[0]),
+                "amount": cents(row.amount),
                 "created_date": created_local.date().isoformat(),
                 "created_time": created_local.strftime("%H:%M"),
                 "items": order_items,
