@@ -35,6 +35,7 @@ from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, re
 from alertas_rapidas.engine.templating import fill, holds
 from alertas_rapidas.engine.values import frame_rows, in_language
 from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.recipients import address_key, unique_addresses
 from alertas_rapidas.schedule.run_time import RunTime
 
 ROWS = "rows"
@@ -231,7 +232,7 @@ class _Builder:
                 continue
             self.outcomes[index].reached.add(stage.name)
             for person in found.people:
-                digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
+                digests.setdefault(address_key(person.address), _Digest(person)).rows.append(row)
         for digest in digests.values():
             rows, covers, numbers = self._unsent_rows(stage, digest.person.ref, digest.rows, key)
             if rows:
@@ -338,8 +339,8 @@ class _Builder:
         language = people[0].language or self._language(stage)
         to = [person.address for person in people]
         party_cc = [address for person in people for address in person.cc]
-        cc = _unique([*party_cc, *self._copies(first, stage.recipients.cc)], exclude=to)
-        bcc = _unique(self._copies(first, stage.recipients.bcc), exclude=to + cc)
+        cc = unique_addresses([*party_cc, *self._copies(first, stage.recipients.cc)], exclude=to)
+        bcc = unique_addresses(self._copies(first, stage.recipients.bcc), exclude=to + cc)
         names = {person.name for person in people}
         display = people[0].name if len(people) == 1 else None
         message = OutgoingMessage(
@@ -464,16 +465,6 @@ def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) 
     if rule.kind == "pdf_table":
         return Attachment(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
     return Attachment(filename=f"{stem}.pdf", kind="pdf", template=rule.template)
-
-
-def _unique(addresses: list[str], exclude: list[str]) -> list[str]:
-    seen = {address.lower() for address in exclude}
-    result = []
-    for address in addresses:
-        if address.lower() not in seen:
-            seen.add(address.lower())
-            result.append(address)
-    return result
 
 
 def build_plan(

@@ -22,7 +22,7 @@ from alertas_rapidas.families._frames import clean_text, optional_int, records_b
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
 from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.money import cents, to_cents
-from alertas_rapidas.recipients import normalize_address
+from alertas_rapidas.recipients import address_key, normalize_address
 from alertas_rapidas.schedule.run_time import RunTime
 
 
@@ -118,9 +118,9 @@ def _fallback_pool(authorizers: pd.DataFrame) -> dict[int | None, list[_Person]]
         if address is None:
             continue
         branch = optional_int(row.branch_id)
-        if (branch, address.lower()) in seen:  # two records, one mailbox: one To address
+        if (branch, address_key(address)) in seen:  # two records, one mailbox: one To address
             continue
-        seen.add((branch, address.lower()))
+        seen.add((branch, address_key(address)))
         pool.setdefault(branch, []).append(_Person(int(row.employee_id), clean_text(row.full_name), address))
     return pool
 
