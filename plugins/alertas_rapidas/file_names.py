@@ -1,9 +1,9 @@
 """Safe file names: the one rule for run folders, attachment names and preview files.
 
 Accents are folded (Unicode NFKD, combining marks dropped: "Ñandú" -> "Nandu"); every run of
-characters other than ASCII letters, digits, '.', '_' and '-' becomes one `separator`; dots,
-dashes and underscores are trimmed from both ends (so a name is never '.', '..' or hidden); an
-empty result is `fallback`.
+characters other than ASCII letters, digits, '_', '-' and a dot between two letters or digits
+("A.0001", "factura.pdf") becomes one `separator` (so "/../" is one separator and no name is '.',
+'..' or hidden); separators are trimmed from both ends; an empty result is `fallback`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import re
 import unicodedata
 from typing import Literal
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_TRIMMED = "._-"
+# Anything but a letter, digit, '_' or '-'; a dot only when a letter or digit is not on both sides.
+_UNSAFE = re.compile(r"(?:[^A-Za-z0-9._-]|(?<![A-Za-z0-9])\.|\.(?![A-Za-z0-9]))+")
+_TRIMMED = "_-"
 
 
 def fold_accents(text: str) -> str:

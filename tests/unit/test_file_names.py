@@ -27,10 +27,12 @@ def test_nothing_usable_gives_the_fallback(value):
     assert safe_file_name(value) == "_"
 
 
-def test_dots_stay_inside_and_go_at_the_ends():
+def test_a_dot_stays_only_between_letters_or_digits():
     assert safe_file_name("factura A.0001.pdf") == "factura-A.0001.pdf"
+    assert safe_file_name("A-0001/../00004120 x") == "A-0001-00004120-x"
     assert safe_file_name("../../etc/passwd") == "etc-passwd"
     assert safe_file_name(".hidden-") == "hidden"
+    assert safe_file_name("v1..2. final") == "v1-2-final"
 
 
 def test_a_python_family_and_a_configured_family_name_a_file_alike():
