@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 _ONE = Decimal(1)
-# A float product `x * 100` is within this many of its own magnitude of the exact one; a product
-# whose fraction is closer than that to a half cent is recomputed from the decimal.
+# `float(amount) * 100` is within 2**-52 of its own magnitude of `amount * 100` (the float
+# nearest the amount, then the product's rounding); 2**-48 leaves a margin of 16.
 _RELATIVE_ERROR = 2.0**-48
 
 
@@ -33,21 +33,26 @@ def cents(value: Any) -> int:
 def to_cents(values: pd.Series) -> pd.Series:
     """A column of amounts as whole cents in int64, each as `cents` gives it.
 
-    Floats and integers are converted at once; only the floats whose product lands near half a
-    cent (or too large for a float to hold its cents) go through `cents` one by one. Other columns
-    (Decimals from the extract's typed numerics, mixed objects) go value by value."""
-    if not pd.api.types.is_numeric_dtype(values.dtype):
-        return pd.Series([cents(value) for value in values], index=values.index, dtype="int64")
+    The column is converted at once through float64; a float is within 2**-52 of its own
+    magnitude of the decimal it stands for, so its cents are right unless the product lands
+    that close to half a cent. Those values, and missing or non-numeric ones, go through `cents`
+    from the column's own value (the Decimal, not its float)."""
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
         return values.astype("int64") * 100
-    numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-    numbers = np.where(np.isnan(numbers), 0.0, numbers)
-    scaled = np.abs(numbers * 100)
-    whole = np.floor(scaled)
-    result = np.copysign(whole + (scaled - whole >= 0.5), numbers)
-    near_half = np.abs(scaled - whole - 0.5) <= np.maximum(scaled * _RELATIVE_ERROR, 1e-9)
-    doubtful = near_half | ~np.isfinite(scaled)
-    out = np.where(doubtful, 0, result).astype("int64")
-    for position in np.flatnonzero(doubtful):
-        out[position] = cents(float(numbers[position]))
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    scaled = numbers * 100
+    nearest = np.rint(scaled)  # to even at exactly half a cent: such a value is doubtful anyway
+    room = np.abs(scaled - nearest)
+    np.subtract(0.5, room, out=room)  # how far from half a cent
+    margin = np.abs(scaled, out=scaled)
+    margin *= _RELATIVE_ERROR
+    margin += 1e-9
+    sure = np.greater(room, margin, out=np.empty(len(room), dtype=bool))  # False for NaN, infinity
+    positions = np.flatnonzero(~sure)
+    nearest[positions] = 0
+    out = nearest.astype("int64")
+    if len(positions):
+        originals = values.to_numpy()
+        for position in positions:
+            out[position] = cents(originals[position])
     return pd.Series(out, index=values.index, dtype="int64")
