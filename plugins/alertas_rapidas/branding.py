@@ -17,8 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.paths import PROJECT_ROOT
 
 LOGO_FORMATS = ("PNG", "JPEG")
@@ -30,10 +31,8 @@ def logo_path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-class BrandingConfig(BaseModel):
+class BrandingConfig(StrictModel):
     """The logo and letterhead lines printed on every PDF and in the HTML mail header."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     logo: str | None = Field(
         default=None,

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     PrivateAttr,
@@ -35,6 +34,7 @@ from pydantic import (
 from alertas_rapidas.branding import BrandingConfig
 from alertas_rapidas.delivery.sending_limits import SendingLimits
 from alertas_rapidas.engine.spec import AlertSpec, StageSpec
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.paths import FAMILIES_DIR
 
 DEFAULTS_FILE_NAME = "_defaults.yaml"
@@ -48,11 +48,7 @@ class FamilyConfigError(ValueError):
     """A family config file is missing, unreadable or invalid."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScheduleConfig(_Strict):
+class ScheduleConfig(StrictModel):
     """When the family runs, in the dealership's time zone.
 
     `cron` is a 5-field cron expression. `interval` (e.g. `PT15M`, `PT1H`) makes the run's data
@@ -112,7 +108,7 @@ class ScheduleConfig(_Strict):
         return self
 
 
-class SenderConfig(_Strict):
+class SenderConfig(StrictModel):
     """The From header. Without `address`, the `from_email` of the SMTP connection is used."""
 
     name: str | None = Field(default=None, max_length=120)
@@ -120,7 +116,7 @@ class SenderConfig(_Strict):
     reply_to: EmailStr | None = None
 
 
-class UnsubscribeConfig(_Strict):
+class UnsubscribeConfig(StrictModel):
     """Where the `List-Unsubscribe` header of a `recurring` alert points (RFC 2369, RFC 8058).
 
     Each message gets its own token: the family, the recipient's DMS reference and language,
@@ -157,14 +153,14 @@ class UnsubscribeConfig(_Strict):
         return value
 
 
-class FreshnessRequirement(_Strict):
+class FreshnessRequirement(StrictModel):
     """An interface whose last successful run must be younger than `max_age` before the run."""
 
     interface: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,48}$")
     max_age: timedelta
 
 
-class FreshnessWait(_Strict):
+class FreshnessWait(StrictModel):
     """How a family waits for `requires_fresh`: the sensor's mode, poke interval and timeout.
 
     On timeout the run ends without mailing and its summary names the stale interfaces.
@@ -175,7 +171,7 @@ class FreshnessWait(_Strict):
     timeout: timedelta = timedelta(hours=2)
 
 
-class BouncesConfig(_Strict):
+class BouncesConfig(StrictModel):
     """The bounce mailbox and the bounce score (README "Bounces"): `_defaults.yaml` only.
 
     The DAG `alertas_bounces` reads the folder `folder` of the IMAP connection `imap_conn_id`
@@ -218,7 +214,7 @@ class BouncesConfig(_Strict):
         return value
 
 
-class FamilyConfig(_Strict):
+class FamilyConfig(StrictModel):
     """One alert family: what it is, when it runs, who owns it and its family settings."""
 
     key: str = Field(pattern=KEY_PATTERN)

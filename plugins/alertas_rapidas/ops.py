@@ -509,6 +509,7 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
     """List the unsubscribes (recipient references, never addresses), or add or remove one.
     Exit codes: 0 done, 1 none found (or nothing to remove), 2 a bad token or arguments."""
     from alertas_rapidas import unsubscribes as unsub
+    from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, link_secret
 
     def fail(message: str, code: int) -> int:
         print(f"error: {message}", file=sys.stderr)
@@ -516,7 +517,7 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
 
     if args.add:
         try:
-            token = unsub.read_token(unsub.read_secret(), args.add.strip())
+            token = unsub.read_token(link_secret(UNSUBSCRIBE), args.add.strip())
         except unsub.TokenError as exc:
             return fail(f"--add: {exc}", 2)
         family = unsub.ALL if args.all else token.family

@@ -9,17 +9,9 @@ Where runs write their files is `storage.py`'s.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(os.environ.get("ALERTAS_PROJECT_ROOT") or Path(__file__).resolve().parents[2])
 SQL_DIR = PROJECT_ROOT / "sql"
 TEMPLATES_DIR = PROJECT_ROOT / "include" / "templates"
 FAMILIES_DIR = PROJECT_ROOT / "dags" / "families"
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_name(value: str) -> str:
-    """A file-system-safe form of an id such as a run id (`scheduled__2026-11-01T11:00:00+00:00`)."""
-    return _UNSAFE.sub("_", value).strip("_") or "_"

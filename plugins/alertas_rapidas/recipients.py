@@ -104,14 +104,32 @@ def normalize_address(value: object) -> str | None:
     return check_address(value)[0]
 
 
+def address_key(address: str) -> str:
+    """What makes two normalised addresses one mailbox: the whole address in lower case.
+
+    email-validator's normal form already has the domain in lower case (IDNA for an
+    internationalised one) and the local part in NFC; the local part is compared without case
+    too, as every mail system in use does, so `Ana@x.com` and `ana@x.com` get one message. Not
+    `casefold()`: it would make `straße@` and `strasse@`, two mailboxes, one."""
+    return address.lower()
+
+
+def unique_addresses(addresses: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+    """`addresses` in their order, each mailbox once (its first spelling kept), leaving out the
+    mailboxes of `exclude` (e.g. Cc without the To addresses)."""
+    seen = {address_key(address) for address in exclude}
+    unique = []
+    for address in addresses:
+        key = address_key(address)
+        if key not in seen:
+            seen.add(key)
+            unique.append(address)
+    return unique
+
+
 def normalize_many(values: Iterable[object] | None) -> list[str]:
     """Valid, normalised, de-duplicated addresses in their given order; invalid ones dropped."""
-    seen: dict[str, None] = {}
-    for value in values or ():
-        address = normalize_address(value)
-        if address and address.lower() not in {k.lower() for k in seen}:
-            seen[address] = None
-    return list(seen)
+    return unique_addresses(address for address in map(normalize_address, values or ()) if address)
 
 
 def address_party(
@@ -130,5 +148,5 @@ def address_party(
     to, problem = check_address(email)
     if to is None:
         return Addressing([], [], problem)
-    cc = [a for a in normalize_many(cc_emails) if a.lower() != to.lower()]
+    cc = unique_addresses(normalize_many(cc_emails), exclude=[to])
     return Addressing([to], cc)

@@ -36,6 +36,7 @@ from alertas_rapidas import formatting
 from alertas_rapidas.branding import BrandingConfig, brand_context
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage
 from alertas_rapidas.paths import TEMPLATES_DIR
+from alertas_rapidas.recipients import unique_addresses
 
 if TYPE_CHECKING:
     from alertas_rapidas.unsubscribes import UnsubscribeLinks
@@ -349,7 +350,7 @@ class MessageRenderer:
 
     def envelope(self, message: OutgoingMessage) -> list[str]:
         """Every address the SMTP transaction names: To, Cc and Bcc (never in headers)."""
-        return _unique([*message.to, *message.cc, *self.extra_cc, *message.bcc, *self.extra_bcc])
+        return unique_addresses([*message.to, *message.cc, *self.extra_cc, *message.bcc, *self.extra_bcc])
 
     def _attach(self, mail: EmailMessage, attachment: Attachment, context: dict[str, Any], lang: str) -> None:
         own = attachment.context
@@ -410,13 +411,6 @@ def format_sender(name: str | None, address: str | None) -> str | None:
     if not address:
         return None
     return formataddr((one_line(name or ""), address))
-
-
-def _unique(addresses: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for address in addresses:
-        seen.setdefault(address.lower(), address)
-    return list(seen.values())
 
 
 _TAGS = re.compile(r"<[^>]+>")

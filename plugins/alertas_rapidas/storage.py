@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alertas_rapidas.paths import safe_name
+from alertas_rapidas.file_names import safe_file_name
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -113,7 +113,7 @@ def reading_local(path: ObjectStoragePath) -> Generator[Path, None, None]:
 
 def run_dir(dag_id: str, run_id: str) -> ObjectStoragePath:
     """The folder of one DAG run's files."""
-    return work_root() / safe_name(dag_id) / safe_name(run_id)
+    return work_root() / safe_file_name(dag_id, separator="_") / safe_file_name(run_id, separator="_")
 
 
 def outbox_dir(dag_id: str, run_id: str) -> ObjectStoragePath:

@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from alertas_rapidas.contracts.plan import Plan, SkippedCandidate
 
-SECRET_VARIABLE = "alertas_unsubscribe_secret"  # link_secrets.UNSUBSCRIBE
 ALL = "*"  # every recurring family
 REASON = "unsubscribed"
 SOURCES = ("one-click", "page", "mailto", "ops")
@@ -122,19 +121,14 @@ class UnsubscribeLinks:
 
 
 def links_for(config: Any) -> UnsubscribeLinks | None:
-    """The family's links when it is `recurring` (the secret is read now: in the render task)."""
+    """The family's links when it is `recurring` (the secret is read now, in the render task, by
+    `link_secrets.link_secret`: the API server and ops read it the same way)."""
+    from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, link_secret
+
     if not config.recurring:
         return None
     mailto = str(config.unsubscribe.mailto) if config.unsubscribe.mailto else None
-    return UnsubscribeLinks(config.key, read_secret(), config.unsubscribe.url, mailto)
-
-
-def read_secret() -> str:
-    """The token secret: the Airflow Variable `alertas_unsubscribe_secret` when set, else the
-    package's own, created once (`link_secrets`). The same in a task, the API server and ops."""
-    from alertas_rapidas.ledger.link_secrets import link_secret
-
-    return link_secret(SECRET_VARIABLE)
+    return UnsubscribeLinks(config.key, link_secret(UNSUBSCRIBE), config.unsubscribe.url, mailto)
 
 
 # -- the stored choices ---------------------------------------------------------------------------

@@ -31,7 +31,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from alertas_rapidas.config import FamilyConfig
-from alertas_rapidas.paths import FAMILIES_DIR, safe_name
+from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.paths import FAMILIES_DIR
 from alertas_rapidas.schedule.run_time import RunTime
 
 PREVIEW_SENDER = "preview@alertas-rapidas.invalid"
@@ -395,7 +396,7 @@ def write_preview(
         (out / f"{stem}.html").write_text(body.get_content() if body else "", encoding="utf-8")
         files = []
         for part in mail.iter_attachments():
-            name = f"{stem}-{safe_name(part.get_filename() or 'attachment')}"
+            name = f"{stem}-{safe_file_name(part.get_filename() or 'attachment', separator='_')}"
             (out / name).write_bytes(part.get_payload(decode=True) or b"")
             files.append(name)
         entries.append(

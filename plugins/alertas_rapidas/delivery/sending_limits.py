@@ -23,7 +23,9 @@ import difflib
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from alertas_rapidas.models import StrictModel
 
 NAMED_WINDOWS = {
     "per_second": timedelta(seconds=1),
@@ -35,10 +37,8 @@ LONGEST_WINDOW = timedelta(days=7)  # send slots are kept 8 days (sql/alerts/mig
 EXTRA = "sending_limits"  # the SMTP connection's extra
 
 
-class SendingLimits(BaseModel):
+class SendingLimits(StrictModel):
     """What one SMTP connection may send, and how its deliver tasks wait and back off."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     per_second: int | None = Field(default=None, ge=1, description="messages in any second")
     per_minute: int | None = Field(default=None, ge=1, description="messages in any 60 seconds")

@@ -14,8 +14,6 @@ usable). A digest of the first stage can so say which of its rows the second one
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,6 +34,8 @@ from alertas_rapidas.engine.spec import AlertSpec, AttachmentRule, StageSpec, Ta
 from alertas_rapidas.engine.staff import Found, Person, Roster, first_usable, resolve_rule
 from alertas_rapidas.engine.templating import fill, holds
 from alertas_rapidas.engine.values import frame_rows, in_language
+from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.recipients import address_key, unique_addresses
 from alertas_rapidas.schedule.run_time import RunTime
 
 ROWS = "rows"
@@ -46,7 +46,6 @@ NOBODY = "nobody"
 # (recipient_ref, business key without repeat mark) -> sent messages: how many, last run date.
 History = Mapping[tuple[str, str], tuple[int, date]]
 
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _TABLE_KINDS = {"money": "money", "date": "date", "instant": "date", "int": "int", "quantity": "quantity"}
 
 
@@ -229,7 +228,7 @@ class _Builder:
                 continue
             self.outcomes[index].reached.add(stage.name)
             for person in found.people:
-                digests.setdefault(person.address.lower(), _Digest(person)).rows.append(row)
+                digests.setdefault(address_key(person.address), _Digest(person)).rows.append(row)
         for digest in digests.values():
             rows, covers, numbers = self._unsent_rows(stage, digest.person.ref, digest.rows, key)
             if rows:
@@ -336,8 +335,8 @@ class _Builder:
         language = people[0].language or self._language(stage)
         to = [person.address for person in people]
         party_cc = [address for person in people for address in person.cc]
-        cc = _unique([*party_cc, *self._copies(first, stage.recipients.cc)], exclude=to)
-        bcc = _unique(self._copies(first, stage.recipients.bcc), exclude=to + cc)
+        cc = unique_addresses([*party_cc, *self._copies(first, stage.recipients.cc)], exclude=to)
+        bcc = unique_addresses(self._copies(first, stage.recipients.bcc), exclude=to + cc)
         names = {person.name for person in people}
         display = people[0].name if len(people) == 1 else None
         message = OutgoingMessage(
@@ -456,24 +455,12 @@ def send_number(key: str, sent_key: str) -> int:
 
 def _attachment(rule: AttachmentRule, language: str, values: Mapping[str, Any]) -> Attachment:
     template = rule.filename if isinstance(rule.filename, str) else getattr(rule.filename, language)
-    # Accents folded ("Córdoba" -> "Cordoba"), anything else unsafe in a file name becomes "-".
-    folded = unicodedata.normalize("NFKD", fill(template, values)).encode("ascii", "ignore").decode()
-    stem = _FILENAME_UNSAFE.sub("-", folded).strip("-.") or "adjunto"
+    stem = safe_file_name(fill(template, values), fallback="adjunto")
     if rule.kind == "xlsx":
         return Attachment(filename=f"{stem}.xlsx", kind="xlsx", sheets=list(rule.sheets) or None)
     if rule.kind == "pdf_table":
         return Attachment(filename=f"{stem}.pdf", kind="pdf", template="_reports/table")
     return Attachment(filename=f"{stem}.pdf", kind="pdf", template=rule.template)
-
-
-def _unique(addresses: list[str], exclude: list[str]) -> list[str]:
-    seen = {address.lower() for address in exclude}
-    result = []
-    for address in addresses:
-        if address.lower() not in seen:
-            seen.add(address.lower())
-            result.append(address)
-    return result
 
 
 def build_plan(

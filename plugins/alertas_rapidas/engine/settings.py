@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, create_model, model_validator
+from pydantic import BaseModel, EmailStr, Field, create_model, model_validator
 
 from alertas_rapidas.families._common import EmployeeRole
+from alertas_rapidas.models import StrictModel
 
 SettingType = Literal[
     "int",
@@ -32,10 +33,8 @@ SettingType = Literal[
 ]
 
 
-class TextByLanguage(BaseModel):
+class TextByLanguage(StrictModel):
     """A text in Spanish and English (the mail's language picks one)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     es: str = Field(min_length=1, max_length=2000, description="the Spanish text")
     en: str = Field(min_length=1, max_length=2000, description="the English text")
@@ -61,12 +60,10 @@ _PYTHON_TYPES: dict[str, Any] = {
 _LISTS = ("dates", "roles", "emails", "ints", "choices")
 
 
-class SettingSpec(BaseModel):
+class SettingSpec(StrictModel):
     """One declared setting: `{type: int, default: 7, min: 1, max: 365, description: ...}`;
     a list (`choices`, `dates`, `ints`, ...) may ask for `min_items` (e.g. at least one format).
     `int_by_key` maps names to whole numbers (`{ordered: 60, arrived: 7}`); SQL gets it as jsonb."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: SettingType = Field(description="what kind of value the setting holds (see the setting types)")
     default: Any = Field(
@@ -131,7 +128,7 @@ def settings_model(name: str, declared: dict[str, SettingSpec]) -> type[BaseMode
     fields = {key: spec.field() for key, spec in declared.items()}
     return create_model(
         f"{name}_settings",
-        __config__=ConfigDict(extra="forbid", frozen=True),
+        __base__=StrictModel,
         **fields,
     )
 

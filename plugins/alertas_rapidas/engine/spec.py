@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import AfterValidator, EmailStr, Field, field_validator, model_validator
 
 from alertas_rapidas.engine.settings import SettingSpec, TextByLanguage
 from alertas_rapidas.engine.templating import TemplateError, check_condition, condition_names, field_names
 from alertas_rapidas.families._common import EmployeeRole
+from alertas_rapidas.models import StrictModel
 
 COLUMN = r"^[a-z_][a-z0-9_]{0,62}$"
 # Names a template cannot reach as `row.<name>`: Jinja finds the dict method first.
@@ -42,10 +43,6 @@ SETTING_FIELD = r"^\{[a-z_][a-z0-9_]{0,62}\}$"  # "{days}": the value of one set
 
 ColumnKind = Literal["text", "money", "date", "instant", "int", "quantity", "number", "bool", "list"]
 Grouping = Literal["per_row", "digest", "report"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _template(value: str) -> str:
@@ -68,7 +65,7 @@ def _condition(value: str) -> str:
 Condition = Annotated[str, AfterValidator(_condition)]
 
 
-class ColumnSpec(_Strict):
+class ColumnSpec(StrictModel):
     """How a column of the rows is read, shown and labelled.
 
     `kind` converts the value (money to exact cents, dates to ISO, instants to the dealership's
@@ -106,7 +103,7 @@ class ColumnSpec(_Strict):
         return self
 
 
-class QuerySpec(_Strict):
+class QuerySpec(StrictModel):
     """A SQL file under `sql/`, run on the DMS (default) or on the package's own database."""
 
     sql: str = Field(
@@ -171,7 +168,7 @@ class RowsSpec(QuerySpec):
         return value
 
 
-class PartyColumns(_Strict):
+class PartyColumns(StrictModel):
     """A recipient described by the row's own columns (a customer, a supplier, a lead).
 
     Skip reasons as for customers everywhere: `inactive`, `opted_out`, `no_email`,
@@ -205,7 +202,7 @@ class PartyColumns(_Strict):
         return _template(value)
 
 
-class RecipientRule(_Strict):
+class RecipientRule(StrictModel):
     """One way to find who gets the message; exactly one of:
 
     - `party`: the row's own address columns;
@@ -275,7 +272,7 @@ class RecipientRule(_Strict):
         return {c for c in (self.employee, self.manager_of, self.branch) if c}
 
 
-class RecipientsSpec(_Strict):
+class RecipientsSpec(StrictModel):
     """Who gets each message.
 
     `to` is a fallback chain: the first rule that finds someone with a usable address wins
@@ -315,7 +312,7 @@ class RecipientsSpec(_Strict):
         return [*self.to, *self.cc, *self.bcc]
 
 
-class RepeatSpec(_Strict):
+class RepeatSpec(StrictModel):
     """Send again every `every_days` days while the row still qualifies, `max_times` in all.
     Either may be a `{setting}` naming a declared int setting (a threshold people edit)."""
 
@@ -329,7 +326,7 @@ class RepeatSpec(_Strict):
     )
 
 
-class StageSpec(_Strict):
+class StageSpec(StrictModel):
     """One step of an alert: which rows (`when`), to whom, grouped how, keyed how.
 
     `when` is a Jinja expression over the row's columns, the settings and the run's values, plus
@@ -411,7 +408,7 @@ class StageSpec(_Strict):
         return self
 
 
-class TableSpec(_Strict):
+class TableSpec(StrictModel):
     """The report table of digests and reports (mail body, XLSX, PDF): title and columns."""
 
     title: TextByLanguage = Field(description="the title, per language (sheet name, PDF heading)")
@@ -437,7 +434,7 @@ class TableSpec(_Strict):
         return value
 
 
-class AttachmentRule(_Strict):
+class AttachmentRule(StrictModel):
     """An attachment: the table as `xlsx` or `pdf_table`, or a `pdf` document from the
     template `<template>.html` (or `<template>.<lang>.html`) of the family's folder.
 
@@ -482,7 +479,7 @@ class AttachmentRule(_Strict):
         return [self.filename] if isinstance(self.filename, str) else [self.filename.es, self.filename.en]
 
 
-class CheckSpec(_Strict):
+class CheckSpec(StrictModel):
     """A rule the settings must keep, checked when the family file is loaded: `require` is a
     condition on the declared settings; `message` (a `{setting}` template) says what is wrong
     when it does not hold, e.g. "escalate_after_days ({escalate_after_days}) must be at least
@@ -518,7 +515,7 @@ _STAGE_FIELDS = {
 }
 
 
-class AlertSpec(_Strict):
+class AlertSpec(StrictModel):
     """The `alert:` block: see the module docstring and docs/writing-alerts.md."""
 
     settings: dict[str, SettingSpec] = Field(

@@ -13,7 +13,7 @@ from typing import Any
 
 from alertas_rapidas.engine.spec import RecipientRule
 from alertas_rapidas.engine.templating import fill
-from alertas_rapidas.recipients import address_party, normalize_address
+from alertas_rapidas.recipients import address_key, address_party, normalize_address
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _group(employees: list[Employee], language: str | None) -> Found:
         person, reason = _usable(employee, language)
         if person is None:
             reasons.append(reason or "no_email")
-        elif person.address.lower() not in {p.address.lower() for p in people}:
+        elif address_key(person.address) not in {address_key(p.address) for p in people}:
             people.append(person)
     return Found(people) if people else Found(reason=reasons[0])
 
@@ -148,7 +148,7 @@ def resolve_rule(rule: RecipientRule, row: Mapping[str, Any], roster: Roster, la
         if not rule.fallback:
             chain = chain[:1]
         return first_usable(_group(group, language) for group in chain)
-    people = [Person(f"address:{a.lower()}", a, None, language) for a in _valid(rule.addresses or [])]
+    people = [Person(f"address:{address_key(a)}", a, None, language) for a in _valid(rule.addresses or [])]
     return Found(people) if people else Found(reason="no_recipient")
 
 

@@ -44,14 +44,17 @@ def field_names(template: str) -> list[str]:
 def fill(template: str, values: Mapping[str, Any]) -> str:
     """The template with its fields filled in; a missing value is an error naming it."""
     try:
-        return template.format_map(_Strict(values))
+        return template.format_map(_RefuseMissing(values))
     except KeyError as exc:
         raise TemplateError(
             f"template {template!r} names {exc.args[0]!r}, which is not a value here"
         ) from None
 
 
-class _Strict(dict):
+class _RefuseMissing(dict):
+    """The values for `str.format_map`: a field that names no value raises KeyError (naming it);
+    a None value is shown as blank."""
+
     def __init__(self, values: Mapping[str, Any]) -> None:
         super().__init__()
         self._values = values

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.engine.spec import ColumnSpec
+from alertas_rapidas.money import cents
 
 
 def _missing(value: Any) -> bool:
@@ -24,10 +25,6 @@ def _missing(value: Any) -> bool:
         return bool(isinstance(value, float) and pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _cents(value: Any) -> int:
-    return int((Decimal(str(value)) * 100).quantize(Decimal(1)))
 
 
 def _instant(value: Any, timezone: str) -> str:
@@ -46,7 +43,7 @@ def convert(value: Any, kind: str | None, timezone: str) -> Any:
     if _missing(value):
         return None
     if kind == "money":
-        return _cents(value)
+        return cents(value)
     if kind == "date":
         return value.date().isoformat() if isinstance(value, datetime) else str(value)[:10]
     if kind == "instant":

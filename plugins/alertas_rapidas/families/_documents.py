@@ -6,7 +6,6 @@ totals per currency, and one customer's documents as one mail (`CustomerDocument
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -14,8 +13,10 @@ from typing import Any
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, records_by, to_iso_date
+from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.formatting import DOCUMENT_TYPES
+from alertas_rapidas.money import to_cents
 
 # The shared printable document (include/templates/_documents/document.<lang>.html).
 DOCUMENT_TEMPLATE = "_documents/document"
@@ -31,7 +32,6 @@ _STEMS = {
 DOC_NAMES: dict[str, tuple[str, str, str, str]] = {
     code: (DOCUMENT_TYPES[code]["es"], DOCUMENT_TYPES[code]["en"], *stems) for code, stems in _STEMS.items()
 }
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _MONEY = ("subtotal", "tax", "total", "open_amount")
 _DATES = ("issue_date", "due_date")
 
@@ -105,7 +105,7 @@ def document_attachment(
     """The printable document as a PDF attachment, with its own context."""
     _, _, stem_es, stem_en = DOC_NAMES.get(record["doc_type"], ("", "", "documento", "document"))
     reference = "-".join(part for part in (record["letter"], record["number"]) if part)
-    safe = _FILENAME_UNSAFE.sub("-", reference).strip("-") or str(record["id"])
+    safe = safe_file_name(reference, fallback=str(record["id"]))
     stem = stem_en if language == "en" else stem_es
     return Attachment(
         template=DOCUMENT_TEMPLATE,

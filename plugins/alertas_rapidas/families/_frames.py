@@ -10,11 +10,6 @@ import pandas as pd
 from alertas_rapidas.recipients import Addressing, address_party
 
 
-def to_cents(values: pd.Series) -> pd.Series:
-    """Money (Decimal, float or NaN) as whole cents in int64: exact sums, exact formatting."""
-    return (pd.to_numeric(values, errors="coerce").fillna(0).astype("float64") * 100).round().astype("int64")
-
-
 def to_iso_date(values: pd.Series) -> pd.Series:
     """Dates or timestamps as 'YYYY-MM-DD' strings (JSON-friendly, locale-free)."""
     return pd.to_datetime(values).dt.strftime("%Y-%m-%d")

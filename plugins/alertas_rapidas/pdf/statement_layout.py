@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alertas_rapidas.config import describe_errors
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.paths import TEMPLATES_DIR
 from alertas_rapidas.rendering import RenderError
 
@@ -26,10 +27,6 @@ HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
 
 class StatementLayoutError(RenderError):
     """The statement layout file is missing, not YAML, or has a bad value (names no data)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # The {placeholders} each text may use; any other name in braces is an error.
@@ -42,7 +39,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
 }
 
 
-class StatementTexts(_Strict):
+class StatementTexts(StrictModel):
     """The statement's wording in one language."""
 
     title: str = Field(min_length=1, max_length=80)
@@ -81,7 +78,7 @@ class StatementTexts(_Strict):
         return [self.date, self.description, self.debit, self.credit, self.balance]
 
 
-class StatementColours(_Strict):
+class StatementColours(StrictModel):
     """Colours as #RRGGBB."""
 
     text: str = Field(pattern=HEX_COLOUR)
@@ -92,7 +89,7 @@ class StatementColours(_Strict):
     rules: str = Field(pattern=HEX_COLOUR, description="the line under each row")
 
 
-class ColumnWidths(_Strict):
+class ColumnWidths(StrictModel):
     """Each column's share of the table's width; together they must make 1."""
 
     date: float = Field(ge=0.05, le=0.6)
@@ -112,7 +109,7 @@ class ColumnWidths(_Strict):
         return [self.date, self.description, self.debit, self.credit, self.balance]
 
 
-class StatementLayout(_Strict):
+class StatementLayout(StrictModel):
     colours: StatementColours
     column_widths: ColumnWidths
     texts: dict[str, StatementTexts]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from alertas_rapidas import unsubscribes
+from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, link_secret
 from alertas_rapidas.ui.page_templates import page_templates
 from alertas_rapidas.unsubscribes import ALL, MAX_TOKEN, Token, TokenError
 
@@ -106,9 +108,10 @@ def page(lang: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     )
 
 
-def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -> FastAPI:
-    """The app the plugin mounts. `secret_of()` reads the token secret; `record(family, ref,
-    source)` stores an unsubscribe."""
+def create_app(secret_of: Any = None, record: Any = store) -> FastAPI:
+    """The app the plugin mounts. `secret_of()` reads the token secret (default: the one reader,
+    `link_secrets.link_secret`); `record(family, ref, source)` stores an unsubscribe."""
+    secret_of = secret_of or partial(link_secret, UNSUBSCRIBE)
 
     def verified(token: str) -> Token | None:
         """The token's content; None when it is not one of ours; SecretUnavailable when the
@@ -118,9 +121,7 @@ def create_app(secret_of: Any = unsubscribes.read_secret, record: Any = store) -
         try:
             secret = secret_of()
         except Exception as exc:
-            log.error(
-                "The link secret %s cannot be read: %s", unsubscribes.SECRET_VARIABLE, type(exc).__name__
-            )
+            log.error("The link secret %s cannot be read: %s", UNSUBSCRIBE, type(exc).__name__)
             raise SecretUnavailable from None
         try:
             return unsubscribes.read_token(secret, token)

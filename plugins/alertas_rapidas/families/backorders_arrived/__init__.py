@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime
 
 
-class BackordersSettings(BaseModel):
+class BackordersSettings(StrictModel):
     """Settings of `backorders_arrived` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     fallback_role: EmployeeRole = "parts_manager"
     language: Literal["es", "en"] = "es"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alertas_rapidas.families import FamilyDefinition
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime, month_start, next_month_start, previous_month_start
 
 AccountType = Literal["vehicles", "parts", "service", "other"]
@@ -16,10 +17,8 @@ ALL_ACCOUNT_TYPES: tuple[AccountType, ...] = ("vehicles", "parts", "service", "o
 STATEMENT_BUILDER = "alertas_rapidas.pdf.statement:build_statement"
 
 
-class StatementSettings(BaseModel):
+class StatementSettings(StrictModel):
     """Settings of `customer_statements` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     period: Literal["previous_month", "current_month"] = "previous_month"
     currencies: Literal["both", "local", "foreign"] = "both"

@@ -7,22 +7,21 @@ movements, ordered). Money is carried in integer cents from here on.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import address_customer, clean_text, to_cents, to_iso_date
+from alertas_rapidas.families._frames import address_customer, clean_text, to_iso_date
 from alertas_rapidas.families.customer_statements import (
     STATEMENT_BUILDER,
     StatementSettings,
     statement_period,
 )
+from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.money import to_cents
 from alertas_rapidas.schedule.run_time import RunTime
-
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def build_plan(frames: dict[str, pd.DataFrame], settings: StatementSettings, run: RunTime) -> Plan:
@@ -174,7 +173,7 @@ def _context(row: Any, sections: list[dict[str, Any]], start: date, end: date) -
 
 
 def _attachment(customer_code: str, start: date, language: str, settings: StatementSettings) -> Attachment:
-    code = _FILENAME_UNSAFE.sub("-", customer_code).strip("-") or "cliente"
+    code = safe_file_name(customer_code, fallback="cliente")
     stem = "statement" if language == "en" else "estado-de-cuenta"
     builder = STATEMENT_BUILDER if settings.pdf_engine == "reportlab" else None
     return Attachment(template="statement", builder=builder, filename=f"{stem}-{code}-{start:%Y-%m}.pdf")

@@ -6,19 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from alertas_rapidas.families import FamilyDefinition, own_queries
 from alertas_rapidas.families import window_params as window_params
 from alertas_rapidas.families._common import EmployeeRole
 from alertas_rapidas.freshness import FRESHNESS_SQL
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime
 
 
-class InterfaceLimit(BaseModel):
+class InterfaceLimit(StrictModel):
     """One watched interface: stale when no successful run finished within `max_age` before T."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,48}$")
     max_age: timedelta
@@ -41,10 +40,8 @@ DEFAULT_INTERFACES = (
 )
 
 
-class InterfacesNotRunSettings(BaseModel):
+class InterfacesNotRunSettings(StrictModel):
     """Settings of `interfaces_not_run` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     interfaces: list[InterfaceLimit] = Field(default_factory=lambda: list(DEFAULT_INTERFACES), min_length=1)
     notify_roles: list[EmployeeRole] = Field(default_factory=lambda: list(DEFAULT_ROLES))

@@ -21,7 +21,7 @@ from alertas_rapidas.contracts.plan import OutgoingMessage, Plan, SkippedCandida
 from alertas_rapidas.families._frames import clean_text, optional_int
 from alertas_rapidas.families.interfaces_not_run import InterfacesNotRunSettings
 from alertas_rapidas.freshness import InterfaceFreshness, judge
-from alertas_rapidas.recipients import address_party
+from alertas_rapidas.recipients import address_key, address_party
 from alertas_rapidas.schedule.run_time import RunTime
 
 
@@ -59,7 +59,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: InterfacesNotRunSettin
             )
             continue
         [address] = addressing.to
-        mailbox = mailboxes.setdefault(address.lower(), _Recipient(address))
+        mailbox = mailboxes.setdefault(address_key(address), _Recipient(address))
         mailbox.employee_ids.append(employee_id)
         mailbox.names.append(employee["name"])
         mailbox.codes.update(wanted[employee_id])

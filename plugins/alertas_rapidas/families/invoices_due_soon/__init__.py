@@ -6,20 +6,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from alertas_rapidas.families import FamilyDefinition, own_queries
 from alertas_rapidas.families import window_params as window_params
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime
 
 # Strict: a YAML `true` is no lead time.
 LeadTime = Annotated[StrictInt, Field(ge=0, le=90)]
 
 
-class DueSoonSettings(BaseModel):
+class DueSoonSettings(StrictModel):
     """Settings of `invoices_due_soon` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     days_before: LeadTime | list[LeadTime] = Field(
         default=[5, 1],

@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
 from alertas_rapidas.families._common import EmployeeRole
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime
 
 
-class PaymentsPendingSettings(BaseModel):
+class PaymentsPendingSettings(StrictModel):
     """Settings of `payments_pending_authorization` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     remind_after_hours: int = Field(
         default=24, ge=1, le=720, description="remind when still pending this many hours after creation"

@@ -11,7 +11,6 @@ dealership (no branch). An order nobody can receive is skipped as `no_recipient`
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,12 +18,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage, Plan, SkippedCandidate
-from alertas_rapidas.families._frames import clean_text, optional_int, records_by, to_cents, truthy
+from alertas_rapidas.families._frames import clean_text, optional_int, records_by, truthy
 from alertas_rapidas.families.payments_pending_authorization import PaymentsPendingSettings
-from alertas_rapidas.recipients import normalize_address
+from alertas_rapidas.file_names import safe_file_name
+from alertas_rapidas.money import cents, to_cents
+from alertas_rapidas.recipients import address_key, normalize_address
 from alertas_rapidas.schedule.run_time import RunTime
-
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def build_plan(frames: dict[str, pd.DataFrame], settings: PaymentsPendingSetting
                 "id": order_id,
                 "number": clean_text(row.number),
                 "currency": clean_text(row.currency),
-                "amount": int(to_cents(pd.Series([row.amount])).iloc[0]),
+                "amount": cents(row.amount),
                 "created_date": created_local.date().isoformat(),
                 "created_time": created_local.strftime("%H:%M"),
                 "items": order_items,
@@ -119,9 +118,9 @@ def _fallback_pool(authorizers: pd.DataFrame) -> dict[int | None, list[_Person]]
         if address is None:
             continue
         branch = optional_int(row.branch_id)
-        if (branch, address.lower()) in seen:  # two records, one mailbox: one To address
+        if (branch, address_key(address)) in seen:  # two records, one mailbox: one To address
             continue
-        seen.add((branch, address.lower()))
+        seen.add((branch, address_key(address)))
         pool.setdefault(branch, []).append(_Person(int(row.employee_id), clean_text(row.full_name), address))
     return pool
 
@@ -146,6 +145,6 @@ def _item_record(row: Any) -> dict[str, Any]:
 
 
 def _attachment(number: str, order_id: int, language: str) -> Attachment:
-    code = _FILENAME_UNSAFE.sub("-", number).strip("-") or str(order_id)
+    code = safe_file_name(number, fallback=str(order_id))
     stem = "payment-order" if language == "en" else "orden-de-pago"
     return Attachment(template="order", filename=f"{stem}-{code}.pdf")

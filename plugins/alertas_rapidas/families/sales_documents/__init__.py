@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from alertas_rapidas.families import FamilyDefinition, own_queries, window_params
+from alertas_rapidas.models import StrictModel
 from alertas_rapidas.schedule.run_time import RunTime
 
 DocType = Literal["invoice", "credit_note", "debit_note", "receipt"]
 ALL_DOC_TYPES: tuple[DocType, ...] = ("invoice", "credit_note", "debit_note", "receipt")
 
 
-class SalesDocumentSettings(BaseModel):
+class SalesDocumentSettings(StrictModel):
     """Settings of `sales_documents` (the `settings:` block of its config file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     doc_types: Literal["all"] | list[DocType] = Field(
         default=list(ALL_DOC_TYPES),
