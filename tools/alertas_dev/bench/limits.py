@@ -49,8 +49,27 @@ for entry in entries:  # every measurement its own messages (ledger keys)
     entry["key"] = f"{family}-{entry['key']}"
 from alertas_rapidas.ledger import deliveries as ledger
 if mode == "baseline":
+    # The baseline's delivery.py imports modules by the names they had before the package layout
+    # of issue 27 (alertas_rapidas.ledger, .delivery_state, ...): give it those names.
+    import importlib
+    import alertas_rapidas
+    old_names = {
+        "delivery_state": "alertas_rapidas.delivery.states",
+        "messages": "alertas_rapidas.contracts.plan",
+        "recovery": "alertas_rapidas.ledger.recovery",
+        "smtp_delivery": "alertas_rapidas.delivery.smtp_session",
+    }
+    for old, new in old_names.items():
+        sys.modules["alertas_rapidas." + old] = importlib.import_module(new)
+    paths = types.ModuleType("alertas_rapidas.paths")
+    paths.__dict__.update(vars(importlib.import_module("alertas_rapidas.paths")))
+    paths.__dict__.update(vars(importlib.import_module("alertas_rapidas.storage")))
+    sys.modules["alertas_rapidas.paths"] = paths
+    package_ledger = alertas_rapidas.ledger
+    alertas_rapidas.ledger = ledger  # `from alertas_rapidas import ledger` meant the deliveries
     module = types.ModuleType("alertas_rapidas.delivery_baseline")
     exec(compile(Path(sys.argv[4]).read_text(), "delivery_baseline.py", "exec"), module.__dict__)
+    alertas_rapidas.ledger = package_ledger
     extra = {}
 else:
     from alertas_rapidas.delivery import loop as module
@@ -158,7 +177,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
     options.out.mkdir(parents=True)
     baseline_file = options.out / "delivery_baseline.py"
     shown = subprocess.run(
-        ["git", "show", f"{options.baseline}:plugins/alertas_rapidas/delivery/loop.py"],
+        # the baseline predates the delivery/ package: its module was delivery.py
+        ["git", "show", f"{options.baseline}:plugins/alertas_rapidas/delivery.py"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
