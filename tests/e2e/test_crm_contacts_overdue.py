@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.received import plain
-from tests.support.scenario import fresh_databases, record_run
+from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -32,7 +32,7 @@ def daily_runs(postgres, mail_sink, dagbag):
     with fresh_databases(postgres, mail_sink, "organisation.sql", "crm_contacts_overdue.sql") as db:
 
         def day(at):
-            return record_run(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
+            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
 
         return {
             "nov_1": day(NOV_1_0800_BUENOS_AIRES),

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.runs import pdf_text, xlsx_rows
-from tests.support.scenario import fresh_databases, record_run
+from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def daily_runs(postgres, mail_sink, dagbag):
     with fresh_databases(postgres, mail_sink, "organisation.sql", "parts_issued_not_invoiced.sql") as db:
 
         def day(at):
-            return record_run(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
+            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
 
         return {
             "nov_1": day(NOV_1_0800_BUENOS_AIRES),

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.received import by_subject
 from tests.support.runs import pdf_text
-from tests.support.scenario import fresh_databases, record_run
+from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def hourly_runs(postgres, mail_sink, dagbag):
     with fresh_databases(postgres, mail_sink, "organisation.sql", "payments_pending_authorization.sql") as db:
 
         def hour(at):
-            return record_run(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
+            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
 
         return {
             "eight": hour(NOV_1_0800_BUENOS_AIRES),

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.received import by_recipients
 from tests.support.runs import pdf_text
-from tests.support.scenario import fresh_databases, record_run
+from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,7 @@ def window_runs(postgres, mail_sink, dagbag):
     with fresh_databases(postgres, mail_sink, "organisation.sql", "sales_documents.sql") as db:
 
         def window(at):
-            return record_run(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
+            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
 
         return {
             "first": window(NOV_1_0800_BUENOS_AIRES),

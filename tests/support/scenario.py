@@ -1,7 +1,7 @@
 """A DAG scenario run once per test module, so that each of the module's tests checks one rule.
 
 A module-scoped fixture opens `fresh_databases` (what the function-scoped `dms` fixture of
-tests/conftest.py does, with a ledger connection beside it), runs the DAG with `record_run` as
+tests/conftest.py does, with a ledger connection beside it), runs the DAG with `run_and_record` as
 often as the scenario needs, and returns the records; every record holds what its run left (its
 state, the mail received, the ledger rows, the run summary), so the tests read nothing live and
 pass in any order.
@@ -70,7 +70,7 @@ class RunRecord:
     summary: dict[str, Any]
 
 
-def record_run(
+def run_and_record(
     dagbag: Any,
     dag_id: str,
     logical_date: str | None,
@@ -78,11 +78,12 @@ def record_run(
     family: str,
     mail_sink: Any,
     ledger: Any,
+    retries: int | None = None,
     **conf: Any,
 ) -> RunRecord:
     """Empty the mailbox, run `dag_id` for `logical_date` (see `run_dag`) and record what it left."""
     mail_sink.store.clear()
-    run = run_dag(dagbag, dag_id, logical_date, **conf)
+    run = run_dag(dagbag, dag_id, logical_date, retries=retries, **conf)
     return RunRecord(
         state=run.state,
         messages=list(mail_sink.store.messages),
