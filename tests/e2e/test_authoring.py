@@ -24,10 +24,10 @@ from alertas_rapidas.config import load_family_config
 from alertas_rapidas.contracts.plan import SkippedCandidate
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR
 from alertas_rapidas.schedule.run_time import RunTime
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAMILY = "supplier_payments_ready"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 EXPECTED_SUBJECTS = {
@@ -39,9 +39,7 @@ EXPECTED_SUBJECTS = {
 
 @pytest.fixture
 def payments_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "supplier_payments_ready.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "supplier_payments_ready.sql")
 
 
 @pytest.fixture

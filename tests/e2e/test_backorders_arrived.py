@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_backorders_arrived"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:00, 08:00)
 NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00)
@@ -18,9 +16,7 @@ NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00)
 
 @pytest.fixture
 def orders_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "backorders_arrived.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "backorders_arrived.sql")
 
 
 def plain(mail) -> str:

@@ -8,7 +8,6 @@ import hmac
 import io
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,6 @@ from tests.support.scenario import fresh_databases, load_fixtures, run_and_recor
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 FRI_20 = "2026-11-20T11:00:00+00:00"  # 08:00 Buenos Aires
 MON_23 = "2026-11-23T11:00:00+00:00"

@@ -14,7 +14,6 @@ from tests.support.scenario import fresh_databases, load_fixtures, run_and_recor
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 
 # 08:00 Buenos Aires (11:00 UTC) of each run date.
 DEC_1 = "2026-12-01T11:00:00+00:00"

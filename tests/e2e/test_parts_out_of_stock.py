@@ -6,25 +6,21 @@ The DAG runs once at the default branch scope (plus a re-run); the other scopes 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from alertas_rapidas.extract import read_sql
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_parts_out_of_stock"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
 
 @pytest.fixture
 def stock_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "parts_out_of_stock.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "parts_out_of_stock.sql")
 
 
 def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_sink, ledger):
