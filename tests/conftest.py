@@ -139,3 +139,14 @@ def dagbag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+@pytest.fixture(scope="session")
+def dated_runs(postgres, mail_sink, dagbag):
+    """`tests.support.scenario.run_dates` on the session's servers and DagBag: what a module-scoped
+    fixture calls to run a DAG scenario once for its module."""
+    from functools import partial
+
+    from tests.support.scenario import run_dates
+
+    return partial(run_dates, postgres, mail_sink, dagbag)

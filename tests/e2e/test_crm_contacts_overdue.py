@@ -9,12 +9,10 @@ from __future__ import annotations
 import pytest
 
 from tests.support.received import plain
-from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "alert_crm_contacts_overdue"
-FAMILY = "crm_contacts_overdue"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 OCT_29_0800_BUENOS_AIRES = "2026-10-29T11:00:00+00:00"
 
@@ -27,18 +25,15 @@ FEDERICO = "federico.ibanez@example.com"
 
 
 @pytest.fixture(scope="module")
-def daily_runs(postgres, mail_sink, dagbag):
+def daily_runs(dated_runs):
     """1 November, 1 November again, then 29 October (a backfill)."""
-    with fresh_databases(postgres, mail_sink, "organisation.sql", "crm_contacts_overdue.sql") as db:
-
-        def day(at):
-            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
-
-        return {
-            "nov_1": day(NOV_1_0800_BUENOS_AIRES),
-            "again": day(NOV_1_0800_BUENOS_AIRES),
-            "oct_29": day(OCT_29_0800_BUENOS_AIRES),
-        }
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "crm_contacts_overdue.sql"),
+        nov_1=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        oct_29=OCT_29_0800_BUENOS_AIRES,
+    )
 
 
 def received_by_address(messages):

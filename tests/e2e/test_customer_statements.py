@@ -13,26 +13,22 @@ import pytest
 from alertas_rapidas.storage import run_dir
 from tests.support.received import by_recipients
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
-from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "alert_customer_statements"
-FAMILY = "customer_statements"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
-def october_runs(postgres, mail_sink, dagbag):
+def october_runs(dated_runs):
     """The 1 November run (October's statements), then the same date again."""
-    with fresh_databases(postgres, mail_sink, "organisation.sql", "statements.sql") as db:
-
-        def statements_run():
-            return run_and_record(
-                dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger
-            )
-
-        return {"first": statements_run(), "again": statements_run()}
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "statements.sql"),
+        first=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -12,30 +12,25 @@ from decimal import Decimal
 import pytest
 
 from tests.support.runs import pdf_text, xlsx_rows
-from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "alert_parts_issued_not_invoiced"
-FAMILY = "parts_issued_not_invoiced"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 NOV_2_0800_BUENOS_AIRES = "2026-11-02T11:00:00+00:00"
 AUDITOR = ("silvia.dominguez@example.com",)
 
 
 @pytest.fixture(scope="module")
-def daily_runs(postgres, mail_sink, dagbag):
+def daily_runs(dated_runs):
     """1 November, 1 November again, then 2 November."""
-    with fresh_databases(postgres, mail_sink, "organisation.sql", "parts_issued_not_invoiced.sql") as db:
-
-        def day(at):
-            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
-
-        return {
-            "nov_1": day(NOV_1_0800_BUENOS_AIRES),
-            "again": day(NOV_1_0800_BUENOS_AIRES),
-            "nov_2": day(NOV_2_0800_BUENOS_AIRES),
-        }
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "parts_issued_not_invoiced.sql"),
+        nov_1=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        nov_2=NOV_2_0800_BUENOS_AIRES,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,10 @@ import pytest
 
 from tests.support.received import by_subject
 from tests.support.runs import pdf_text
-from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "alert_payments_pending_authorization"
-FAMILY = "payments_pending_authorization"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:00, 08:00) local
 NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00) local
 
@@ -24,18 +22,15 @@ MONICA = "monica.suarez@example.com"
 
 
 @pytest.fixture(scope="module")
-def hourly_runs(postgres, mail_sink, dagbag):
+def hourly_runs(dated_runs):
     """08:00, 08:00 again, then 09:00."""
-    with fresh_databases(postgres, mail_sink, "organisation.sql", "payments_pending_authorization.sql") as db:
-
-        def hour(at):
-            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
-
-        return {
-            "eight": hour(NOV_1_0800_BUENOS_AIRES),
-            "again": hour(NOV_1_0800_BUENOS_AIRES),
-            "nine": hour(NOV_1_0900_BUENOS_AIRES),
-        }
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "payments_pending_authorization.sql"),
+        eight=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        nine=NOV_1_0900_BUENOS_AIRES,
+    )
 
 
 @pytest.fixture(scope="module")

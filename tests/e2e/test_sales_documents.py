@@ -10,12 +10,10 @@ import pytest
 
 from tests.support.received import by_recipients
 from tests.support.runs import pdf_text
-from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "alert_sales_documents"
-FAMILY = "sales_documents"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:45, 08:00) local
 NOV_1_0815_BUENOS_AIRES = "2026-11-01T11:15:00+00:00"  # window [08:00, 08:15) local
 C101 = ("Pagos@transportes.example.com", "contaduria@transportes.example.com")
@@ -23,18 +21,15 @@ C102 = ("john.smith@example.org",)
 
 
 @pytest.fixture(scope="module")
-def window_runs(postgres, mail_sink, dagbag):
+def window_runs(dated_runs):
     """The 08:00 window, the same window again, then the 08:15 window."""
-    with fresh_databases(postgres, mail_sink, "organisation.sql", "sales_documents.sql") as db:
-
-        def window(at):
-            return run_and_record(dagbag, DAG_ID, at, family=FAMILY, mail_sink=mail_sink, ledger=db.ledger)
-
-        return {
-            "first": window(NOV_1_0800_BUENOS_AIRES),
-            "again": window(NOV_1_0800_BUENOS_AIRES),
-            "next": window(NOV_1_0815_BUENOS_AIRES),
-        }
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "sales_documents.sql"),
+        first=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        next=NOV_1_0815_BUENOS_AIRES,
+    )
 
 
 @pytest.fixture(scope="module")

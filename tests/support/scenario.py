@@ -90,3 +90,16 @@ def run_and_record(
         rows=ledger_rows(ledger, family),
         summary=last_summary(ledger, dag_id),
     )
+
+
+def run_dates(
+    postgres: Any, mail_sink: Any, dagbag: Any, dag_id: str, fixtures: tuple[str, ...], **dates: str
+) -> dict[str, RunRecord]:
+    """Fresh databases with `fixtures` loaded, then `dag_id` run for each of `dates` in turn (name=
+    logical date); each run's record under its name. The family is the dag_id's after `alert_`."""
+    family = dag_id.removeprefix("alert_")
+    with fresh_databases(postgres, mail_sink, *fixtures) as db:
+        return {
+            name: run_and_record(dagbag, dag_id, at, family=family, mail_sink=mail_sink, ledger=db.ledger)
+            for name, at in dates.items()
+        }
