@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-import yaml
 
 from alertas_rapidas.authoring.preview import index_html, scheduled_instant
 from alertas_rapidas.authoring.validate import family_files, validate_all
@@ -24,6 +23,7 @@ from alertas_rapidas.config import load_family_config
 from alertas_rapidas.contracts.plan import SkippedCandidate
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR
 from alertas_rapidas.schedule.run_time import RunTime
+from tests.support.family_files import edit_yaml
 from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
@@ -53,10 +53,7 @@ def families(tmp_path: Path) -> Path:
 
 
 def edit_family(families: Path, change) -> None:
-    path = families / f"{FAMILY}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(families / f"{FAMILY}.yaml", change)
 
 
 def authoring(*args: str) -> subprocess.CompletedProcess[str]:

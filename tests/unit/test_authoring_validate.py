@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from alertas_rapidas.authoring.validate import (
     Problem,
@@ -20,6 +19,7 @@ from alertas_rapidas.authoring.validate import (
     validate_all,
 )
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR, TEMPLATES_DIR
+from tests.support.family_files import edit_yaml
 
 FAMILY = "supplier_payments_ready"
 
@@ -43,10 +43,7 @@ def check(workspace: dict[str, Path]) -> tuple[int, list[Problem]]:
 
 
 def edit_config(workspace: dict[str, Path], change) -> None:
-    path = workspace["families"] / f"{FAMILY}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(workspace["families"] / f"{FAMILY}.yaml", change)
 
 
 def line_of(path: Path, text: str) -> str:
