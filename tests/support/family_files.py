@@ -54,3 +54,21 @@ def refusal(path: Path, data: Any) -> str:
     with pytest.raises(FamilyConfigError) as refused:
         load_family_config(path)
     return str(refused.value)
+
+
+def copy_family(root: Path, family: str) -> tuple[Path, Path, Path]:
+    """A copy of one configured family (its file and `_defaults.yaml`, its SQL with the engine's,
+    its templates with the shared layouts) in `root`'s families, sql and templates folders."""
+    import shutil
+
+    from alertas_rapidas.paths import FAMILIES_DIR, SQL_DIR, TEMPLATES_DIR
+
+    families, sql, templates = root / "families", root / "sql", root / "templates"
+    families.mkdir()
+    for name in ("_defaults.yaml", f"{family}.yaml"):
+        shutil.copy(FAMILIES_DIR / name, families / name)
+    for folder in (family, "_engine"):
+        shutil.copytree(SQL_DIR / folder, sql / folder)
+    for folder in [family, *(p.name for p in TEMPLATES_DIR.glob("_*"))]:  # with the shared layouts
+        shutil.copytree(TEMPLATES_DIR / folder, templates / folder)
+    return families, sql, templates
