@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.scenario import fresh_databases, run_and_record
+from tests.support.scenario import fresh_databases, load_fixtures, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +61,12 @@ def shift_workshop_to_tomorrow(dms):
             (3000 + number, number, opened),
         )
     return dms
+
+
+@pytest.fixture
+def workshop_now(dms):
+    """The `dms` fixture with the workshop data shifted to tomorrow (`shift_workshop_to_tomorrow`)."""
+    return shift_workshop_to_tomorrow(load_fixtures(dms, "organisation.sql", "catalogue_workshop.sql"))
 
 
 def ops(*args: str) -> tuple[int, str, str]:
