@@ -13,60 +13,25 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
 import pytest
 
-from tests.support.scenario import fresh_databases, load_fixtures, run_and_record
+from tests.support.scenario import fresh_databases, run_and_record
+from tests.support.workshop import ZONE, local_day, shift_workshop_to_tomorrow
 
 pytestmark = pytest.mark.e2e
 
 FAMILY = "work_orders_open_too_long"
 DAG_ID = f"alert_{FAMILY}"
-ZONE = ZoneInfo("America/Argentina/Buenos_Aires")
-FIXTURE_DAY = date(2026, 12, 1)
 MARTIN = "martin.acosta@autosur.example.com"
 GUSTAVO = "gustavo.herrera@autosur.example.com"
 JEFE = "jefe.taller@autosur.example.com"
 
 
-def local_day(offset: int) -> date:
-    return datetime.now(ZONE).date() + timedelta(days=offset)
-
-
 def at_0800(day: date) -> str:
     """The family's scheduled instant on `day` (08:00 local), as a logical date."""
     return datetime.combine(day, time(8), tzinfo=ZONE).isoformat()
-
-
-def shift_workshop_to_tomorrow(dms):
-    """The workshop fixture, moved so that tomorrow is its 2026-12-01, plus ten branches with an
-    order open 7 days at tomorrow's run."""
-    shift = (local_day(1) - FIXTURE_DAY).days
-    dms.execute(
-        "update dms.work_orders set opened_at = opened_at + make_interval(days => %(d)s),"
-        " finished_at = finished_at + make_interval(days => %(d)s)",
-        {"d": shift},
-    )
-    opened = datetime.combine(local_day(1) - timedelta(days=7), time(9), tzinfo=ZONE)
-    for number in range(10, 20):
-        dms.execute(
-            "insert into dms.branches (id, dealership_id, code, name) values (%s, 1, %s, %s)",
-            (number, f"B{number}", f"Sucursal {number}"),
-        )
-        dms.execute(
-            "insert into dms.work_orders (id, branch_id, customer_id, vehicle_id, advisor_id, opened_at,"
-            " finished_at, status) values (%s, %s, 801, 701, 901, %s, null, 'open')",
-            (3000 + number, number, opened),
-        )
-    return dms
-
-
-@pytest.fixture
-def workshop_now(dms):
-    """The `dms` fixture with the workshop data shifted to tomorrow (`shift_workshop_to_tomorrow`)."""
-    return shift_workshop_to_tomorrow(load_fixtures(dms, "organisation.sql", "catalogue_workshop.sql"))
 
 
 def ops(*args: str) -> tuple[int, str, str]:
