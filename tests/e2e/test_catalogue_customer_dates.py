@@ -161,11 +161,11 @@ def loan_runs(postgres, mail_sink, dagbag):
 
 @pytest.fixture(scope="module")
 def first_loan_mails(loan_runs):
-    assert loan_runs["dec_1"].state == "success"
     return mails(loan_runs["dec_1"].messages)
 
 
-def test_vehicle_loans_overdue_one_mail_per_loan_to_whoever_lent_it_or_a_manager(first_loan_mails):
+def test_vehicle_loans_overdue_one_mail_per_loan_to_whoever_lent_it_or_a_manager(loan_runs, first_loan_mails):
+    assert loan_runs["dec_1"].state == "success"
     received = first_loan_mails
     assert {to: m.subject for to, m in received.items()} == {
         LAURA: "Unidad de demostración sin devolver: Toyota SW4 AF001AA (1 día de atraso)",
