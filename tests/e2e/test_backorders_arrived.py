@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag
 from tests.support.scenario import load_fixtures
 
@@ -17,10 +18,6 @@ NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00)
 @pytest.fixture
 def orders_dms(dms):
     return load_fixtures(dms, "organisation.sql", "backorders_arrived.sql")
-
-
-def plain(mail) -> str:
-    return mail.message.get_body(("plain",)).get_content()
 
 
 def test_arrivals_reach_the_salesperson_or_the_parts_manager_once(orders_dms, dagbag, mail_sink, ledger):

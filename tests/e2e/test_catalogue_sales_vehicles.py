@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 from tests.support.scenario import load_fixtures
 
@@ -44,10 +45,6 @@ def received(mail_sink) -> dict[str, object]:
         assert to not in by_to, f"two mails to {to}"
         by_to[to] = message
     return by_to
-
-
-def plain(message) -> str:
-    return message.message.get_body(("plain",)).get_content()
 
 
 def sent_keys(ledger, family: str) -> set[tuple[str, str]]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 from tests.support.scenario import load_fixtures
 
@@ -45,10 +46,6 @@ def by_address(mail_sink) -> dict:
     for message in mail_sink.store.messages:
         received.setdefault(message.rcpt_tos[0], []).append(message)
     return received
-
-
-def plain(message) -> str:
-    return message.message.get_body(("plain",)).get_content()
 
 
 def entries(ledger_conn, family: str, status: str | None = None) -> set[tuple]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag
 from tests.support.scenario import load_fixtures
 
@@ -22,10 +23,6 @@ ALL_THREE = "Interfaces no corridas al 01/11/2026: EXCHANGE_RATES, FACTORY_REPOR
 @pytest.fixture
 def interfaces_dms(dms):
     return load_fixtures(dms, "organisation.sql", "interfaces_not_run.sql")
-
-
-def plain(received) -> str:
-    return received.message.get_body(("plain",)).get_content()
 
 
 def test_stale_interfaces_reach_owners_and_admins_once_and_fresh_ones_stay_silent(
