@@ -10,6 +10,7 @@ from alertas_rapidas.config import load_family_config
 from alertas_rapidas.dag_factory import assemble_dag
 from alertas_rapidas.families import get_family
 from alertas_rapidas.paths import FAMILIES_DIR
+from tests.support.received import by_subject
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
 from tests.support.scenario import load_fixtures
 
@@ -22,10 +23,6 @@ NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 @pytest.fixture
 def due_dms(dms):
     return load_fixtures(dms, "organisation.sql", "invoices_due_soon.sql")
-
-
-def by_subject(messages):
-    return {m.subject: m for m in messages}
 
 
 def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, ledger):

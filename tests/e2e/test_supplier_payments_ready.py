@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from alertas_rapidas.paths import FAMILIES_DIR
+from tests.support.received import by_subject
 from tests.support.runs import last_summary, ledger_rows, run_dag
 from tests.support.scenario import load_fixtures
 
@@ -21,10 +22,6 @@ NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00) l
 @pytest.fixture
 def payments_dms(dms):
     return load_fixtures(dms, "organisation.sql", "supplier_payments_ready.sql")
-
-
-def by_subject(messages):
-    return {m.subject: m for m in messages}
 
 
 def test_each_ready_order_is_announced_to_its_supplier_once(payments_dms, dagbag, mail_sink, ledger):
