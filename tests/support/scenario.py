@@ -61,10 +61,11 @@ def fresh_databases(postgres: Any, mail_sink: Any, *fixtures: str) -> Generator[
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What one DAG run left: its state, the mail it sent, then the family's ledger rows and the
-    latest run summary."""
+    """What one DAG run left: its state and its (unmapped) tasks' states, the mail it sent, then
+    the family's ledger rows and the latest run summary."""
 
     state: str
+    task_states: dict[str, str]
     messages: list[Any]
     rows: list[dict[str, Any]]
     summary: dict[str, Any]
@@ -86,6 +87,7 @@ def run_and_record(
     run = run_dag(dagbag, dag_id, logical_date, retries=retries, **conf)
     return RunRecord(
         state=run.state,
+        task_states={ti.task_id: ti.state for ti in run.get_task_instances() if ti.map_index == -1},
         messages=list(mail_sink.store.messages),
         rows=ledger_rows(ledger, family),
         summary=last_summary(ledger, dag_id),
