@@ -58,10 +58,10 @@ def editing(postgres, mail_sink, airflow_db):
     """The Settings tab used by two editors and a viewer, each response kept under its step's name:
     refusals, a save, a preview, a save that needs confirming, two editors' saves, the viewer's
     reads and attempts, switching off twice, then a revert from the history."""
-    ana, beto, viewer = client("ana.ops"), client("beto.ops"), client("viewer", trigger=False, edit=False)
     story = {}
     with fresh_databases(postgres, mail_sink, "organisation.sql", "catalogue_workshop.sql") as db:
         shift_workshop_to_tomorrow(db.dms)
+        ana, beto, viewer = client("ana.ops"), client("beto.ops"), client("viewer", trigger=False, edit=False)
         story["shown"] = ana.get("/api/settings", params={"family": FAMILY})
         story["refusals"] = [
             (
