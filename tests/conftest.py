@@ -108,12 +108,9 @@ def dms(postgres, mail_sink):
     """A fresh `dms` schema (no rows) and an empty `alerts` schema and mailbox for one test."""
     import psycopg
 
-    with psycopg.connect(postgres.dsn("dms"), autocommit=True) as conn:
-        conn.execute("drop schema if exists dms cascade")
-        conn.execute((ROOT / "sql" / "dms" / "schema.sql").read_text())
-    with psycopg.connect(postgres.dsn("alerts"), autocommit=True) as conn:
-        conn.execute("drop schema if exists alerts cascade")
-    mail_sink.store.clear()
+    from tests.support.scenario import reset_databases
+
+    reset_databases(postgres, mail_sink)
     conn = psycopg.connect(postgres.dsn("dms"), autocommit=True)
     yield conn
     conn.close()
@@ -123,9 +120,9 @@ def dms(postgres, mail_sink):
 def statements_dms(dms):
     """The `dms` fixture with the hand-written dealership and October statements data
     (tests/fixtures/organisation.sql, statements.sql)."""
-    dms.execute((ROOT / "tests" / "fixtures" / "organisation.sql").read_text())
-    dms.execute((ROOT / "tests" / "fixtures" / "statements.sql").read_text())
-    return dms
+    from tests.support.scenario import load_fixtures
+
+    return load_fixtures(dms, "organisation.sql", "statements.sql")
 
 
 @pytest.fixture
@@ -142,3 +139,14 @@ def dagbag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(ROOT / "dags"))
+
+
+@pytest.fixture(scope="session")
+def dated_runs(postgres, mail_sink, dagbag):
+    """`tests.support.scenario.run_dates` on the session's servers and DagBag: what a module-scoped
+    fixture calls to run a DAG scenario once for its module."""
+    from functools import partial
+
+    from tests.support.scenario import run_dates
+
+    return partial(run_dates, postgres, mail_sink, dagbag)

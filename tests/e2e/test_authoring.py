@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-import yaml
 
 from alertas_rapidas.authoring.preview import index_html, scheduled_instant
 from alertas_rapidas.authoring.validate import family_files, validate_all
@@ -24,10 +23,11 @@ from alertas_rapidas.config import load_family_config
 from alertas_rapidas.contracts.plan import SkippedCandidate
 from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR
 from alertas_rapidas.schedule.run_time import RunTime
+from tests.support.family_files import edit_yaml
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FAMILY = "supplier_payments_ready"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 EXPECTED_SUBJECTS = {
@@ -39,9 +39,7 @@ EXPECTED_SUBJECTS = {
 
 @pytest.fixture
 def payments_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "supplier_payments_ready.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "supplier_payments_ready.sql")
 
 
 @pytest.fixture
@@ -55,10 +53,7 @@ def families(tmp_path: Path) -> Path:
 
 
 def edit_family(families: Path, change) -> None:
-    path = families / f"{FAMILY}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(families / f"{FAMILY}.yaml", change)
 
 
 def authoring(*args: str) -> subprocess.CompletedProcess[str]:

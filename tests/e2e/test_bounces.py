@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.dovecot import Dovecot, dovecot_binary
-from tests.support.runs import last_summary, ledger_rows, run, run_dag
+from tests.support.runs import run, run_dag
+from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
@@ -48,16 +49,14 @@ def imap_server(session_dir):
     server.stop()
 
 
-@pytest.fixture
-def mailbox(imap_server, monkeypatch):
+def empty_mailbox(imap_server, monkeypatch):
     """The bounce mailbox, empty, behind the Airflow IMAP connection `imap_bounces`."""
     imap_server.empty()
     monkeypatch.setenv("AIRFLOW_CONN_IMAP_BOUNCES", imap_server.connection_json())
     return imap_server
 
 
-@pytest.fixture
-def verp(monkeypatch):
+def send_with_verp(monkeypatch):
     """The SMTP connection with a bounce address: every message gets its own envelope sender."""
     connection = json.loads(os.environ["AIRFLOW_CONN_SMTP_DEFAULT"])
     connection["extra"]["bounce_address"] = BOUNCE_ADDRESS
@@ -101,45 +100,121 @@ def subjects(messages) -> list[str]:
     return sorted(str(mail["Subject"]).split(":")[0] for mail in read)
 
 
-def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_addresses(
-    statements_dms, dagbag, mail_sink, ledger, mailbox, verp
-):
+@pytest.fixture(scope="module")
+def bounce_story(postgres, mail_sink, dagbag, imap_server):
+    """October's statements sent with VERP, reports of them in the mailbox, the bounces DAG, the
+    mailbox read again, November's statements, the page's data, then contact_data_quality: what
+    each step left, read as it happened."""
+    from alertas_rapidas.bounces.mailbox import process_mailbox
+    from alertas_rapidas.config import BouncesConfig
+    from alertas_rapidas.ui.deliverability import deliverability
+
+    story = {}
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        fresh_databases(postgres, mail_sink, "organisation.sql", "statements.sql") as db,
+    ):
+        ledger, mailbox = db.ledger, empty_mailbox(imap_server, monkeypatch)
+        send_with_verp(monkeypatch)
+
+        # 1. October's statements go out, each with an envelope sender of its own (VERP).
+        story["october"] = run_dag(dagbag, DAG_ID, NOV_1, retries=0).state
+        sent = story["sent"] = {m.rcpt_tos[0]: m for m in mail_sink.store.messages}
+        story["sent_tokens"] = {
+            r[0]: r[1]
+            for r in ledger.execute(
+                "select recipient_ref, bounce_token from alerts.deliveries where status = 'sent'"
+            ).fetchall()
+        }
+
+        # 2. What comes back to the bounce mailbox.
+        if {JOHN, PEDRO, PAGOS} <= set(sent):
+            mailbox.append(report("postfix_hard.eml", sent[JOHN], JOHN))  # to its VERP address
+            mailbox.append(report("gmail_hard.eml", sent[PEDRO], PEDRO))
+            mailbox.append(
+                report("exchange_hard.eml", sent[PAGOS], CONTADURIA, bounce_to=FROM)
+            )  # Message-ID only
+            mailbox.append(report("postfix_delayed.eml", sent[PAGOS], PAGOS.lower()))  # soft: still retried
+            mailbox.append(report("auto_reply.eml", sent[PEDRO], PEDRO))  # out of office: no bounce
+        mailbox.append((REPORTS / "unmatched.eml").read_bytes())  # a report of mail we never sent
+        mailbox.append((REPORTS / "person.eml").read_bytes())  # a customer writing to the sender address
+
+        # 3. The bounces DAG reads the mailbox (threshold 1: one hard bounce suppresses).
+        story["bounces_run"] = run(bounces_dag(threshold=1.0), "2026-11-02T12:00:00+00:00", retries=0).state
+        story["processed"] = mailbox.messages("alertas-processed")
+        story["left"] = mailbox.messages("INBOX")
+        story["deliveries"] = {
+            r[0]: r[1:]
+            for r in ledger.execute(
+                "select recipient_ref, status, bounce_kind, bounce_detail from alerts.deliveries "
+                "where family = %s and status <> 'skipped'",
+                (FAMILY,),
+            ).fetchall()
+        }
+        story["scores"] = dict(
+            ledger.execute("select address, score::float from alerts.bounce_scores").fetchall()
+        )
+        story["suppressed"] = {
+            r[0]: r[1:]
+            for r in ledger.execute(
+                "select address, source, created_by from alerts.suppressions where lifted_at is null"
+            ).fetchall()
+        }
+        story["matched"] = dict(ledger.execute("select address, matched_by from alerts.bounces").fetchall())
+
+        # Reading the mailbox again (the reports moved; the rest is checked).
+        story["read_again"] = process_mailbox(BouncesConfig(threshold=1.0), ledger, date(2026, 11, 2))
+        story["bounces_after_reading_again"] = ledger.execute(
+            "select count(*) from alerts.bounces"
+        ).fetchone()[0]
+
+        # 4. November's statements.
+        story["november"] = run_and_record(
+            dagbag, DAG_ID, DEC_1, family=FAMILY, mail_sink=mail_sink, ledger=ledger, retries=0
+        )
+        # The page's data.
+        story["page"] = deliverability(ledger, family=FAMILY)
+
+        # 5. contact_data_quality, with a general manager to tell.
+        db.dms.execute(
+            "insert into dms.employees (id, branch_id, full_name, email, role, active) values "
+            "(801, null, 'Carolina Méndez', 'carolina.mendez@autosur.example.com', 'general_manager', true)"
+        )
+        story["quality"] = run_and_record(
+            dagbag,
+            "alert_contact_data_quality",
+            "2026-12-07T11:00:00+00:00",
+            family="contact_data_quality",
+            mail_sink=mail_sink,
+            ledger=ledger,
+            retries=0,
+        )
+    return story
+
+
+def test_each_statement_goes_out_with_an_envelope_sender_of_its_own(bounce_story):
     # 1. October's statements go out, each with an envelope sender of its own (VERP).
-    assert run_dag(dagbag, DAG_ID, NOV_1, retries=0).state == "success"
-    sent = {m.rcpt_tos[0]: m for m in mail_sink.store.messages}
+    assert bounce_story["october"] == "success"
+    sent = bounce_story["sent"]
     assert set(sent) == {PAGOS, JOHN, PEDRO}
     tokens = {address: VERP.match(m.mail_from).group(1) for address, m in sent.items()}
     assert len(set(tokens.values())) == 3
     assert {str(m.message["From"]).endswith(f"<{FROM}>") for m in sent.values()} == {True}  # From unchanged
-    rows = {
-        r[0]: r[1]
-        for r in ledger.execute(
-            "select recipient_ref, bounce_token from alerts.deliveries where status = 'sent'"
-        ).fetchall()
-    }
+    rows = bounce_story["sent_tokens"]
     assert rows == {"customer:1": tokens[PAGOS], "customer:2": tokens[JOHN], "customer:8": tokens[PEDRO]}
 
-    # 2. What comes back to the bounce mailbox.
-    mailbox.append(report("postfix_hard.eml", sent[JOHN], JOHN))  # to its VERP address
-    mailbox.append(report("gmail_hard.eml", sent[PEDRO], PEDRO))
-    mailbox.append(report("exchange_hard.eml", sent[PAGOS], CONTADURIA, bounce_to=FROM))  # Message-ID only
-    mailbox.append(report("postfix_delayed.eml", sent[PAGOS], PAGOS.lower()))  # soft: still retried
-    mailbox.append(report("auto_reply.eml", sent[PEDRO], PEDRO))  # out of office: no bounce
-    mailbox.append((REPORTS / "unmatched.eml").read_bytes())  # a report of mail we never sent
-    mailbox.append((REPORTS / "person.eml").read_bytes())  # a customer writing to the sender address
 
-    # 3. The bounces DAG reads the mailbox (threshold 1: one hard bounce suppresses).
-    result = run(bounces_dag(threshold=1.0), "2026-11-02T12:00:00+00:00", retries=0)
-    assert result.state == "success"
+def test_the_bounces_dag_moves_the_reports_and_leaves_the_rest_unread_deleting_nothing(bounce_story):
+    assert bounce_story["bounces_run"] == "success"
 
-    processed = mailbox.messages("alertas-processed")
+    processed = bounce_story["processed"]
     assert subjects(processed) == [
         "Delayed Mail (still being retried)",
         "Delivery Status Notification (Failure)",
         "Undeliverable",
         "Undelivered Mail Returned to Sender",
     ]
-    left = mailbox.messages("INBOX")
+    left = bounce_story["left"]
     assert subjects(left) == [
         "Consulta sobre mi estado de cuenta",
         "Respuesta automática",
@@ -150,47 +225,38 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
     )  # unread for a person
     assert len(processed) + len(left) == 7  # nothing deleted
 
-    deliveries = {
-        r[0]: r[1:]
-        for r in ledger.execute(
-            "select recipient_ref, status, bounce_kind, bounce_detail from alerts.deliveries "
-            "where family = %s and status <> 'skipped'",
-            (FAMILY,),
-        ).fetchall()
-    }
+
+def test_bounces_mark_deliveries_score_addresses_and_suppress_the_hard_ones(bounce_story):
+    deliveries = bounce_story["deliveries"]
     assert deliveries["customer:2"][:2] == ("bounced", "hard")
     assert deliveries["customer:2"][2].startswith("5.1.1")
     assert deliveries["customer:8"][:2] == ("bounced", "hard")
     assert deliveries["customer:1"][:2] == ("sent", "hard")  # its CC bounced; the To got it
-    scores = dict(ledger.execute("select address, score::float from alerts.bounce_scores").fetchall())
+    scores = bounce_story["scores"]
     assert scores == {JOHN: 1.0, PEDRO: 1.0, CONTADURIA: 1.0, PAGOS.lower(): 0.5}
-    suppressed = {
-        r[0]: r[1:]
-        for r in ledger.execute(
-            "select address, source, created_by from alerts.suppressions where lifted_at is null"
-        ).fetchall()
-    }
+    suppressed = bounce_story["suppressed"]
     assert suppressed == {a: ("bounces", "alertas_bounces") for a in (JOHN, PEDRO, CONTADURIA)}
-    matched = dict(ledger.execute("select address, matched_by from alerts.bounces").fetchall())
+    matched = bounce_story["matched"]
     assert matched == {JOHN: "verp", PEDRO: "verp", CONTADURIA: "message_id", PAGOS.lower(): "verp"}
 
+
+def test_reading_the_mailbox_again_records_nothing_twice(bounce_story):
     # Reading the mailbox again records nothing twice (the reports moved; the rest is checked).
-    from alertas_rapidas.bounces.mailbox import process_mailbox
-    from alertas_rapidas.config import BouncesConfig
+    again = bounce_story["read_again"]
+    assert again["read"] == 0 and bounce_story["bounces_after_reading_again"] == 4
 
-    again = process_mailbox(BouncesConfig(threshold=1.0), ledger, date(2026, 11, 2))
-    assert again["read"] == 0 and ledger.execute("select count(*) from alerts.bounces").fetchone()[0] == 4
 
+def test_the_next_run_skips_suppressed_addresses_and_drops_a_suppressed_cc(bounce_story):
     # 4. November's statements skip the suppressed addresses: C002 and C008 with reason `bounced`,
     # and C001's suppressed CC is dropped from the message that still goes to its To.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, DAG_ID, DEC_1, retries=0).state == "success"
-    assert [sorted(m.rcpt_tos) for m in mail_sink.store.messages] == [[PAGOS]]
-    summary = last_summary(ledger, DAG_ID)
+    november_run = bounce_story["november"]
+    assert november_run.state == "success"
+    assert [sorted(m.rcpt_tos) for m in november_run.messages] == [[PAGOS]]
+    summary = november_run.summary
     assert summary["sent"] == 1 and summary["skipped"]["bounced"] == 2
     november = {
         r["recipient_ref"]: (r["status"], r["reason"])
-        for r in ledger_rows(ledger, FAMILY)
+        for r in november_run.rows
         if r["business_key"] == "statement:2026-11"
     }
     assert november["customer:2"] == ("skipped", "bounced") and november["customer:8"] == (
@@ -198,10 +264,10 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
         "bounced",
     )
 
-    # The page's data: counts per family, never an address.
-    from alertas_rapidas.ui.deliverability import deliverability
 
-    page = deliverability(ledger, family=FAMILY)
+def test_the_page_counts_bounces_per_family_never_an_address(bounce_story):
+    # The page's data: counts per family, never an address.
+    page = bounce_story["page"]
     assert page["families"] == [
         {
             "family": FAMILY,
@@ -216,17 +282,11 @@ def test_bounce_reports_score_suppress_and_the_next_runs_skip_and_report_the_add
     ]
     assert page["suppressed"] == {"bounces": 3} and "@" not in json.dumps(page)
 
+
+def test_contact_data_quality_tells_the_general_manager_whose_address_bounces(bounce_story):
     # 5. contact_data_quality tells the general manager whose address bounces.
-    statements_dms.execute(
-        "insert into dms.employees (id, branch_id, full_name, email, role, active) values "
-        "(801, null, 'Carolina Méndez', 'carolina.mendez@autosur.example.com', 'general_manager', true)"
-    )
-    mail_sink.store.clear()
-    assert (
-        run_dag(dagbag, "alert_contact_data_quality", "2026-12-07T11:00:00+00:00", retries=0).state
-        == "success"
-    )
-    [quality] = mail_sink.store.messages
+    assert bounce_story["quality"].state == "success"
+    [quality] = bounce_story["quality"].messages
     text = quality.message.get_body(("plain",)).get_content()
     assert "C002 John Smith 20-30000002-7 john.smith@example.org El e-mail rebota" in text
     assert "C008 Pedro Ruiz & Hijos <S.A.> 30-30000008-6 pedro@example.net El e-mail rebota" in text

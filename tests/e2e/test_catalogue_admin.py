@@ -8,16 +8,16 @@ import hmac
 import io
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from alertas_rapidas.storage import run_dir
+from tests.support.received import html, plain
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import fresh_databases, load_fixtures, run_and_record
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 FRI_20 = "2026-11-20T11:00:00+00:00"  # 08:00 Buenos Aires
 MON_23 = "2026-11-23T11:00:00+00:00"
@@ -30,24 +30,14 @@ CAROLINA = "carolina.mendez@autosur.example.com"
 
 @pytest.fixture
 def admin_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_admin.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_admin.sql")
 
 
-def by_address(mail_sink) -> dict:
+def by_address(messages) -> dict:
     received = {}
-    for message in mail_sink.store.messages:
+    for message in messages:
         received[message.rcpt_tos[0]] = message
     return received
-
-
-def plain(message) -> str:
-    return message.message.get_body(("plain",)).get_content()
-
-
-def html(message) -> str:
-    return message.message.get_body(("html",)).get_content()
 
 
 def token(ref: str) -> str:
@@ -55,9 +45,11 @@ def token(ref: str) -> str:
 
 
 def ledger_set(ledger, family: str) -> set[tuple]:
-    return {
-        (r["recipient_ref"], r["business_key"], r["status"], r["reason"]) for r in ledger_rows(ledger, family)
-    }
+    return row_set(ledger_rows(ledger, family))
+
+
+def row_set(rows) -> set[tuple]:
+    return {(r["recipient_ref"], r["business_key"], r["status"], r["reason"]) for r in rows}
 
 
 # --- 38 satisfaction_surveys ---------------------------------------------------------------------
@@ -71,7 +63,7 @@ def test_satisfaction_surveys_link_a_signed_token_never_the_id(
     run = run_dag(dagbag, dag_id, FRI_20, retries=0)
     assert run.state == "success"
 
-    mails = by_address(mail_sink)
+    mails = by_address(mail_sink.store.messages)
     # Delivered / invoiced on 17/11 (local): sale 1001 and work order 2001; 1002 opted out, 1003
     # no e-mail, 2002 malformed e-mail; 1004 (16/11 23:59), 1005 (cancelled), 2003 (not
     # invoiced) and 2004 (18/11 00:00) are not on the day.
@@ -139,7 +131,9 @@ def test_satisfaction_surveys_without_the_variable_sign_with_the_packages_own_se
         "select value from alerts.link_secrets where name = 'alertas_survey_secret'"
     ).fetchone()
     expected = hmac.new(own.encode(), b"sale:1001", hashlib.sha256).hexdigest()
-    assert f"https://encuestas.example/s/{expected}" in plain(by_address(mail_sink)["pagos@tds.example.net"])
+    assert f"https://encuestas.example/s/{expected}" in plain(
+        by_address(mail_sink.store.messages)["pagos@tds.example.net"]
+    )
     assert own not in mail_sink.store.messages[0].message.as_string()
 
     # A Variable set later wins: the next invitations are signed with it.
@@ -151,7 +145,7 @@ def test_satisfaction_surveys_without_the_variable_sign_with_the_packages_own_se
     forget()
     assert run_dag(dagbag, "alert_satisfaction_surveys", FRI_20, retries=0).state == "success"
     link = f"https://encuestas.example/s/{token('sale:1001')}"
-    assert link in plain(by_address(mail_sink)["pagos@tds.example.net"])
+    assert link in plain(by_address(mail_sink.store.messages)["pagos@tds.example.net"])
 
 
 # --- 41 contact_data_quality ---------------------------------------------------------------------
@@ -164,16 +158,45 @@ def xlsx_sheets(data: bytes) -> dict[str, list[tuple]]:
     return {name: [tuple(c.value for c in row) for row in book[name].iter_rows()] for name in book.sheetnames}
 
 
-def test_contact_data_quality_one_weekly_report_with_two_sheets(admin_dms, dagbag, mail_sink, ledger):
+@pytest.fixture(scope="module")
+def weekly_reports(postgres, mail_sink, dagbag):
+    """Week 48, week 48 again, week 49 once most contacts are fixed, week 50 once all are."""
     dag_id, family = "alert_contact_data_quality", "contact_data_quality"
-    assert run_dag(dagbag, dag_id, MON_23, retries=0).state == "success"
+    with fresh_databases(postgres, mail_sink, "organisation.sql", "catalogue_admin.sql") as db:
 
-    mails = by_address(mail_sink)
+        def week(at):
+            return run_and_record(
+                dagbag, dag_id, at, family=family, mail_sink=mail_sink, ledger=db.ledger, retries=0
+            )
+
+        w48, w48_again = week(MON_23), week(MON_23)
+        db.dms.execute("update dms.customers set email = 'contacto@example.com' where id in (904, 905, 910)")
+        db.dms.execute(
+            "update dms.employees set email = 'personal@autosur.example.com' where id in (804, 805)"
+        )
+        w49 = week(MON_30)
+        db.dms.execute("update dms.customers set email = 'ana.martinez@example.com' where id = 908")
+        w50 = week(MON_7)
+        return {"w48": w48, "w48_again": w48_again, "w49": w49, "w50": w50}
+
+
+@pytest.fixture(scope="module")
+def week_48_report(weekly_reports):
+    mails = by_address(weekly_reports["w48"].messages)
+    return mails[CAROLINA]
+
+
+def test_contact_data_quality_goes_once_to_the_active_general_manager(weekly_reports):
+    assert weekly_reports["w48"].state == "success"
+    mails = by_address(weekly_reports["w48"].messages)
     assert set(mails) == {CAROLINA}  # Ricardo, the other general manager, is inactive
     report = mails[CAROLINA]
     assert report.subject == "Contactos que las alertas no pueden alcanzar: semana 2026-W48"
     assert report.message["To"] == f"Carolina Méndez <{CAROLINA}>"
-    text = plain(report)
+
+
+def test_contact_data_quality_lists_the_unreachable_customers_and_employees(week_48_report):
+    text = plain(week_48_report)
     assert "Hola Carolina Méndez:" in text
     heading = "Clientes activos con comprobantes emitidos en los últimos 90 días o con un e-mail que rebota"
     assert f"{heading} (3)" in text
@@ -194,7 +217,11 @@ def test_contact_data_quality_one_weekly_report_with_two_sheets(admin_dms, dagba
     for absent in ("Sofía", "Marcelo", "Inés"):
         assert absent not in employees
 
-    [(filename, content)] = report.attachments()
+
+def test_contact_data_quality_attaches_one_xlsx_with_a_sheet_of_customers_and_one_of_employees(
+    week_48_report,
+):
+    [(filename, content)] = week_48_report.attachments()
     assert filename == "calidad-de-contactos-2026-W48.xlsx"
     sheets = xlsx_sheets(content)
     assert list(sheets) == ["Clientes", "Empleados"]
@@ -222,32 +249,35 @@ def test_contact_data_quality_one_weekly_report_with_two_sheets(admin_dms, dagba
             "E-mail mal formado",
         ),
     ]
-    assert ledger_set(ledger, family) == {("employee:801", "contact_quality:2026-W48", "sent", None)}
 
+
+def test_contact_data_quality_records_one_report_a_week(weekly_reports):
+    assert row_set(weekly_reports["w48"].rows) == {("employee:801", "contact_quality:2026-W48", "sent", None)}
+
+
+def test_contact_data_quality_the_same_week_again_sends_nothing(weekly_reports):
     # The same week again: nothing.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, dag_id, MON_23, retries=0).state == "success"
-    assert mail_sink.store.messages == []
+    assert weekly_reports["w48_again"].state == "success"
+    assert weekly_reports["w48_again"].messages == []
 
+
+def test_contact_data_quality_the_next_week_lists_only_what_is_still_unreachable(weekly_reports):
     # The next week, once the data is fixed: only Ana, whose invoice of 24/11 now counts.
-    admin_dms.execute("update dms.customers set email = 'contacto@example.com' where id in (904, 905, 910)")
-    admin_dms.execute(
-        "update dms.employees set email = 'personal@autosur.example.com' where id in (804, 805)"
-    )
-    assert run_dag(dagbag, dag_id, MON_30, retries=0).state == "success"
-    [report] = mail_sink.store.messages
+    assert weekly_reports["w49"].state == "success"
+    [report] = weekly_reports["w49"].messages
     text = plain(report)
     assert report.subject.endswith("semana 2026-W49") and "C908 Ana Lucía Martínez" in text
     assert "(1)" in text
     assert "Empleados activos con roles que reciben alertas o con un e-mail que rebota (0)" in text
     assert "Ninguno." in text
 
+
+def test_contact_data_quality_is_silent_once_everything_is_fixed(weekly_reports):
     # Fixed too: the week after is silent.
-    mail_sink.store.clear()
-    admin_dms.execute("update dms.customers set email = 'ana.martinez@example.com' where id = 908")
-    assert run_dag(dagbag, dag_id, MON_7, retries=0).state == "success"
-    assert mail_sink.store.messages == []
-    summary = last_summary(ledger, dag_id)
+    w50 = weekly_reports["w50"]
+    assert w50.state == "success"
+    assert w50.messages == []
+    summary = w50.summary
     assert (summary["run_date"], summary["candidates"], summary["messages"]) == ("2026-12-07", 0, 0)
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import fresh_databases, load_fixtures, run_and_record
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 
 # 08:00 Buenos Aires (11:00 UTC) of each run date.
 DEC_1 = "2026-12-01T11:00:00+00:00"
@@ -43,15 +43,13 @@ CUSTOMER_SKIPS = {
 
 @pytest.fixture
 def dates_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_customer_dates.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_customer_dates.sql")
 
 
-def mails(mail_sink) -> dict[str, object]:
+def mails(messages) -> dict[str, object]:
     """The mails received, by their To address (one To per mail)."""
     by_to = {}
-    for message in mail_sink.store.messages:
+    for message in messages:
         (to,) = message.message["To"].addresses
         assert to.addr_spec not in by_to, f"two mails to {to.addr_spec}"
         by_to[to.addr_spec] = message
@@ -65,21 +63,23 @@ def plain(message) -> str:
 def run(dagbag, family: str, at: str, mail_sink):
     mail_sink.store.clear()
     assert run_dag(dagbag, f"alert_{family}", at, retries=0).state == "success"
-    return mails(mail_sink)
+    return mails(mail_sink.store.messages)
 
 
 def sent_keys(ledger, family: str) -> set[tuple[str, str]]:
-    return {
-        (r["recipient_ref"], r["business_key"]) for r in ledger_rows(ledger, family) if r["status"] == "sent"
-    }
+    return sent_pairs(ledger_rows(ledger, family))
+
+
+def sent_pairs(rows) -> set[tuple[str, str]]:
+    return {(r["recipient_ref"], r["business_key"]) for r in rows if r["status"] == "sent"}
 
 
 def skips(ledger, family: str) -> set[tuple[str, str, str]]:
-    return {
-        (r["recipient_ref"], r["business_key"], r["reason"])
-        for r in ledger_rows(ledger, family)
-        if r["status"] == "skipped"
-    }
+    return skipped_with_why(ledger_rows(ledger, family))
+
+
+def skipped_with_why(rows) -> set[tuple[str, str, str]]:
+    return {(r["recipient_ref"], r["business_key"], r["reason"]) for r in rows if r["status"] == "skipped"}
 
 
 # --- 15 quotes_expiring ---------------------------------------------------------------------------
@@ -141,11 +141,32 @@ def test_quotes_expiring_digest_per_salesperson_once_per_quote_and_valid_until(
 # --- 16 vehicle_loans_overdue ---------------------------------------------------------------------
 
 
-def test_vehicle_loans_overdue_per_loan_cc_by_type_repeated_every_two_days_at_most_three_times(
-    dates_dms, dagbag, mail_sink, ledger
-):
-    family = "vehicle_loans_overdue"
-    received = run(dagbag, family, DEC_1, mail_sink)
+LOANS = "vehicle_loans_overdue"
+
+
+@pytest.fixture(scope="module")
+def loan_runs(postgres, mail_sink, dagbag):
+    """01/12, 01/12 again, 02/12, then 03/12 once courtesy car 1902 came back, 05/12 and 07/12."""
+    with fresh_databases(postgres, mail_sink, "organisation.sql", "catalogue_customer_dates.sql") as db:
+
+        def day(at):
+            return run_and_record(
+                dagbag, f"alert_{LOANS}", at, family=LOANS, mail_sink=mail_sink, ledger=db.ledger, retries=0
+            )
+
+        runs = {"dec_1": day(DEC_1), "dec_1_again": day(DEC_1), "dec_2": day(DEC_2)}
+        db.dms.execute("update dms.vehicle_loans set returned_at = '2026-12-02T15:00:00Z' where id = 1902")
+        return runs | {"dec_3": day(DEC_3), "dec_5": day(DEC_5), "dec_7": day(DEC_7)}
+
+
+@pytest.fixture(scope="module")
+def first_loan_mails(loan_runs):
+    return mails(loan_runs["dec_1"].messages)
+
+
+def test_vehicle_loans_overdue_one_mail_per_loan_to_whoever_lent_it_or_a_manager(loan_runs, first_loan_mails):
+    assert loan_runs["dec_1"].state == "success"
+    received = first_loan_mails
     assert {to: m.subject for to, m in received.items()} == {
         LAURA: "Unidad de demostración sin devolver: Toyota SW4 AF001AA (1 día de atraso)",
         RAUL: "Unidad de cortesía sin devolver: Toyota Etios AA003CC (vencida hoy)",
@@ -154,6 +175,10 @@ def test_vehicle_loans_overdue_per_loan_cc_by_type_repeated_every_two_days_at_mo
         # Inés has no e-mail, branch 2's sales manager is inactive: the dealership-level one.
         PABLO: "Unidad de demostración sin devolver: Toyota Hilux AF005EE (1 día de atraso)",
     }
+
+
+def test_vehicle_loans_overdue_cc_by_loan_type_never_the_to_again(first_loan_mails):
+    received = first_loan_mails
     # CC: the demo's sales manager, the courtesy's service manager; never the To again.
     assert {to: m.rcpt_tos for to, m in received.items()} == {
         LAURA: [LAURA, MARTA],
@@ -163,52 +188,69 @@ def test_vehicle_loans_overdue_per_loan_cc_by_type_repeated_every_two_days_at_mo
     }
     assert received[LAURA].message["Cc"] == f"Marta Díaz <{MARTA}>"  # a copied employee, by name (issue 13)
     assert received[RAUL].message["To"] == f"Raúl Vega <{RAUL}>"
-    text = plain(received[LAURA])
+
+
+def test_vehicle_loans_overdue_mail_says_which_car_who_has_it_and_how_late(first_loan_mails):
+    text = plain(first_loan_mails[LAURA])
     assert "Hola Laura Gómez:" in text
     assert "debía volver el 30/11/2026 a las 18:00 h y todavía no se registró su devolución" in text
     assert "Vehículo: Toyota SW4 (unidad de demostración) Patente: AF001AA (VIN 8AJFA22G5P0000009)" in text
     assert "En poder de: Carlos Gómez" in text and "Prestada por: Laura Gómez" in text
     assert "Salió: 30/11/2026 a las 10:00" in text and "Estado: 1 día de atraso" in text
     assert "Sucursal: Casa Central" in text
+
+
+def test_vehicle_loans_overdue_a_loan_nobody_can_receive_is_skipped_once(loan_runs):
     # Loan 1907: Inés has no e-mail and branch 2's service manager a malformed one. One skip for
     # the one row (issue 21: a single-stage family recorded the loan a second time as no_recipient).
-    assert skips(ledger, family) == {("employee:1503", "vehicle_loan:1907", "no_email")}
-    summary = last_summary(ledger, f"alert_{family}")
+    assert skipped_with_why(loan_runs["dec_1"].rows) == {("employee:1503", "vehicle_loan:1907", "no_email")}
+    summary = loan_runs["dec_1"].summary
     assert summary["messages"] == 4
 
-    assert run(dagbag, family, DEC_1, mail_sink) == {}
 
+def test_vehicle_loans_overdue_the_same_day_again_sends_nothing(loan_runs):
+    assert loan_runs["dec_1_again"].state == "success"
+    assert mails(loan_runs["dec_1_again"].messages) == {}
+
+
+def test_vehicle_loans_overdue_a_loan_is_first_reported_the_day_it_is_overdue(loan_runs):
     # 02/12: loan 1903 (due 01/12 09:00) is now overdue; the others wait for their 2 days.
-    received = run(dagbag, family, DEC_2, mail_sink)
+    assert loan_runs["dec_2"].state == "success"
+    received = mails(loan_runs["dec_2"].messages)
     assert set(received) == {LAURA}
     assert (
         received[LAURA].subject
         == "Unidad de demostración sin devolver: Volkswagen Taos AF002BB (1 día de atraso)"
     )
 
+
+def test_vehicle_loans_overdue_repeats_every_two_days_until_the_car_is_back(loan_runs):
     # The courtesy car 1902 came back; 03/12: the second reminder of the others.
-    dates_dms.execute("update dms.vehicle_loans set returned_at = '2026-12-02T15:00:00Z' where id = 1902")
-    received = run(dagbag, family, DEC_3, mail_sink)
+    assert loan_runs["dec_3"].state == "success"
+    received = mails(loan_runs["dec_3"].messages)
     assert {to: m.subject for to, m in received.items()} == {
         LAURA: "Unidad de demostración sin devolver: Toyota SW4 AF001AA (3 días de atraso)",
         HUGO: "Unidad de cortesía sin devolver: Toyota Etios AA003CC (5 días de atraso)",
         PABLO: "Unidad de demostración sin devolver: Toyota Hilux AF005EE (3 días de atraso)",
     }
     # 05/12: the third and last of 1901, 1905 and 1906, the second of 1903 (two mails to Laura).
-    mail_sink.store.clear()
-    assert run_dag(dagbag, f"alert_{family}", DEC_5, retries=0).state == "success"
-    assert sorted(m.subject for m in mail_sink.store.messages) == [
+    assert loan_runs["dec_5"].state == "success"
+    assert sorted(m.subject for m in loan_runs["dec_5"].messages) == [
         "Unidad de cortesía sin devolver: Toyota Etios AA003CC (7 días de atraso)",
         "Unidad de demostración sin devolver: Toyota Hilux AF005EE (5 días de atraso)",
         "Unidad de demostración sin devolver: Toyota SW4 AF001AA (5 días de atraso)",
         "Unidad de demostración sin devolver: Volkswagen Taos AF002BB (4 días de atraso)",
     ]
-    received = run(dagbag, family, DEC_7, mail_sink)
+
+
+def test_vehicle_loans_overdue_at_most_three_reminders_a_loan(loan_runs):
+    assert loan_runs["dec_7"].state == "success"
+    received = mails(loan_runs["dec_7"].messages)
     # 07/12: only 1903 (first sent 02/12) has a third reminder left; the others had theirs.
     assert {to: m.subject for to, m in received.items()} == {
         LAURA: "Unidad de demostración sin devolver: Volkswagen Taos AF002BB (6 días de atraso)",
     }
-    assert sent_keys(ledger, family) == {
+    assert sent_pairs(loan_runs["dec_7"].rows) == {
         ("employee:1501", "vehicle_loan:1901"),
         ("employee:1501", "vehicle_loan:1901#2"),
         ("employee:1501", "vehicle_loan:1901#3"),

@@ -5,15 +5,14 @@ what it says, who is skipped and why, and what a later or repeated run does."""
 from __future__ import annotations
 
 from email.utils import parseaddr
-from pathlib import Path
 
 import pytest
 
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 TDS = "pagos@tds.example.net"
 TDS_CC = "contable@tds.example.net"
@@ -28,9 +27,7 @@ WALTER = "walter.diaz@autosur.example.com"
 
 @pytest.fixture
 def money_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_money_crm.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_money_crm.sql")
 
 
 def at_8(day: str) -> str:

@@ -5,15 +5,14 @@ to audit, cheques to deposit and rejected cheques, on tests/fixtures/catalogue_p
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 MARTIN = "martin.gomez@autosur.example.com"
 LUCIA = "lucia.fernandez@autosur.example.com"
@@ -29,9 +28,7 @@ PALOMA = "administracion@lapaloma.example.com"
 
 @pytest.fixture
 def catalogue_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_parts_cheques.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_parts_cheques.sql")
 
 
 def received(mail_sink) -> dict[str, object]:

@@ -4,15 +4,14 @@ aged_vehicle_stock on the fixture catalogue_sales_vehicles.sql."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # Sunday 20/12/2026 11:00 and 12:00 in Buenos Aires: the hourly windows [10:00, 11:00), [11:00, 12:00).
 DEC_20_1100 = "2026-12-20T14:00:00+00:00"
@@ -35,9 +34,7 @@ def at_0800(day: str) -> str:
 
 @pytest.fixture
 def sales_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_sales_vehicles.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_sales_vehicles.sql")
 
 
 def received(mail_sink) -> dict[str, object]:
@@ -48,10 +45,6 @@ def received(mail_sink) -> dict[str, object]:
         assert to not in by_to, f"two mails to {to}"
         by_to[to] = message
     return by_to
-
-
-def plain(message) -> str:
-    return message.message.get_body(("plain",)).get_content()
 
 
 def sent_keys(ledger, family: str) -> set[tuple[str, str]]:

@@ -4,15 +4,15 @@ runs over tests/fixtures/catalogue_workshop.sql (see its header for the runs it 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # Run instants in UTC (Buenos Aires is UTC-3 all year).
 DEC_1_0800 = "2026-12-01T11:00:00+00:00"
@@ -34,9 +34,7 @@ NORTE = "Sucursal Norte - Av. Maipú 2500, Vicente López"
 
 @pytest.fixture
 def workshop_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_workshop.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_workshop.sql")
 
 
 def mails(mail_sink) -> list:
@@ -48,10 +46,6 @@ def by_address(mail_sink) -> dict:
     for message in mail_sink.store.messages:
         received.setdefault(message.rcpt_tos[0], []).append(message)
     return received
-
-
-def plain(message) -> str:
-    return message.message.get_body(("plain",)).get_content()
 
 
 def entries(ledger_conn, family: str, status: str | None = None) -> set[tuple]:

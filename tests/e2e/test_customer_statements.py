@@ -1,4 +1,8 @@
-"""`alert_customer_statements` end to end: real PostgreSQL, real SMTP server, real DAG run."""
+"""`alert_customer_statements` end to end: real PostgreSQL, real SMTP server, real DAG run.
+
+October's statements run once for the module (`october_runs`: the run, then the same date again);
+each of the first tests checks one rule on what those runs left.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from alertas_rapidas.storage import run_dir
+from tests.support.received import by_recipients
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
 
 pytestmark = pytest.mark.e2e
@@ -15,21 +20,32 @@ DAG_ID = "alert_customer_statements"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
 
-def by_recipient(messages):
-    return {tuple(sorted(m.rcpt_tos)): m for m in messages}
+@pytest.fixture(scope="module")
+def october_runs(dated_runs):
+    """The 1 November run (October's statements), then the same date again."""
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "statements.sql"),
+        first=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+    )
 
 
-def test_october_statements_reach_the_right_customers_once(statements_dms, dagbag, mail_sink, ledger):
-    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
-    assert run.state == "success"
+@pytest.fixture(scope="module")
+def received(october_runs):
+    return by_recipients(october_runs["first"].messages)
 
-    received = by_recipient(mail_sink.store.messages)
+
+def test_october_statements_reach_three_customers(october_runs, received):
+    assert october_runs["first"].state == "success"
     assert set(received) == {
         ("Pagos@transportes.example.com", "contaduria@transportes.example.com"),
         ("john.smith@example.org",),
         ("pedro@example.net",),
     }
 
+
+def test_a_spanish_statement_goes_to_the_customer_cc_the_valid_address_with_every_currency(received):
     # C001: Spanish mail, To the customer, CC the valid cc address only, one PDF statement.
     c001 = received[("Pagos@transportes.example.com", "contaduria@transportes.example.com")]
     mail = c001.message
@@ -63,6 +79,8 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     assert "noviembre" not in text and "999,99" not in text  # November is not in October's statement
     assert text.index("Cuenta corriente en ARS") < text.index("Cuenta corriente en USD")
 
+
+def test_an_english_statement_uses_en_formats(received):
     # C002: English mail and statement, en formats.
     c002 = received[("john.smith@example.org",)]
     assert c002.subject == "Account statement October 2026 - Autosur S.A."
@@ -71,6 +89,8 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     text = pdf_text(pdf)
     assert "Opening balance" in text and "15 Oct 2026" in text and "2,500.00" in text
 
+
+def test_a_balance_without_movements_still_gets_a_statement_its_name_escaped(received):
     # C008: no movement in October but a balance: a statement with opening = closing.
     c008 = received[("pedro@example.net",)]
     assert "Pedro Ruiz & Hijos <S.A.>" in pdf_text(c008.attachments()[0][1])
@@ -78,8 +98,10 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     assert "Pedro Ruiz &amp; Hijos &lt;S.A.&gt;" in html  # autoescaped, not markup
     assert "<S.A.>" not in html
 
+
+def test_the_ledger_records_three_sent_and_five_skipped_with_why(october_runs):
     # The ledger: three sent, five skipped with their reasons, no entry for C009.
-    rows = {row["recipient_ref"]: row for row in ledger_rows(ledger, "customer_statements")}
+    rows = {row["recipient_ref"]: row for row in october_runs["first"].rows}
     assert {ref: row["status"] for ref, row in rows.items()} == {
         "customer:1": "sent",
         "customer:2": "sent",
@@ -100,7 +122,9 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
     }
     assert {row["business_key"] for row in rows.values()} == {"statement:2026-10"}
 
-    summary = last_summary(ledger, DAG_ID)
+
+def test_the_summary_counts_candidates_sent_and_skipped(october_runs):
+    summary = october_runs["first"].summary
     assert summary["candidates"] == 8
     assert summary["sent"] == 3
     assert summary["skipped"] == {
@@ -111,13 +135,14 @@ def test_october_statements_reach_the_right_customers_once(statements_dms, dagba
         "opted_out": 1,
     }
 
+
+def test_the_same_date_again_sends_nothing_more(october_runs):
     # Running the same date again sends nothing more.
-    mail_sink.store.clear()
-    rerun = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
+    rerun = october_runs["again"]
     assert rerun.state == "success"
-    assert mail_sink.store.messages == []
-    assert last_summary(ledger, DAG_ID)["already_sent"] == 3
-    sent_rows = [row for row in ledger_rows(ledger, "customer_statements") if row["status"] == "sent"]
+    assert rerun.messages == []
+    assert rerun.summary["already_sent"] == 3
+    sent_rows = [row for row in rerun.rows if row["status"] == "sent"]
     assert [row["attempts"] for row in sent_rows] == [1, 1, 1]
 
 

@@ -12,12 +12,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support import demo_cli
 from tests.support.runs import run_dag
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,16 +139,7 @@ def test_configuration_problem_is_one_line_and_transient_errors_are_not_configur
 
 
 def run_demo(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ALERTAS_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "alertas_dev.demo", "--out", str(out), "--dag", DAG_ID, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
-    )
+    return demo_cli.run_demo(out, DAG_ID, *args)
 
 
 def sent_count(stdout: str) -> int:

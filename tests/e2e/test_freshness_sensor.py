@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 DAG_ID = "alert_parts_out_of_stock"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
@@ -42,9 +42,7 @@ def quick_dagbag(airflow_db, tmp_path):
 
 @pytest.fixture
 def stock_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "parts_out_of_stock.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "parts_out_of_stock.sql")
 
 
 def test_stale_stock_sync_holds_the_family_back_and_fresh_lets_it_through(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.support.received import plain
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_interfaces_not_run"
 FAMILY = "interfaces_not_run"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
@@ -23,13 +22,7 @@ ALL_THREE = "Interfaces no corridas al 01/11/2026: EXCHANGE_RATES, FACTORY_REPOR
 
 @pytest.fixture
 def interfaces_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "interfaces_not_run.sql").read_text())
-    return dms
-
-
-def plain(received) -> str:
-    return received.message.get_body(("plain",)).get_content()
+    return load_fixtures(dms, "organisation.sql", "interfaces_not_run.sql")
 
 
 def test_stale_interfaces_reach_owners_and_admins_once_and_fresh_ones_stay_silent(

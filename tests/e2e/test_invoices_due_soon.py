@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -11,24 +10,19 @@ from alertas_rapidas.config import load_family_config
 from alertas_rapidas.dag_factory import assemble_dag
 from alertas_rapidas.families import get_family
 from alertas_rapidas.paths import FAMILIES_DIR
+from tests.support.received import by_subject
 from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_invoices_due_soon"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
 
 @pytest.fixture
 def due_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "invoices_due_soon.sql").read_text())
-    return dms
-
-
-def by_subject(messages):
-    return {m.subject: m for m in messages}
+    return load_fixtures(dms, "organisation.sql", "invoices_due_soon.sql")
 
 
 def test_reminders_per_customer_and_lead_time_once(due_dms, dagbag, mail_sink, ledger):

@@ -1,37 +1,53 @@
-"""`alert_parts_issued_not_invoiced` end to end: real PostgreSQL, real SMTP server, real DAG run."""
+"""`alert_parts_issued_not_invoiced` end to end: real PostgreSQL, real SMTP server, real DAG run.
+
+One scenario, run once for the module (`daily_runs`): 1 November, 1 November again, 2 November;
+each test checks one rule on what those runs left.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag, xlsx_rows
+from tests.support.runs import pdf_text, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_parts_issued_not_invoiced"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 NOV_2_0800_BUENOS_AIRES = "2026-11-02T11:00:00+00:00"
 AUDITOR = ("silvia.dominguez@example.com",)
 
 
-@pytest.fixture
-def issues_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "parts_issued_not_invoiced.sql").read_text())
-    return dms
+@pytest.fixture(scope="module")
+def daily_runs(dated_runs):
+    """1 November, 1 November again, then 2 November."""
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "parts_issued_not_invoiced.sql"),
+        nov_1=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        nov_2=NOV_2_0800_BUENOS_AIRES,
+    )
 
 
-def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagbag, mail_sink, ledger):
-    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
-    assert run.state == "success"
+@pytest.fixture(scope="module")
+def report(daily_runs):
+    """The one mail of 1 November."""
+    [mail] = daily_runs["nov_1"].messages
+    return mail
 
-    [mail] = mail_sink.store.messages
+
+def test_one_report_goes_to_the_audit_manager_only(daily_runs):
+    assert daily_runs["nov_1"].state == "success"
+    [mail] = daily_runs["nov_1"].messages
     assert tuple(mail.rcpt_tos) == AUDITOR  # the dealership-level audit manager only
+
+
+def test_the_mail_lists_the_issues_of_7_days_or_more_escaped(report):
+    mail = report
     assert mail.subject == "Repuestos sin facturar: 4 con 7 o más días - 01/11/2026"
     html = mail.message.get_body(("html",)).get_content()
     assert "<strong>4 salidas de repuestos sin facturar</strong>" in html
@@ -48,7 +64,9 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
     )
     assert "- 25/10/2026 MOT-0003 Bomba de agua <kit> & junta x 4: 395.061,72, 7 días, Martín Gómez" in text
 
-    attachments = dict(mail.attachments())
+
+def test_the_xlsx_lists_the_issues_oldest_first_with_a_total_at_cost(report):
+    attachments = dict(report.attachments())
     assert set(attachments) == {
         "repuestos-sin-facturar-AUTOSUR-2026-11-01.xlsx",
         "repuestos-sin-facturar-AUTOSUR-2026-11-01.pdf",
@@ -73,6 +91,10 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
     assert fre[0].date() == date(2026, 10, 2)
     assert fre[3:] == (2, Decimal("90000.00"), 30, "Paula Herrera", None, "DEP-CBA-1")
     assert rows[2][3:8] == (1, Decimal("8500.00"), 10, "Tomás Benítez", 1)  # the work order as a number
+
+
+def test_the_pdf_shows_the_dealership_the_rows_and_their_count(report):
+    attachments = dict(report.attachments())
     pdf = " ".join(pdf_text(attachments["repuestos-sin-facturar-AUTOSUR-2026-11-01.pdf"]).split())
     for expected in [
         "Repuestos entregados sin facturar",
@@ -85,24 +107,30 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
     ]:
         assert expected in pdf, expected
 
-    [row] = ledger_rows(ledger, "parts_issued_not_invoiced")
+
+def test_the_ledger_and_summary_record_one_report_a_dealership_and_day(daily_runs):
+    [row] = daily_runs["nov_1"].rows
     assert (row["recipient_ref"], row["business_key"], row["status"]) == (
         "dealership:1",
         "not_invoiced:dealership:1:2026-11-01",
         "sent",
     )
-    summary = last_summary(ledger, DAG_ID)
+    summary = daily_runs["nov_1"].summary
     assert (summary["candidates"], summary["sent"], summary["skipped"]) == (1, 1, {})
 
-    # Running the same date again sends nothing more.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES).state == "success"
-    assert mail_sink.store.messages == []
-    assert last_summary(ledger, DAG_ID)["already_sent"] == 1
 
+def test_the_same_date_again_sends_nothing_more(daily_runs):
+    again = daily_runs["again"]
+    assert again.state == "success"
+    assert again.messages == []
+    assert again.summary["already_sent"] == 1
+
+
+def test_the_next_day_is_a_new_report_with_an_issue_turned_7_days_old(daily_runs):
     # The next day is a new report: FRE-0002 (26/10 local) is now 7 days old.
-    assert run_dag(dagbag, DAG_ID, NOV_2_0800_BUENOS_AIRES).state == "success"
-    [mail] = mail_sink.store.messages
+    nov_2 = daily_runs["nov_2"]
+    assert nov_2.state == "success"
+    [mail] = nov_2.messages
     assert mail.subject == "Repuestos sin facturar: 5 con 7 o más días - 02/11/2026"
     rows = xlsx_rows(dict(mail.attachments())["repuestos-sin-facturar-AUTOSUR-2026-11-02.xlsx"])
     assert [(row[1], row[5]) for row in rows[1:-1]] == [  # the last row is the total
@@ -112,7 +140,7 @@ def test_the_audit_manager_gets_the_unbilled_issues_once_a_day(issues_dms, dagba
         ("MOT-0003", 8),
         ("FRE-0002", 7),
     ]
-    assert sorted(r["business_key"] for r in ledger_rows(ledger, "parts_issued_not_invoiced")) == [
+    assert sorted(r["business_key"] for r in nov_2.rows) == [
         "not_invoiced:dealership:1:2026-11-01",
         "not_invoiced:dealership:1:2026-11-02",
     ]

@@ -1,41 +1,53 @@
 """`alert_parts_out_of_stock` end to end: real PostgreSQL, real SMTP server, real DAG run.
 
-The DAG runs once at the default branch scope (plus a re-run); the other scopes and
-`only_min_stock` are checked by running the family's SQL directly on the same fixture.
+The DAG runs once for the module at the default branch scope (plus a re-run), each test checking
+one rule on what the runs left; the other scopes and `only_min_stock` are checked by running the
+family's SQL directly on the same fixture.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from alertas_rapidas.extract import read_sql
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag, xlsx_rows
+from tests.support.runs import pdf_text, xlsx_rows
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_parts_out_of_stock"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
 
 
 @pytest.fixture
 def stock_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "parts_out_of_stock.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "parts_out_of_stock.sql")
 
 
-def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_sink, ledger):
-    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
-    assert run.state == "success"
-    sensor = run.get_task_instance("wait_for_fresh_data")
-    assert sensor.state == "success"  # STOCK_SYNC succeeded at 06:10, within 24 h
+@pytest.fixture(scope="module")
+def daily_runs(dated_runs):
+    """1 November, then the same date again."""
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "parts_out_of_stock.sql"),
+        first=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+    )
 
-    received = {tuple(sorted(m.rcpt_tos)): m for m in mail_sink.store.messages}
+
+@pytest.fixture(scope="module")
+def received(daily_runs):
+    return {tuple(sorted(m.rcpt_tos)): m for m in daily_runs["first"].messages}
+
+
+def test_the_run_waits_for_fresh_stock_data_then_reports_to_each_parts_manager(daily_runs, received):
+    assert daily_runs["first"].state == "success"
+    sensor_state = daily_runs["first"].task_states["wait_for_fresh_data"]
+    assert sensor_state == "success"  # STOCK_SYNC succeeded at 06:10, within 24 h
     assert set(received) == {("Martin.Gomez@example.com",), ("paula.herrera@example.com",)}
 
+
+def test_a_branch_report_lists_its_parts_without_stock_to_the_active_parts_manager(received):
     # CENTRAL: four parts, to the active parts manager only.
     central = received[("Martin.Gomez@example.com",)]
     assert central.subject == "Repuestos sin stock en CENTRAL: 4 - 01/11/2026"
@@ -51,7 +63,9 @@ def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_si
     for absent in ("SUS-0001", "FIL-0001", "CAR-0001", "ELE-0003", "LUB-0001", "TRA-0001"):
         assert absent not in html, absent
 
-    attachments = dict(central.attachments())
+
+def test_the_attachments_list_each_part_with_its_quantities(received):
+    attachments = dict(received[("Martin.Gomez@example.com",)].attachments())
     assert set(attachments) == {
         "repuestos-sin-stock-CENTRAL-2026-11-01.xlsx",
         "repuestos-sin-stock-CENTRAL-2026-11-01.pdf",
@@ -78,13 +92,17 @@ def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_si
     for expected in ["ELE-0002", "-1,5", "5,5", "FRE-0001", "Junta de tapa <válvulas> & retén", "4 filas"]:
         assert expected in pdf, expected
 
+
+def test_pending_transfers_in_rescue_a_part_and_cancelled_ones_do_not(received):
     # CORDOBA: FIL-0001 is rescued by its pending transfer in; FRE-0003's transfer was cancelled.
     cordoba = received[("paula.herrera@example.com",)]
     assert cordoba.subject == "Repuestos sin stock en CORDOBA: 2 - 01/11/2026"
     cordoba_rows = xlsx_rows(dict(cordoba.attachments())["repuestos-sin-stock-CORDOBA-2026-11-01.xlsx"])
     assert [row[0] for row in cordoba_rows[1:]] == ["FRE-0003", "MOT-0001"]
 
-    rows = {row["recipient_ref"]: row for row in ledger_rows(ledger, "parts_out_of_stock")}
+
+def test_the_ledger_and_summary_record_each_branch_sent_or_skipped_with_why(daily_runs):
+    rows = {row["recipient_ref"]: row for row in daily_runs["first"].rows}
     assert {ref: (row["status"], row["reason"]) for ref, row in rows.items()} == {
         "branch:1": ("sent", None),
         "branch:100": ("sent", None),
@@ -93,18 +111,19 @@ def test_branch_reports_reach_each_parts_manager_once(stock_dms, dagbag, mail_si
     }
     assert rows["branch:1"]["business_key"] == "out_of_stock:branch:1:2026-11-01"
 
-    summary = last_summary(ledger, DAG_ID)
+    summary = daily_runs["first"].summary
     assert summary["candidates"] == 4
     assert summary["sent"] == 2
     assert summary["skipped"] == {"inactive": 1, "no_email": 1}
     assert "held_back" not in summary
 
+
+def test_the_same_date_again_sends_nothing_more(daily_runs):
     # Running the same date again sends nothing more.
-    mail_sink.store.clear()
-    rerun = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
+    rerun = daily_runs["again"]
     assert rerun.state == "success"
-    assert mail_sink.store.messages == []
-    assert last_summary(ledger, DAG_ID)["already_sent"] == 2
+    assert rerun.messages == []
+    assert rerun.summary["already_sent"] == 2
 
 
 def _out_of_stock(conn, scope: str, only_min_stock: bool = False) -> dict[str, list[str]]:

@@ -1,18 +1,19 @@
-"""`alert_payments_pending_authorization` end to end: real PostgreSQL, real SMTP, real DAG runs."""
+"""`alert_payments_pending_authorization` end to end: real PostgreSQL, real SMTP, real DAG runs.
+
+One scenario, run once for the module (`hourly_runs`): the 08:00 hour, the same hour again, then
+the 09:00 hour; each test checks one rule on what those runs left.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+from tests.support.received import by_subject
+from tests.support.runs import pdf_text
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_payments_pending_authorization"
-FAMILY = "payments_pending_authorization"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:00, 08:00) local
 NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00) local
 
@@ -20,22 +21,25 @@ RAUL = "Raul.Gimenez@example.com"
 MONICA = "monica.suarez@example.com"
 
 
-@pytest.fixture
-def payments_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "payments_pending_authorization.sql").read_text())
-    return dms
+@pytest.fixture(scope="module")
+def hourly_runs(dated_runs):
+    """08:00, 08:00 again, then 09:00."""
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "payments_pending_authorization.sql"),
+        eight=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        nine=NOV_1_0900_BUENOS_AIRES,
+    )
 
 
-def by_subject(messages):
-    return {m.subject: m for m in messages}
+@pytest.fixture(scope="module")
+def received(hourly_runs):
+    return by_subject(hourly_runs["eight"].messages)
 
 
-def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, dagbag, mail_sink, ledger):
-    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
-    assert run.state == "success"
-
-    received = by_subject(mail_sink.store.messages)
+def test_requests_and_reminders_reach_their_authorizers(hourly_runs, received):
+    assert hourly_runs["eight"].state == "success"
     assert {subject: m.rcpt_tos for subject, m in received.items()} == {
         "Autorización pendiente: orden de pago 0001-00001501": [RAUL],
         "Autorización pendiente: orden de pago 0100-00000077": [MONICA],
@@ -44,6 +48,8 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
         "Recordatorio: orden de pago 0001-00001495 pendiente de autorización": [RAUL],
     }
 
+
+def test_a_request_goes_to_its_own_authorizer_with_the_order_as_a_pdf(received):
     # Order 100: a request to its own authorizer, with the order as a PDF.
     request = received["Autorización pendiente: orden de pago 0001-00001501"]
     assert request.message["To"] == f"Raúl Giménez <{RAUL}>"
@@ -74,6 +80,8 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
     ]:
         assert expected in text, expected
 
+
+def test_orders_without_an_active_authorizer_go_to_the_branch_authorizer_saying_why(received):
     # Orders 101 (no authorizer) and 102 (inactive authorizer): the branch's payment authorizer.
     no_authorizer = received["Autorización pendiente: orden de pago 0100-00000077"]
     html = no_authorizer.message.get_body(("html",)).get_content()
@@ -86,6 +94,8 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
         in inactive.message.get_body(("plain",)).get_content()
     )
 
+
+def test_reminders_say_how_long_the_order_has_been_pending(received):
     # Reminders: 103 pending for 46 hours (USD order), 108 exactly 24 hours (fallback to Raúl).
     usd = received["Recordatorio: orden de pago 0001-00001490 pendiente de autorización"]
     body = usd.message.get_body(("plain",)).get_content()
@@ -98,7 +108,10 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
     assert "desde hace 24 horas" in body
     assert "el autorizador asignado (Claudia Medina) no está activo o no tiene un e-mail válido" in body
 
-    rows = {(row["recipient_ref"], row["business_key"]): row for row in ledger_rows(ledger, FAMILY)}
+
+def test_the_ledger_and_summary_record_requests_reminders_and_the_order_with_no_recipient(hourly_runs):
+    eight = hourly_runs["eight"]
+    rows = {(row["recipient_ref"], row["business_key"]): row for row in eight.rows}
     assert {key: (row["status"], row["reason"]) for key, row in rows.items()} == {
         ("employee:100", "request:100"): ("sent", None),
         ("employee:101", "request:101"): ("sent", None),
@@ -107,24 +120,27 @@ def test_requests_and_daily_reminders_reach_the_authorizers_once(payments_dms, d
         ("employee:100", "reminder:108:2026-11-01"): ("sent", None),
         ("payment_order:106", "request:106"): ("skipped", "no_recipient"),
     }
-    summary = last_summary(ledger, DAG_ID)
+    summary = eight.summary
     assert (summary["candidates"], summary["sent"], summary["skipped"]) == (6, 5, {"no_recipient": 1})
 
-    # The same hour again sends nothing more.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES).state == "success"
-    assert mail_sink.store.messages == []
-    assert last_summary(ledger, DAG_ID)["already_sent"] == 5
 
+def test_the_same_hour_again_sends_nothing_more(hourly_runs):
+    again = hourly_runs["again"]
+    assert again.state == "success"
+    assert again.messages == []
+    assert again.summary["already_sent"] == 5
+
+
+def test_the_next_hour_sends_its_new_request_and_first_reminder_only(hourly_runs):
     # The next hour: the request of order 107 (created 08:00:00) and the first reminder of 109
     # (24 h old at 09:00); the reminders of 103 and 108 went out today already.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, DAG_ID, NOV_1_0900_BUENOS_AIRES).state == "success"
-    assert {m.subject: m.rcpt_tos for m in mail_sink.store.messages} == {
+    nine = hourly_runs["nine"]
+    assert nine.state == "success"
+    assert {m.subject: m.rcpt_tos for m in nine.messages} == {
         "Autorización pendiente: orden de pago 0001-00001503": [RAUL],
         "Recordatorio: orden de pago 0001-00001496 pendiente de autorización": [RAUL],
     }
-    summary = last_summary(ledger, DAG_ID)
+    summary = nine.summary
     assert (summary["sent"], summary["already_sent"]) == (2, 2)
-    sent = [row for row in ledger_rows(ledger, FAMILY) if row["status"] == "sent"]
+    sent = [row for row in nine.rows if row["status"] == "sent"]
     assert len(sent) == 7 and all(row["attempts"] == 1 for row in sent)

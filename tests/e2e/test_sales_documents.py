@@ -1,44 +1,50 @@
-"""`alert_sales_documents` end to end: real PostgreSQL, real SMTP server, real DAG runs."""
+"""`alert_sales_documents` end to end: real PostgreSQL, real SMTP server, real DAG runs.
+
+One scenario, run once for the module (`window_runs`): the 08:00 window, the same window again,
+then the 08:15 window; each test checks one rule on what those runs left.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.support.runs import last_summary, ledger_rows, pdf_text, run_dag
+from tests.support.received import by_recipients
+from tests.support.runs import pdf_text
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DAG_ID = "alert_sales_documents"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"  # window [07:45, 08:00) local
 NOV_1_0815_BUENOS_AIRES = "2026-11-01T11:15:00+00:00"  # window [08:00, 08:15) local
+C101 = ("Pagos@transportes.example.com", "contaduria@transportes.example.com")
+C102 = ("john.smith@example.org",)
 
 
-@pytest.fixture
-def documents_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "sales_documents.sql").read_text())
-    return dms
+@pytest.fixture(scope="module")
+def window_runs(dated_runs):
+    """The 08:00 window, the same window again, then the 08:15 window."""
+    return dated_runs(
+        DAG_ID,
+        ("organisation.sql", "sales_documents.sql"),
+        first=NOV_1_0800_BUENOS_AIRES,
+        again=NOV_1_0800_BUENOS_AIRES,
+        next=NOV_1_0815_BUENOS_AIRES,
+    )
 
 
-def by_recipient(messages):
-    return {tuple(sorted(m.rcpt_tos)): m for m in messages}
+@pytest.fixture(scope="module")
+def received(window_runs):
+    return by_recipients(window_runs["first"].messages)
 
 
-def test_window_documents_reach_their_customers_once(documents_dms, dagbag, mail_sink, ledger):
-    run = run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES)
-    assert run.state == "success"
+def test_the_window_run_succeeds_and_mails_two_customers(window_runs, received):
+    assert window_runs["first"].state == "success"
+    assert set(received) == {C101, C102}
 
-    received = by_recipient(mail_sink.store.messages)
-    assert set(received) == {
-        ("Pagos@transportes.example.com", "contaduria@transportes.example.com"),
-        ("john.smith@example.org",),
-    }
 
+def test_a_spanish_customer_gets_one_mail_to_them_cc_the_valid_address_with_one_pdf_a_document(received):
     # C101: one Spanish mail, To the customer, CC the valid cc address, one PDF per document.
-    c101 = received[("Pagos@transportes.example.com", "contaduria@transportes.example.com")]
+    c101 = received[C101]
     mail = c101.message
     assert mail["Subject"] == "2 comprobantes nuevos - Autosur S.A."
     assert "Pagos@transportes.example.com" in mail["To"]
@@ -52,7 +58,9 @@ def test_window_documents_reach_their_customers_once(documents_dms, dagbag, mail
     attachments = dict(c101.attachments())
     assert list(attachments) == ["factura-A-0001-00004120.pdf", "recibo-0001-00002650.pdf"]
 
-    invoice = pdf_text(attachments["factura-A-0001-00004120.pdf"])
+
+def test_the_invoice_pdf_shows_the_dealership_customer_lines_and_totals(received):
+    invoice = pdf_text(dict(received[C101].attachments())["factura-A-0001-00004120.pdf"])
     for expected in [
         "Autosur S.A.",
         "CUIT 30-71234567-8",
@@ -75,12 +83,17 @@ def test_window_documents_reach_their_customers_once(documents_dms, dagbag, mail
         "$ 12.100,00",
     ]:
         assert expected in invoice, expected
-    receipt = pdf_text(attachments["recibo-0001-00002650.pdf"])
+
+
+def test_a_receipt_pdf_has_its_amount_and_no_due_date(received):
+    receipt = pdf_text(dict(received[C101].attachments())["recibo-0001-00002650.pdf"])
     assert "Recibo 0001-00002650" in receipt and "$ 250.000,00" in receipt
     assert "Vencimiento" not in receipt  # a receipt has no due date
 
+
+def test_an_english_customer_gets_english_mail_and_document_in_en_formats(received):
     # C102: English mail and document, en formats, the document's branch.
-    c102 = received[("john.smith@example.org",)]
+    c102 = received[C102]
     assert c102.subject == "Invoice B 0100-00004130 - Autosur S.A."
     [(filename, pdf)] = c102.attachments()
     assert filename == "invoice-B-0100-00004130.pdf"
@@ -93,8 +106,10 @@ def test_window_documents_reach_their_customers_once(documents_dms, dagbag, mail
     ]:
         assert expected in text, expected
 
+
+def test_the_ledger_records_each_customer_sent_or_skipped_with_why_under_the_window_key(window_runs):
     business_key = "documents:2026-11-01T08:00:00-03:00"
-    rows = {row["recipient_ref"]: row for row in ledger_rows(ledger, "sales_documents")}
+    rows = {row["recipient_ref"]: row for row in window_runs["first"].rows}
     assert {ref: (row["status"], row["reason"]) for ref, row in rows.items()} == {
         "customer:101": ("sent", None),
         "customer:102": ("sent", None),
@@ -105,23 +120,29 @@ def test_window_documents_reach_their_customers_once(documents_dms, dagbag, mail
     }
     assert {row["business_key"] for row in rows.values()} == {business_key}
 
-    summary = last_summary(ledger, DAG_ID)
+
+def test_the_summary_counts_candidates_messages_sent_and_skipped(window_runs):
+    summary = window_runs["first"].summary
     assert (summary["candidates"], summary["messages"], summary["sent"]) == (6, 2, 2)
     assert summary["skipped"] == {"inactive": 1, "malformed_email": 1, "no_email": 1, "opted_out": 1}
 
-    # The same window again sends nothing more.
-    mail_sink.store.clear()
-    assert run_dag(dagbag, DAG_ID, NOV_1_0800_BUENOS_AIRES).state == "success"
-    assert mail_sink.store.messages == []
-    assert last_summary(ledger, DAG_ID)["already_sent"] == 2
 
+def test_the_same_window_again_sends_nothing_more(window_runs):
+    again = window_runs["again"]
+    assert again.state == "success"
+    assert again.messages == []
+    assert again.summary["already_sent"] == 2
+
+
+def test_the_next_window_sends_only_its_own_document(window_runs):
     # The next window sends the debit note recorded at 08:00:00, and nothing of the first window.
-    assert run_dag(dagbag, DAG_ID, NOV_1_0815_BUENOS_AIRES).state == "success"
-    [next_mail] = mail_sink.store.messages
+    after = window_runs["next"]
+    assert after.state == "success"
+    [next_mail] = after.messages
     assert next_mail.subject == "Nota de débito A 0001-00000085 - Autosur S.A."
     assert [name for name, _ in next_mail.attachments()] == ["nota-de-debito-A-0001-00000085.pdf"]
     assert "Nota de débito A 0001-00000085" in pdf_text(next_mail.attachments()[0][1])
-    sent = [row for row in ledger_rows(ledger, "sales_documents") if row["status"] == "sent"]
+    sent = [row for row in after.rows if row["status"] == "sent"]
     assert sorted((row["recipient_ref"], row["business_key"], row["attempts"]) for row in sent) == [
         ("customer:101", "documents:2026-11-01T08:00:00-03:00", 1),
         ("customer:101", "documents:2026-11-01T08:15:00-03:00", 1),

@@ -21,10 +21,10 @@ from alertas_dev.demo.mail_sink import MailSink
 from alertas_rapidas.delivery.loop import SmtpSession, SmtpSetupError
 from tests.support.certs import make_server_pki
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LOGIN, PASSWORD = "alertas", "Tr1ple-S3cret"
 DAG_ID = "alert_supplier_payments_ready"
 NOV_1_0800_BUENOS_AIRES = "2026-11-01T11:00:00+00:00"
@@ -224,9 +224,7 @@ def test_deliver_with_ledger_stops_before_claiming_when_the_login_is_refused(
 
 @pytest.fixture
 def payments_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "supplier_payments_ready.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "supplier_payments_ready.sql")
 
 
 def test_a_family_run_over_starttls_with_login(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from alertas_rapidas.paths import FAMILIES_DIR
+from tests.support.received import by_subject
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CONFIG = yaml.safe_load((FAMILIES_DIR / "supplier_payments_ready.yaml").read_text(encoding="utf-8"))
 DEFAULT_PICKUP_EN = CONFIG["settings"]["pickup_text"]["en"]
 DAG_ID = "alert_supplier_payments_ready"
@@ -22,13 +21,7 @@ NOV_1_0900_BUENOS_AIRES = "2026-11-01T12:00:00+00:00"  # window [08:00, 09:00) l
 
 @pytest.fixture
 def payments_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "supplier_payments_ready.sql").read_text())
-    return dms
-
-
-def by_subject(messages):
-    return {m.subject: m for m in messages}
+    return load_fixtures(dms, "organisation.sql", "supplier_payments_ready.sql")
 
 
 def test_each_ready_order_is_announced_to_its_supplier_once(payments_dms, dagbag, mail_sink, ledger):

@@ -17,10 +17,7 @@ was parsed and whose next one is not during the test. Screenshots go to `test-ar
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -32,6 +29,7 @@ import pytest
 
 from alertas_rapidas.run_notes import NOTES
 from alertas_rapidas.schedule.missed_fires import LATE_FIRE_GRACE
+from tests.support.demo_cli import run_demo
 from tests.support.ui_stack import log_in
 
 pytestmark = pytest.mark.browser
@@ -244,16 +242,7 @@ def test_make_demo_runs_show_in_make_ui(ui_stack):
     airflow = ui_stack.airflow
     dag_id = f"alert_{DEMO_FAMILY}"
     assert runs_of(airflow, dag_id) == []
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ALERTAS_"))}
-    demo = subprocess.run(
-        [sys.executable, "-m", "alertas_dev.demo", "--out", str(ui_stack.demo_dir), "--dag", dag_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=ROOT,
-    )
+    demo = run_demo(ui_stack.demo_dir, dag_id)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert f"database airflow in {ui_stack.demo_dir / 'pg'}, as make ui" in demo.stdout
 

@@ -1,7 +1,8 @@
 """The Settings tab's JSON without a browser (issue 25): the page's FastAPI app against the real
 ledger and DMS, with fixed permissions standing in for the API server's auth manager: two editors
 (ana, beto) who may trigger runs and edit the alert's DAG, and a viewer who may only read runs.
-The fixture (tests/e2e/test_tune_alert.py) places the workshop's work orders at tomorrow's run."""
+The workshop's work orders are placed at tomorrow's run (tests/support/workshop.py), and the
+steps run once for the module (`editing`); each test checks one rule on the responses kept."""
 
 from __future__ import annotations
 
@@ -10,28 +11,15 @@ from fastapi.testclient import TestClient
 
 from alertas_rapidas.ui.access import Access
 from alertas_rapidas.ui.app import create_app
-from tests.e2e.test_tune_alert import FAMILY, JEFE, workshop_now  # noqa: F401  (the fixture)
+from tests.e2e.test_tune_alert import FAMILY, JEFE
+from tests.support.scenario import fresh_databases
+from tests.support.workshop import shift_workshop_to_tomorrow
 
 pytestmark = pytest.mark.e2e
 
 
 def client(user: str, *, trigger: bool = True, edit: bool = True) -> TestClient:
     return TestClient(create_app(Access.fixed(trigger=trigger, connections=False, user=user, edit=edit)))
-
-
-@pytest.fixture
-def ana(airflow_db):
-    return client("ana.ops")
-
-
-@pytest.fixture
-def beto(airflow_db):
-    return client("beto.ops")
-
-
-@pytest.fixture
-def viewer(airflow_db):
-    return client("viewer", trigger=False, edit=False)
 
 
 def fields(data: dict) -> dict[str, dict]:
@@ -44,10 +32,85 @@ def change(client_: TestClient, version: int, *changes: dict, reason: str = "tun
 
 
 DAYS = "settings.max_open_days"
+REFUSALS = [
+    (
+        {"field": DAYS, "text": "0"},
+        "settings.max_open_days: Input should be greater than or equal to 1 (given: 0)",
+    ),
+    (
+        {"field": "recipients.main.cc", "entries": ["role:jefe_de_taller"], "merge": "add"},
+        "Input should be 'parts_manager', 'sales_rep', 'service_manager'",
+    ),
+    (
+        {"field": "cc", "entries": ["jefe.taller@autosur"], "merge": "add"},
+        "cc.0: value is not a valid email address",
+    ),
+    (
+        {"field": "recipients.main.to", "entries": ["role:general_manager branch:sucursal"]},
+        "'sucursal' is not a branch column of this stage; allowed: branch_id",
+    ),
+    ({"field": "settings.max_open_dias", "text": "5"}, "did you mean 'max_open_days'?"),
+]
 
 
-def test_settings_refusals_preview_confirmation_and_two_editors(workshop_now, ana, beto, viewer):  # noqa: F811
-    shown = ana.get("/api/settings", params={"family": FAMILY})
+@pytest.fixture(scope="module")
+def editing(postgres, mail_sink, airflow_db):
+    """The Settings tab used by two editors and a viewer, each response kept under its step's name:
+    refusals, a save, a preview, a save that needs confirming, two editors' saves, the viewer's
+    reads and attempts, switching off twice, then a revert from the history."""
+    story = {}
+    with fresh_databases(postgres, mail_sink, "organisation.sql", "catalogue_workshop.sql") as db:
+        shift_workshop_to_tomorrow(db.dms)
+        ana, beto, viewer = client("ana.ops"), client("beto.ops"), client("viewer", trigger=False, edit=False)
+        story["shown"] = ana.get("/api/settings", params={"family": FAMILY})
+        story["refusals"] = [
+            (
+                path,
+                message,
+                ana.post(path, json={"family": FAMILY, "version": 0, "reason": "x", "changes": [edit]}),
+            )
+            for edit, message in REFUSALS
+            for path in ("/api/settings/preview", "/api/settings/change")
+        ]
+        story["history_after_refusals"] = ana.get("/api/settings", params={"family": FAMILY}).json()[
+            "history"
+        ]
+        story["saved_30"] = change(ana, 0, {"field": DAYS, "text": "30"}, reason="only the oldest")
+        story["preview_5"] = ana.post(
+            "/api/settings/preview", json={"family": FAMILY, "changes": [{"field": DAYS, "text": "5"}]}
+        )
+        story["asked"] = change(ana, 1, {"field": DAYS, "text": "5"})
+        story["saved_5"] = change(
+            ana,
+            1,
+            {"field": DAYS, "text": "5"},
+            {"field": "cc", "entries": [JEFE], "merge": "add"},
+            confirm=True,
+        )
+        story["late"] = change(beto, 1, {"field": DAYS, "text": "7"}, confirm=True)
+        story["version_after_late"] = ana.get("/api/settings", params={"family": FAMILY}).json()["version"]
+        story["seen"] = viewer.get("/api/settings", params={"family": FAMILY}).json()
+        story["viewer_change"] = change(viewer, 2, {"field": DAYS, "text": "6"})
+        story["viewer_preview"] = viewer.post("/api/settings/preview", json={"family": FAMILY, "changes": []})
+        story["off"] = ana.post(
+            "/api/settings/switch", json={"family": FAMILY, "on": False, "reason": "taller cerrado"}
+        )
+        story["off_again"] = beto.post(
+            "/api/settings/switch", json={"family": FAMILY, "on": False, "reason": "x"}
+        )
+        story["overview_mutes"] = viewer.get("/api/overview").json()["mutes"]
+        history = story["history"] = ana.get("/api/settings", params={"family": FAMILY}).json()["history"]
+        firsts = [item for item in history if item.get("field") == DAYS and item["version"] == 1]
+        if len(firsts) == 1:
+            story["reverted"] = ana.post(
+                "/api/settings/revert",
+                json={"family": FAMILY, "change": firsts[0]["id"], "version": 2, "reason": "back to 10"},
+            )
+    return story
+
+
+def test_the_tab_shows_each_fields_file_value_effective_value_and_what_it_accepts(editing):
+    shown = editing["shown"]
     assert shown.status_code == 200, shown.text
     data = shown.json()
     assert (data["version"], data["can_edit"], data["state"]["on"]) == (0, True, True)
@@ -55,44 +118,27 @@ def test_settings_refusals_preview_confirmation_and_two_editors(workshop_now, an
     assert (days["file"]["text"], days["effective"]["text"], days["source"]) == ("10", "10", "file")
     assert days["declared"] == {"type": "int", "min": 1.0, "max": 365.0, "choices": None}
 
-    # Refused values: the models' messages, one per line, and nothing stored.
-    refusals = [
-        (
-            {"field": DAYS, "text": "0"},
-            "settings.max_open_days: Input should be greater than or equal to 1 (given: 0)",
-        ),
-        (
-            {"field": "recipients.main.cc", "entries": ["role:jefe_de_taller"], "merge": "add"},
-            "Input should be 'parts_manager', 'sales_rep', 'service_manager'",
-        ),
-        (
-            {"field": "cc", "entries": ["jefe.taller@autosur"], "merge": "add"},
-            "cc.0: value is not a valid email address",
-        ),
-        (
-            {"field": "recipients.main.to", "entries": ["role:general_manager branch:sucursal"]},
-            "'sucursal' is not a branch column of this stage; allowed: branch_id",
-        ),
-        ({"field": "settings.max_open_dias", "text": "5"}, "did you mean 'max_open_days'?"),
-    ]
-    for edit, message in refusals:
-        for path in ("/api/settings/preview", "/api/settings/change"):
-            response = ana.post(path, json={"family": FAMILY, "version": 0, "reason": "x", "changes": [edit]})
-            assert response.status_code == 400 and message in " ".join(response.json()["errors"]), (
-                path,
-                response.text,
-            )
-    assert ana.get("/api/settings", params={"family": FAMILY}).json()["history"] == []
 
+def test_refused_values_give_the_models_messages_and_store_nothing(editing):
+    # Refused values: the models' messages, one per line, and nothing stored.
+    for path, message, response in editing["refusals"]:
+        assert response.status_code == 400 and message in " ".join(response.json()["errors"]), (
+            path,
+            response.text,
+        )
+    assert editing["history_after_refusals"] == []
+
+
+def test_a_save_stores_a_new_version(editing):
     # 30 days first: the next run would plan one report (branch 2's order, open 30 days).
-    saved = change(ana, 0, {"field": DAYS, "text": "30"}, reason="only the oldest")
+    saved = editing["saved_30"]
     assert saved.status_code == 200, saved.text
     assert (saved.json()["version"], fields(saved.json())[DAYS]["effective"]["text"]) == (1, "30")
 
+
+def test_the_preview_shows_the_next_runs_new_rows_and_their_volume(editing):
     # The preview of the next run under 5 days: the new rows (order 2103) and ten more branches.
-    preview = ana.post(
-        "/api/settings/preview", json={"family": FAMILY, "changes": [{"field": DAYS, "text": "5"}]}
-    )
+    preview = editing["preview_5"]
     assert preview.status_code == 200, preview.text
     found = preview.json()
     assert found["current"]["messages"] == 1 and found["preview"]["counts"]["messages"] == 12
@@ -100,43 +146,49 @@ def test_settings_refusals_preview_confirmation_and_two_editors(workshop_now, an
     assert "5 días o más: 3" in martin["subject"] and ">2103<" in martin["html"]
     assert found["volume"] == found["volume"] | {"proposed": 12, "baseline": 1, "needs_confirmation": True}
 
+
+def test_a_save_that_multiplies_the_volume_asks_for_a_confirmation(editing):
     # Saving asks for a confirmation (12 is 10 times or more the 1 the next run would plan now).
-    asked = change(ana, 1, {"field": DAYS, "text": "5"})
+    asked = editing["asked"]
     assert asked.status_code == 409 and asked.json()["needs_confirmation"] is True
     assert "would plan 12 message(s)" in asked.json()["detail"]
 
+
+def test_of_two_editors_of_one_version_the_later_save_is_refused_with_the_current_value(editing):
     # Two editors read version 1; ana saves first; beto's save is refused with the current value.
-    saved = change(
-        ana, 1, {"field": DAYS, "text": "5"}, {"field": "cc", "entries": [JEFE], "merge": "add"}, confirm=True
-    )
+    saved = editing["saved_5"]
     assert saved.status_code == 200, saved.text
     assert (saved.json()["version"], fields(saved.json())[DAYS]["effective"]["text"]) == (2, "5")
-    late = change(beto, 1, {"field": DAYS, "text": "7"}, confirm=True)
+    late = editing["late"]
     assert late.status_code == 409 and late.json()["conflict"] is True
     assert "changed by ana.ops" in late.json()["detail"]
     assert any("settings.max_open_days: 30 -> 5 (v2 by ana.ops" in line for line in late.json()["errors"])
     assert fields(late.json()["current"])[DAYS]["effective"]["text"] == "5"  # the current value, not lost
-    assert ana.get("/api/settings", params={"family": FAMILY}).json()["version"] == 2
+    assert editing["version_after_late"] == 2
 
+
+def test_a_viewer_sees_values_and_history_masked_and_may_not_change_them(editing):
     # The viewer sees the values and the history, addresses masked, and may not change them.
-    seen = viewer.get("/api/settings", params={"family": FAMILY}).json()
+    seen = editing["seen"]
     assert seen["can_edit"] is False and fields(seen)[DAYS]["source"] == "override"
     assert JEFE not in str(seen) and fields(seen)["cc"]["override"]["entries"] == ["[address]"]
     assert {item["field"] for item in seen["history"]} == {DAYS, "cc"} and len(seen["history"]) == 3
-    refused = change(viewer, 2, {"field": DAYS, "text": "6"})
+    refused = editing["viewer_change"]
     assert refused.status_code == 403
     assert refused.json()["detail"] == (
         "Your Airflow role does not allow this: it needs the permission to edit this alert's DAG "
         "(what pausing it needs)."
     )
-    assert viewer.post("/api/settings/preview", json={"family": FAMILY, "changes": []}).status_code == 403
+    assert editing["viewer_preview"].status_code == 403
 
+
+def test_switched_off_by_one_editor_refused_to_the_other_and_shown_to_everyone(editing):
     # Switched off by one, refused to the other with the state; the overview shows it to everyone.
-    off = ana.post("/api/settings/switch", json={"family": FAMILY, "on": False, "reason": "taller cerrado"})
+    off = editing["off"]
     assert off.status_code == 200 and off.json()["state"]["off"] is True
-    again = beto.post("/api/settings/switch", json={"family": FAMILY, "on": False, "reason": "x"})
+    again = editing["off_again"]
     assert again.status_code == 409 and "is already switched off (muted by ana.ops" in again.json()["detail"]
-    [mute] = viewer.get("/api/overview").json()["mutes"]
+    [mute] = editing["overview_mutes"]
     assert (mute["family"], mute["state"], mute["by"], mute["reason"]) == (
         FAMILY,
         "off",
@@ -144,18 +196,17 @@ def test_settings_refusals_preview_confirmation_and_two_editors(workshop_now, an
         "taller cerrado",
     )
 
+
+def test_a_revert_from_the_history_restores_what_was_in_force_before_the_change(editing):
     # Revert the first change from the history: what was in force before it, the file's value.
-    history = ana.get("/api/settings", params={"family": FAMILY}).json()["history"]
+    history = editing["history"]
     [first] = [item for item in history if item.get("field") == DAYS and item["version"] == 1]
     assert (first["before"]["text"], first["after"]["text"], first["reason"]) == (
         "10",
         "30",
         "only the oldest",
     )
-    reverted = ana.post(
-        "/api/settings/revert",
-        json={"family": FAMILY, "change": first["id"], "version": 2, "reason": "back to 10"},
-    )
+    reverted = editing["reverted"]
     assert reverted.status_code == 200, reverted.text
     back = fields(reverted.json())
     assert (back[DAYS]["source"], back[DAYS]["effective"]["text"]) == ("file", "10")

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -17,11 +16,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.support.runs import last_summary, ledger_rows, run_dag
+from tests.support.scenario import load_fixtures
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 DEC_1 = "2026-12-01T11:00:00+00:00"  # 08:00 Buenos Aires
 DEC_2 = "2026-12-02T11:00:00+00:00"
 TDS = "pagos@tds.example.net"  # customer:1601, Spanish
@@ -31,9 +29,7 @@ URL = re.compile(r"<(https://alertas\.example\.com/alertas-unsubscribe/([^>]+))>
 
 @pytest.fixture
 def dates_dms(dms):
-    dms.execute((FIXTURES / "organisation.sql").read_text())
-    dms.execute((FIXTURES / "catalogue_customer_dates.sql").read_text())
-    return dms
+    return load_fixtures(dms, "organisation.sql", "catalogue_customer_dates.sql")
 
 
 @pytest.fixture

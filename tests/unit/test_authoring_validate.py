@@ -4,13 +4,11 @@ templates in both languages and their syntax; one line per problem naming the fi
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from alertas_rapidas.authoring.validate import (
     Problem,
@@ -19,7 +17,8 @@ from alertas_rapidas.authoring.validate import (
     summary_line,
     validate_all,
 )
-from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR, TEMPLATES_DIR
+from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT
+from tests.support.family_files import copy_family, edit_yaml
 
 FAMILY = "supplier_payments_ready"
 
@@ -27,14 +26,7 @@ FAMILY = "supplier_payments_ready"
 @pytest.fixture
 def workspace(tmp_path: Path) -> dict[str, Path]:
     """A copy of one configured family (file, SQL, templates) in folders of its own."""
-    families, sql, templates = tmp_path / "families", tmp_path / "sql", tmp_path / "templates"
-    families.mkdir()
-    for name in ("_defaults.yaml", f"{FAMILY}.yaml"):
-        shutil.copy(FAMILIES_DIR / name, families / name)
-    for folder in (FAMILY, "_engine"):
-        shutil.copytree(SQL_DIR / folder, sql / folder)
-    for folder in [FAMILY, *(p.name for p in TEMPLATES_DIR.glob("_*"))]:  # with the shared layouts
-        shutil.copytree(TEMPLATES_DIR / folder, templates / folder)
+    families, sql, templates = copy_family(tmp_path, FAMILY)
     return {"families": families, "sql": sql, "templates": templates}
 
 
@@ -43,10 +35,7 @@ def check(workspace: dict[str, Path]) -> tuple[int, list[Problem]]:
 
 
 def edit_config(workspace: dict[str, Path], change) -> None:
-    path = workspace["families"] / f"{FAMILY}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    edit_yaml(workspace["families"] / f"{FAMILY}.yaml", change)
 
 
 def line_of(path: Path, text: str) -> str:

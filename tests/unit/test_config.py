@@ -4,40 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from alertas_rapidas.config import FamilyConfigError, load_bounces_config, load_family_config
 from alertas_rapidas.families.customer_statements import StatementSettings
 from alertas_rapidas.paths import FAMILIES_DIR
-
-
-def base_config(key: str = "statements_test") -> dict[str, Any]:
-    return {
-        "key": key,
-        "family": "customer_statements",
-        "title": "Statements for tests",
-        "audience": "customers",
-        "description": "A family file written by a unit test.",
-        "schedule": {"cron": "0 8 1 * *"},
-    }
+from tests.support.family_files import families_folder, statements_family, write_yaml
 
 
 @pytest.fixture
 def families(tmp_path: Path) -> Path:
-    folder = tmp_path / "dags" / "families"
-    folder.mkdir(parents=True)
-    return folder
-
-
-def write(folder: Path, name: str, data: Any) -> Path:
-    path = folder / name
-    path.write_text(
-        data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
-    )
-    return path
+    return families_folder(tmp_path)
 
 
 def load_error(path: Path) -> str:
@@ -50,9 +28,8 @@ def load_error(path: Path) -> str:
 
 
 def test_family_file_overrides_defaults_and_nested_sender_merges(families):
-    write(
-        families,
-        "_defaults.yaml",
+    write_yaml(
+        families / "_defaults.yaml",
         {
             "owner": "cobranzas",
             "retries": 3,
@@ -60,11 +37,10 @@ def test_family_file_overrides_defaults_and_nested_sender_merges(families):
             "sender": {"name": "Autosur S.A.", "reply_to": "cobranzas@autosur.example.com"},
         },
     )
-    path = write(
-        families,
-        "statements_test.yaml",
+    path = write_yaml(
+        families / "statements_test.yaml",
         {
-            **base_config(),
+            **statements_family(),
             "retries": 5,
             "sender": {"address": "alertas@autosur.example.com"},
         },
@@ -86,7 +62,7 @@ def test_family_file_overrides_defaults_and_nested_sender_merges(families):
 
 
 def test_family_file_without_defaults_file_gets_package_defaults(families):
-    config, _ = load_family_config(write(families, "statements_test.yaml", base_config()))
+    config, _ = load_family_config(write_yaml(families / "statements_test.yaml", statements_family()))
     assert config.owner == "data-team"
     assert config.retries == 2
     assert config.timezone == "America/Argentina/Buenos_Aires"
@@ -145,9 +121,9 @@ INVALID = {
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_file_names_file_field_and_what_is_allowed(families, case):
     changes, fragments = INVALID[case]
-    data = {**base_config(), **changes}
+    data = {**statements_family(), **changes}
     data = {k: v for k, v in data.items() if v is not None}
-    path = write(families, "statements_test.yaml", data)
+    path = write_yaml(families / "statements_test.yaml", data)
 
     message = load_error(path)
 
@@ -157,40 +133,42 @@ def test_invalid_file_names_file_field_and_what_is_allowed(families, case):
 
 
 def test_every_bad_field_is_reported_at_once(families):
-    path = write(families, "statements_test.yaml", {**base_config(), "retries": -1, "batchsize": 3})
+    path = write_yaml(
+        families / "statements_test.yaml", {**statements_family(), "retries": -1, "batchsize": 3}
+    )
     message = load_error(path)
     assert "  - retries:" in message
     assert "  - batchsize: unknown field; did you mean 'batch_size'" in message
 
 
 def test_key_must_equal_file_name(families):
-    path = write(families, "statements_test.yaml", base_config(key="other_key"))
+    path = write_yaml(families / "statements_test.yaml", statements_family(key="other_key"))
     message = load_error(path)
     assert "key: is 'other_key' but the file is named 'statements_test.yaml'" in message
 
 
 def test_unknown_family_names_the_known_ones(families):
-    path = write(families, "statements_test.yaml", {**base_config(), "family": "payroll"})
+    path = write_yaml(families / "statements_test.yaml", {**statements_family(), "family": "payroll"})
     message = load_error(path)
     assert "  - family: unknown family 'payroll'; known families: " in message
     assert "customer_statements" in message.rsplit("known families: ", 1)[1]
 
 
 def test_key_without_family_must_itself_be_a_family(families):
-    data = {k: v for k, v in base_config().items() if k != "family"}
-    message = load_error(write(families, "statements_test.yaml", data))
+    data = {k: v for k, v in statements_family().items() if k != "family"}
+    message = load_error(write_yaml(families / "statements_test.yaml", data))
     assert "  - key: unknown family 'statements_test'" in message
 
 
 def test_missing_file_and_non_mapping_file(families):
     assert "does not exist" in load_error(families / "nowhere.yaml")
-    message = load_error(write(families, "statements_test.yaml", "- just\n- a list\n"))
+    message = load_error(write_yaml(families / "statements_test.yaml", "- just\n- a list\n"))
     assert "must be a mapping of field: value, not list" in message
 
 
 def test_invalid_yaml_names_line_and_column(families):
-    path = write(
-        families, "statements_test.yaml", "key: statements_test\ntitle: [unclosed\naudience: customers\n"
+    path = write_yaml(
+        families / "statements_test.yaml", "key: statements_test\ntitle: [unclosed\naudience: customers\n"
     )
     message = load_error(path)
     assert str(path) in message
@@ -205,17 +183,16 @@ def test_invalid_yaml_names_line_and_column(families):
     [("PT15M", timedelta(minutes=15)), ("PT1H", timedelta(hours=1)), ("P1D", timedelta(days=1))],
 )
 def test_interval_is_an_iso_8601_duration(families, value, expected):
-    path = write(
-        families,
-        "statements_test.yaml",
-        {**base_config(), "schedule": {"cron": "*/15 * * * *", "interval": value}},
+    path = write_yaml(
+        families / "statements_test.yaml",
+        {**statements_family(), "schedule": {"cron": "*/15 * * * *", "interval": value}},
     )
     config, _ = load_family_config(path)
     assert config.schedule.interval == expected
 
 
 def test_interval_is_optional(families):
-    config, _ = load_family_config(write(families, "statements_test.yaml", base_config()))
+    config, _ = load_family_config(write_yaml(families / "statements_test.yaml", statements_family()))
     assert config.schedule.interval is None
 
 
@@ -223,10 +200,9 @@ def test_interval_is_optional(families):
     ("value", "fragment"), [("PT0S", "must be a positive duration"), ("fifteen minutes", "")]
 )
 def test_bad_interval_is_reported_on_its_field(families, value, fragment):
-    path = write(
-        families,
-        "statements_test.yaml",
-        {**base_config(), "schedule": {"cron": "0 8 1 * *", "interval": value}},
+    path = write_yaml(
+        families / "statements_test.yaml",
+        {**statements_family(), "schedule": {"cron": "0 8 1 * *", "interval": value}},
     )
     message = load_error(path)
     assert "  - schedule.interval:" in message
@@ -237,21 +213,22 @@ def test_bad_interval_is_reported_on_its_field(families, value, fragment):
 
 
 def test_sending_limits_and_bounces_layer_from_defaults_and_a_family_file_may_not_set_them(families):
-    write(
-        families,
-        "_defaults.yaml",
+    write_yaml(
+        families / "_defaults.yaml",
         {
             "sending_limits": {"per_minute": 30, "per_day": 10000, "sessions": 2},
             "bounces": {"threshold": 2.5, "processed_folder": "Procesados"},
         },
     )
-    config, _ = load_family_config(write(families, "statements_test.yaml", base_config()))
+    config, _ = load_family_config(write_yaml(families / "statements_test.yaml", statements_family()))
     assert config.sending_limits.describe() == "per_minute 30, per_day 10000, sessions 2"
     assert (config.bounces.threshold, config.bounces.processed_folder) == (2.5, "Procesados")
     assert load_bounces_config(families).threshold == 2.5
 
-    path = write(families, "statements_test.yaml", {**base_config(), "sending_limits": {"per_minute": 60}})
+    path = write_yaml(
+        families / "statements_test.yaml", {**statements_family(), "sending_limits": {"per_minute": 60}}
+    )
     assert "sending_limits: set it in dags/families/_defaults.yaml only" in load_error(path)
-    write(families, "_defaults.yaml", {"bounces": {"threshold": 0}})
+    write_yaml(families / "_defaults.yaml", {"bounces": {"threshold": 0}})
     with pytest.raises(FamilyConfigError, match="bounces.threshold: Input should be greater than 0"):
         load_bounces_config(families)

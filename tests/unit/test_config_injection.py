@@ -7,29 +7,18 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from alertas_rapidas.config import FamilyConfigError, load_family_config
 from alertas_rapidas.families import get_family, known_families
 from alertas_rapidas.paths import SQL_DIR
+from tests.support.family_files import families_folder, statements_family, write_yaml
 
 HOSTILE = "parts'); drop table dms.customers; --"
-BASE = {
-    "key": "statements_test",
-    "family": "customer_statements",
-    "title": "Statements for tests",
-    "audience": "customers",
-    "description": "A family file written by a unit test.",
-    "schedule": {"cron": "0 8 1 * *"},
-}
+BASE = statements_family()
 
 
 def config_file(tmp_path: Path, data: dict) -> Path:
-    folder = tmp_path / "dags" / "families"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "statements_test.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    return write_yaml(families_folder(tmp_path) / "statements_test.yaml", data)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from alertas_rapidas.families.invoices_due_soon import DueSoonSettings, sql_params
 from alertas_rapidas.families.invoices_due_soon.transform import build_plan
 from alertas_rapidas.schedule.run_time import resolve_run_time
+from tests.support.document_rows import CUSTOMER_COLUMNS, customer_columns, document_frames
 
 BA = "America/Argentina/Buenos_Aires"
 RUN = resolve_run_time(
@@ -34,20 +35,8 @@ DOCUMENT_COLUMNS = [
     "tax",
     "total",
     "open_amount",
-    "branch_name",
-    "dealership_name",
-    "dealership_tax_id",
-    "local_currency",
-    "customer_code",
-    "legal_name",
-    "tax_id",
-    "email",
-    "cc_emails",
-    "language",
-    "alerts_opt_out",
-    "active",
+    *CUSTOMER_COLUMNS,
 ]
-LINE_COLUMNS = ["document_id", "line_no", "description", "quantity", "unit_price", "amount"]
 
 CUSTOMERS: dict[int, dict[str, Any]] = {
     1: {"email": "pagos@transportes.example.com", "cc": ["contaduria@transportes.example.com"]},
@@ -86,26 +75,12 @@ def document(
         "tax": Decimal("420.00"),
         "total": Decimal("2420.00"),
         "open_amount": Decimal(open_amount),
-        "branch_name": "Casa Central",
-        "dealership_name": "Autosur S.A.",
-        "dealership_tax_id": "30-71234567-8",
-        "local_currency": "ARS",
-        "customer_code": f"C{customer_id:03d}",
-        "legal_name": f"Cliente {customer_id}",
-        "tax_id": "30-70000001-5",
-        "email": customer["email"],
-        "cc_emails": customer.get("cc"),
-        "language": customer.get("language", "es"),
-        "alerts_opt_out": customer.get("opt_out", False),
-        "active": customer.get("active", True),
+        **customer_columns(customer_id, customer),
     }
 
 
 def frames(docs: list[dict[str, Any]], lines: list[tuple] | None = None) -> dict[str, pd.DataFrame]:
-    return {
-        "documents": pd.DataFrame(docs, columns=DOCUMENT_COLUMNS),
-        "lines": pd.DataFrame(lines or [], columns=LINE_COLUMNS),
-    }
+    return document_frames(docs, DOCUMENT_COLUMNS, lines)
 
 
 def sample() -> dict[str, pd.DataFrame]:

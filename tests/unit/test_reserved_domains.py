@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
 from alertas_rapidas.config import FamilyConfigError, load_family_config
@@ -20,6 +19,7 @@ from alertas_rapidas.recipients import (
     normalize_address,
     normalize_many,
 )
+from tests.support.family_files import families_folder, statements_family, write_yaml
 
 
 @pytest.mark.parametrize(
@@ -104,50 +104,38 @@ def test_a_python_transform_reports_reserved_domain_and_honours_the_setting():
 # --- the family config field --------------------------------------------------------------------
 
 
-def family_file(key: str = "statements_local", **extra) -> dict:
-    return {
-        "key": key,
-        "family": "customer_statements",
-        "title": "Statements for tests",
-        "audience": "customers",
-        "description": "A family file written by a unit test.",
-        "schedule": {"cron": "0 8 1 * *"},
-        **extra,
-    }
-
-
 @pytest.fixture
 def families(tmp_path: Path) -> Path:
-    folder = tmp_path / "dags" / "families"
-    folder.mkdir(parents=True)
-    return folder
-
-
-def write(folder: Path, name: str, data: dict) -> Path:
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return families_folder(tmp_path)
 
 
 def test_default_is_empty(families):
-    config, _ = load_family_config(write(families, "statements_local.yaml", family_file()))
+    config, _ = load_family_config(
+        write_yaml(families / "statements_local.yaml", statements_family("statements_local"))
+    )
     assert config.allowed_special_domains == []
 
 
 def test_dealership_defaults_set_it_and_a_family_overrides_it(families):
-    write(families, "_defaults.yaml", {"allowed_special_domains": ["local", " .Test "]})
-    inherited, _ = load_family_config(write(families, "statements_local.yaml", family_file()))
+    write_yaml(families / "_defaults.yaml", {"allowed_special_domains": ["local", " .Test "]})
+    inherited, _ = load_family_config(
+        write_yaml(families / "statements_local.yaml", statements_family("statements_local"))
+    )
     assert inherited.allowed_special_domains == ["local", "test"]
     own, _ = load_family_config(
-        write(
-            families, "statements_strict.yaml", family_file("statements_strict", allowed_special_domains=[])
+        write_yaml(
+            families / "statements_strict.yaml",
+            statements_family("statements_strict", allowed_special_domains=[]),
         )
     )
     assert own.allowed_special_domains == []
 
 
 def test_a_domain_that_is_not_special_use_is_refused_with_the_list(families):
-    path = write(families, "statements_local.yaml", family_file(allowed_special_domains=["autosur.com.ar"]))
+    path = write_yaml(
+        families / "statements_local.yaml",
+        statements_family("statements_local", allowed_special_domains=["autosur.com.ar"]),
+    )
     with pytest.raises(FamilyConfigError) as info:
         load_family_config(path)
     message = str(info.value)

@@ -18,6 +18,7 @@ from alertas_rapidas.contracts.tasks import ExtractResult
 from alertas_rapidas.families.sales_documents import SalesDocumentSettings, sql_params
 from alertas_rapidas.families.sales_documents.transform import build_plan
 from alertas_rapidas.schedule.run_time import RunTime, resolve_run_time
+from tests.support.document_rows import CUSTOMER_COLUMNS, LINE_COLUMNS, customer_columns, document_frames
 
 BA = "America/Argentina/Buenos_Aires"
 RUN = resolve_run_time(
@@ -42,20 +43,8 @@ DOCUMENT_COLUMNS = [
     "tax",
     "total",
     "created_at",
-    "branch_name",
-    "dealership_name",
-    "dealership_tax_id",
-    "local_currency",
-    "customer_code",
-    "legal_name",
-    "tax_id",
-    "email",
-    "cc_emails",
-    "language",
-    "alerts_opt_out",
-    "active",
+    *CUSTOMER_COLUMNS,
 ]
-LINE_COLUMNS = ["document_id", "line_no", "description", "quantity", "unit_price", "amount"]
 
 CUSTOMERS: dict[int, dict[str, Any]] = {
     1: {"email": "Pagos@Transportes.example.com", "cc": ["contaduria@transportes.example.com", "roto@"]},
@@ -95,26 +84,12 @@ def document(
         "tax": total_dec - (total_dec / Decimal("1.21")).quantize(Decimal("0.01")),
         "total": total_dec,
         "created_at": datetime(2026, 11, 1, 10, minute, tzinfo=UTC),
-        "branch_name": "Casa Central",
-        "dealership_name": "Autosur S.A.",
-        "dealership_tax_id": "30-71234567-8",
-        "local_currency": "ARS",
-        "customer_code": f"C{customer_id:03d}",
-        "legal_name": f"Cliente {customer_id}",
-        "tax_id": "30-70000001-5",
-        "email": customer["email"],
-        "cc_emails": customer.get("cc"),
-        "language": customer.get("language", "es"),
-        "alerts_opt_out": customer.get("opt_out", False),
-        "active": customer.get("active", True),
+        **customer_columns(customer_id, customer),
     }
 
 
 def frames(docs: list[dict[str, Any]], lines: list[tuple] | None = None) -> dict[str, pd.DataFrame]:
-    return {
-        "documents": pd.DataFrame(docs, columns=DOCUMENT_COLUMNS),
-        "lines": pd.DataFrame(lines or [], columns=LINE_COLUMNS),
-    }
+    return document_frames(docs, DOCUMENT_COLUMNS, lines)
 
 
 def sample_rows() -> tuple[list[dict[str, Any]], list[tuple]]:

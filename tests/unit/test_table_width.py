@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
 
 from alertas_rapidas.authoring.table_width import MAIL_WIDTH, estimated, rendered, widest_piece
 from alertas_rapidas.authoring.validate import Problem, validate_all
-from alertas_rapidas.paths import FAMILIES_DIR, SQL_DIR, TEMPLATES_DIR
+from tests.support.family_files import copy_family
 
 FAMILY = "parts_below_minimum"  # a report with a body table of five columns
 
@@ -47,15 +46,7 @@ def test_an_estimate_takes_the_wider_language():
 
 
 def workspace(tmp_path: Path) -> tuple[Path, Path, Path]:
-    families, sql, templates = tmp_path / "families", tmp_path / "sql", tmp_path / "templates"
-    families.mkdir()
-    for name in ("_defaults.yaml", f"{FAMILY}.yaml"):
-        shutil.copy(FAMILIES_DIR / name, families / name)
-    for folder in (FAMILY, "_engine"):
-        shutil.copytree(SQL_DIR / folder, sql / folder)
-    for folder in [FAMILY, *(p.name for p in TEMPLATES_DIR.glob("_*"))]:
-        shutil.copytree(TEMPLATES_DIR / folder, templates / folder)
-    return families, sql, templates
+    return copy_family(tmp_path, FAMILY)
 
 
 def test_validate_warns_about_a_body_table_wider_than_the_mail_and_still_passes(tmp_path):
