@@ -73,7 +73,7 @@ def mail_sink():
 @pytest.fixture(autouse=True)
 def _link_secrets_read_afresh():
     """Each test reads link secrets anew (its ledger, and so the package's own secrets, is new)."""
-    from alertas_rapidas.ledger.deliveries import link_secrets
+    from alertas_rapidas.ledger import link_secrets
 
     link_secrets.forget()
     yield

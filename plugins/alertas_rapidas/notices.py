@@ -20,7 +20,7 @@ from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
 from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
 from alertas_rapidas.delivery.states import DeliveryState
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.summary import RunSummary
 
 MAX_LISTED = 20  # unknown messages named in one notice

@@ -268,7 +268,7 @@ def _reopen(conn, family: str, recipient_ref: str, business_key: str, as_json: b
 def _mutes(conn, args: argparse.Namespace) -> int:
     import getpass
 
-    from alertas_rapidas.ledger.deliveries import mutes
+    from alertas_rapidas.ledger import mutes
 
     by = (getattr(args, "by", None) or getpass.getuser() or "ops").strip()
     if args.command == "mute":
@@ -315,7 +315,7 @@ def _local_instant(text: str, family: str) -> datetime:
 
 
 def _migrate(conn, dry_run: bool) -> int:
-    from alertas_rapidas.ledger.deliveries import migrations
+    from alertas_rapidas.ledger import migrations
 
     version = migrations.current_version(conn)
     pending = migrations.pending(conn)
@@ -336,7 +336,7 @@ def _migrate(conn, dry_run: bool) -> int:
 
 
 def _secrets(conn, action: str, name: str | None) -> int:
-    from alertas_rapidas.ledger.deliveries import link_secrets
+    from alertas_rapidas.ledger import link_secrets
 
     if action == "list":
         print(f"{'secret':<30} {'source':<9} {'created':<17} rotated")
@@ -555,7 +555,7 @@ def _suppressions(conn, args: argparse.Namespace) -> int:
     Exit codes: 0 done, 1 none found (or nothing to change), 2 bad arguments."""
     import getpass
 
-    from alertas_rapidas.ledger.deliveries import suppressions
+    from alertas_rapidas.ledger import suppressions
 
     by = (args.by or getpass.getuser() or "ops").strip()
     if args.add or args.remove:

@@ -87,7 +87,7 @@ def _fail_all(lines: list[str], code: int) -> int:
 def run(conn: Any, args: argparse.Namespace) -> int:
     from alertas_rapidas import tuning
     from alertas_rapidas.config import FamilyConfigError
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.ledger.mutes import MuteError
     from alertas_rapidas.overrides import OverrideError
 

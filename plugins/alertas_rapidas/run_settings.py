@@ -36,8 +36,8 @@ def for_run(config: Any, settings: Any, family: Any, at: datetime, version: int 
     if version == 0:
         return Tuned(config, settings, family)
     from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.ledger.deliveries import ledger_connection
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         found, changes = override_store.in_force(conn, config.key, at, version)
@@ -68,8 +68,9 @@ def summary_block(tuned_run: Tuned, at: datetime) -> dict[str, Any]:
     """What the run summary records of the run's values: the version, the run's instant, each
     setting's effective value and source, and the changes this run is the first to apply."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger.deliveries import ledger_connection, mutes
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
+    from alertas_rapidas.ledger import mutes
+    from alertas_rapidas.ledger import overrides as override_store
+    from alertas_rapidas.ledger.deliveries import ledger_connection
 
     key = tuned_run.config.key
     with ledger_connection(ALERTS_CONN_ID) as conn:

@@ -242,7 +242,8 @@ def summarize_step(config: FamilyConfig, deliveries: list[dict[str, Any]], conte
     become `unknown` here too (and count for this run when they are of its date); the cause of
     every task that failed joins the run's problems."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
-    from alertas_rapidas.ledger.deliveries import ledger_connection, recovery
+    from alertas_rapidas.ledger import recovery
+    from alertas_rapidas.ledger.deliveries import ledger_connection
     from alertas_rapidas.plan_files import read_plan_info
     from alertas_rapidas.summary import build_summary, format_summary, record_summary
     from alertas_rapidas.task_errors import failed_task_causes

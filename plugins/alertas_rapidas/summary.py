@@ -267,7 +267,7 @@ def record_summary(
 ) -> None:
     """Skipped candidates go to the ledger (not in a dry run); the summary to `alerts.runs`."""
     from alertas_rapidas.contracts.plan import idempotency_key
-    from alertas_rapidas.ledger.deliveries import deliveries as ledger
+    from alertas_rapidas.ledger import deliveries as ledger
     from alertas_rapidas.plan_files import read_skipped
 
     dag_id, run_id = context["dag"].dag_id, context["run_id"]

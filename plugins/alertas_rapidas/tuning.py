@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from alertas_rapidas.ledger.deliveries import overrides as override_store
+from alertas_rapidas.ledger import overrides as override_store
 from alertas_rapidas.overrides import (
     FieldOverride,
     Kind,
@@ -109,7 +109,7 @@ class FamilyState:
 
 def load_state(conn: Any, family: str) -> FamilyState:
     from alertas_rapidas.config import FamilyConfigError, family_config_path, load_family_config
-    from alertas_rapidas.ledger.deliveries import mutes
+    from alertas_rapidas.ledger import mutes
 
     path = family_config_path(family)
     file_config, file_settings = load_family_config(path)
@@ -166,7 +166,7 @@ def _shown(item: Tunable, value: Any, reveal: bool) -> dict[str, Any]:
 def describe(conn: Any, state: FamilyState, *, reveal: bool, can_edit: bool = False) -> dict[str, Any]:
     """The family's tunable fields and state as the page and `ops settings show --json` give them.
     Without `reveal` (a user who may not see recipients), addresses are masked."""
-    from alertas_rapidas.ledger.deliveries import mutes
+    from alertas_rapidas.ledger import mutes
 
     fields = []
     for item in state.tunables:
@@ -592,7 +592,7 @@ def revert(
 
 def switch(conn: Any, family: str, *, on: bool, by: str, reason: str) -> Any:
     """Switch a family off (an open-ended mute from now) or on (its mute ended); MuteError."""
-    from alertas_rapidas.ledger.deliveries import mutes
+    from alertas_rapidas.ledger import mutes
 
     if on:
         return mutes.switch_on(conn, family, by=by, reason=reason)

@@ -137,9 +137,9 @@ def _render_dry_run(dagbag):
 def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag, mail_sink, ledger):
     from datetime import date
 
-    from alertas_rapidas.delivery.loop import loop as delivery
+    from alertas_rapidas.delivery import loop as delivery
     from alertas_rapidas.delivery.outbox import read_outbox
-    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
+    from alertas_rapidas.ledger import deliveries as ledger_module
 
     outbox = read_outbox(_render_dry_run(dagbag))
     mail_sink.store.faults.on_data = lambda _count: time.sleep(0.05)  # widen the race window
@@ -173,8 +173,8 @@ def test_two_concurrent_deliveries_send_each_message_once(statements_dms, dagbag
 KILLABLE_DELIVERY = """
 import json, sys
 from datetime import date
-from alertas_rapidas.delivery.loop import loop as delivery
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.delivery import loop as delivery
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.delivery.outbox import read_outbox
 delivery.deliver_with_ledger(
     family="customer_statements", outbox=read_outbox(sys.argv[1]), run_date=date(2026, 11, 1),

@@ -16,8 +16,8 @@ from alertas_rapidas import ops
 from alertas_rapidas.bounces.reports import Report
 from alertas_rapidas.contracts.plan import idempotency_key
 from alertas_rapidas.delivery.states import MOVES, NEW, DeliveryState, transitions
-from alertas_rapidas.ledger.deliveries import bounces
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger import bounces
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.ledger.suppressions import ScoreRule
 
 pytestmark = pytest.mark.e2e

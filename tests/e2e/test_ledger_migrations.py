@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from alertas_rapidas.ledger.deliveries import migrations
+from alertas_rapidas.ledger import migrations
 
 pytestmark = pytest.mark.e2e
 

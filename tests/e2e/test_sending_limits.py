@@ -87,7 +87,7 @@ def test_waiting_messages_show_in_ops_runs_and_in_the_page_data(ledger, capsys):
     from datetime import UTC, date, datetime
 
     from alertas_rapidas import ops
-    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
+    from alertas_rapidas.ledger import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)
@@ -159,8 +159,8 @@ WORKER = """
 import json, sys, time
 from datetime import date, timedelta
 from pathlib import Path
-from alertas_rapidas.delivery.loop import loop as delivery
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.delivery import loop as delivery
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.delivery.outbox import read_outbox
 from alertas_rapidas.delivery.sending_limits import SendingLimits
 keys = set(json.load(open(sys.argv[1])))  # this worker's half of the batch

@@ -195,7 +195,7 @@ def test_deliver_with_ledger_stops_before_claiming_when_the_login_is_refused(
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.delivery.loop import Claimant, deliver_with_ledger
     from alertas_rapidas.delivery.outbox import Outbox
-    from alertas_rapidas.ledger.deliveries import deliveries as ledger_module
+    from alertas_rapidas.ledger import deliveries as ledger_module
 
     ledger.execute("drop schema if exists alerts cascade")
     ledger_module.ensure_schema(ledger)

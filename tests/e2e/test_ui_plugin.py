@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.storage import outbox_dir
 from alertas_rapidas.ui.access import Access
 from alertas_rapidas.ui.app import create_app

@@ -134,8 +134,8 @@ def _load(
 def _overrides_at(family_key: str, at: datetime) -> list[Any]:
     """The overrides in force at a run's instant, from the package's database (as a run reads them)."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.ledger.deliveries import ledger_connection
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         _version, changes = override_store.in_force(conn, family_key, at)

@@ -32,7 +32,7 @@ from alertas_rapidas.delivery.sending_limits import SendingLimits
 from alertas_rapidas.delivery.smtp_session import SendOutcome, connect_outcome, send_message
 from alertas_rapidas.delivery.states import DeliveryState
 from alertas_rapidas.delivery.verp import bounce_addresses
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger import deliveries as ledger
 from alertas_rapidas.ledger.recovery import Claimant, StateOf, expire_stranded, heartbeat
 from alertas_rapidas.ledger.send_slots import Pacer, SessionLease
 

@@ -69,7 +69,7 @@ class AlertEmailOperator(BaseOperator):
         return self._run(context, progress)
 
     def _run(self, context: Any, progress: Any) -> dict[str, Any]:
-        from alertas_rapidas.delivery.loop import loop as delivery
+        from alertas_rapidas.delivery import loop as delivery
         from alertas_rapidas.delivery.sending_limits import SendingLimitsError
         from alertas_rapidas.task_errors import ConfigurationError, recording_failures
 
@@ -95,10 +95,10 @@ class AlertEmailOperator(BaseOperator):
                 )
 
     def _deliver(self, context: Any, progress: Any) -> dict[str, Any]:
-        from alertas_rapidas.delivery.loop import loop as delivery
+        from alertas_rapidas.delivery import loop as delivery
         from alertas_rapidas.delivery.outbox import read_outbox
         from alertas_rapidas.delivery.sending_limits import limits_for
-        from alertas_rapidas.ledger.deliveries import deliveries as ledger
+        from alertas_rapidas.ledger import deliveries as ledger
 
         options = RunOptions.from_params(context.get("params"))
         # the render step's archive; a batch rendered before archives names its manifest

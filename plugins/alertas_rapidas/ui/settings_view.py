@@ -80,7 +80,7 @@ def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
     number of messages it would plan under the current values and the volume check."""
     from alertas_rapidas import tuning
     from alertas_rapidas.authoring.preview import PreviewError, plan_day
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
     from alertas_rapidas.ui.preview_view import preview_json
 
@@ -121,7 +121,7 @@ def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def save(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
     from alertas_rapidas import tuning
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
 
     edits, version, reason = edits_of(body), version_of(body), reason_of(body)
@@ -156,7 +156,7 @@ def save(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
 
 def revert(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
     from alertas_rapidas import tuning
-    from alertas_rapidas.ledger.deliveries import overrides as override_store
+    from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.overrides import OverrideError
 
     change = body.get("change")

@@ -47,13 +47,13 @@ mode, entries_file, family = sys.argv[1], sys.argv[2], sys.argv[3]
 entries = json.loads(Path(entries_file).read_text())
 for entry in entries:  # every measurement its own messages (ledger keys)
     entry["key"] = f"{family}-{entry['key']}"
-from alertas_rapidas.ledger.deliveries import deliveries as ledger
+from alertas_rapidas.ledger import deliveries as ledger
 if mode == "baseline":
     module = types.ModuleType("alertas_rapidas.delivery_baseline")
     exec(compile(Path(sys.argv[4]).read_text(), "delivery_baseline.py", "exec"), module.__dict__)
     extra = {}
 else:
-    from alertas_rapidas.delivery.loop import loop as module
+    from alertas_rapidas.delivery import loop as module
     from alertas_rapidas.delivery.outbox import Outbox
     from alertas_rapidas.delivery.sending_limits import SendingLimits
     extra = {"limits": SendingLimits.model_validate(json.loads(sys.argv[4]))}
