@@ -10,21 +10,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alertas_rapidas.authoring.loaded_family import LANGUAGES, TEMPLATE_SUFFIXES, template_roots
+from alertas_rapidas.authoring.problems import Problem, closest, shown
 from alertas_rapidas.authoring.template_names import LABELS, ROW_LISTS, ROW_NAMES, attribute_uses
-from alertas_rapidas.authoring.validate import (
-    LANGUAGES,
-    TEMPLATE_SUFFIXES,
-    Problem,
-    _closest,
-    shown,
-    template_roots,
-)
 from alertas_rapidas.paths import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from jinja2 import nodes
 
-    from alertas_rapidas.authoring.validate import LoadedFamily
+    from alertas_rapidas.authoring.loaded_family import LoadedFamily
 
 # A row or `t` is a dict: its own methods are not names to look up.
 DICT_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
@@ -87,7 +81,7 @@ def check_labels(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> l
                     shown(path),
                     f"line {use.line}",
                     f"label t.{use.name} is not in {where} ({' and '.join(missing)})"
-                    f"{_closest(use.name, known)}" + (f"; its labels: {', '.join(known)}" if known else ""),
+                    f"{closest(use.name, known)}" + (f"; its labels: {', '.join(known)}" if known else ""),
                 )
             )
     return problems
@@ -139,7 +133,7 @@ def check_row_columns(
                     shown(path),
                     f"line {use.line}",
                     f"{use.variable}.{use.name}: {use.name!r} is not a column {alert.rows.sql} returns "
-                    f"nor a declared column{_closest(use.name, allowed)}; its columns: "
+                    f"nor a declared column{closest(use.name, allowed)}; its columns: "
                     f"{', '.join(columns['rows'])}",
                 )
             )
