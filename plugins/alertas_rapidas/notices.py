@@ -87,7 +87,7 @@ def send_failure_notice(
     summary: RunSummary,
 ) -> str:
     """Send the notice once per run; return what happened (for the log)."""
-    from alertas_rapidas.delivery.loop import SmtpSession
+    from alertas_rapidas.delivery.smtp_session import SmtpSession
 
     if not config.owners_email:
         return "no owners_email configured: no failure notice"
