@@ -13,7 +13,6 @@ from alertas_rapidas.families import FamilyDefinition
 from alertas_rapidas.paths import TEMPLATES_DIR
 from alertas_rapidas.schedule.run_time import RunTime
 
-LANGUAGES = ("es", "en")
 TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 
 

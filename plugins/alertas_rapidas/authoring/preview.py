@@ -280,8 +280,8 @@ def _placeholder_links(config: FamilyConfig) -> Any:
 def run_links(config: FamilyConfig) -> Any:
     """The links a run signs (`unsubscribes.links_for`): the same secret, the same failure when
     the Variable is set but unusable (PreviewError with its message)."""
-    from alertas_rapidas.rendering import RenderError
     from alertas_rapidas.task_errors import ConfigurationError
+    from alertas_rapidas.templating import RenderError
     from alertas_rapidas.unsubscribes import links_for
 
     try:
@@ -299,7 +299,7 @@ def renderer_for(day_plan: DayPlan, *, sender: str, links: Any) -> Any:
 def render_message(day_plan: DayPlan, renderer: Any, index: int) -> Any:
     """Message `index` (0-based) of the plan as its e-mail; PreviewError when it fails to render."""
     from alertas_rapidas.contracts.plan import message_id_for
-    from alertas_rapidas.rendering import RenderError
+    from alertas_rapidas.templating import RenderError
 
     message = day_plan.plan.messages[index]
     try:

@@ -10,10 +10,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alertas_rapidas.authoring.loaded_family import LANGUAGES, TEMPLATE_SUFFIXES, template_roots
+from alertas_rapidas.authoring.loaded_family import TEMPLATE_SUFFIXES, template_roots
 from alertas_rapidas.authoring.problems import Problem, closest, shown
 from alertas_rapidas.authoring.template_names import LABELS, ROW_LISTS, ROW_NAMES, attribute_uses
 from alertas_rapidas.paths import TEMPLATES_DIR
+from alertas_rapidas.templating import LANGUAGES
 
 if TYPE_CHECKING:
     from jinja2 import nodes
@@ -56,7 +57,7 @@ def template_trees(folders: list[Path]) -> Iterator[tuple[Path, str | None, node
 
 def check_labels(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
     """Every `t.<label>` a template reads is in `labels.yaml`, in each language it renders in."""
-    from alertas_rapidas.rendering import LABELS_FILE
+    from alertas_rapidas.templating import LABELS_FILE
 
     folders = family_folders(loaded, templates_dir)
     labels_path = next((f / LABELS_FILE for f in folders if (f / LABELS_FILE).is_file()), None)

@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alertas_rapidas.authoring.loaded_family import LANGUAGES, TEMPLATE_SUFFIXES, LoadedFamily, template_roots
+from alertas_rapidas.authoring.loaded_family import TEMPLATE_SUFFIXES, LoadedFamily, template_roots
 from alertas_rapidas.authoring.problems import Problem, closest, shown
 from alertas_rapidas.config import DEFAULTS_FILE_NAME, FamilyConfigError, load_family_config
 from alertas_rapidas.connections import DMS_CONN_ID
 from alertas_rapidas.paths import FAMILIES_DIR, SQL_DIR, TEMPLATES_DIR
 from alertas_rapidas.schedule.day_runs import run_for, scheduled_instant
+from alertas_rapidas.templating import LANGUAGES
 
 # psycopg's placeholders: %(name)s (or %(name)b / %(name)t), %s, and %% for a literal percent.
 _PLACEHOLDER = re.compile(r"%(?:\(([^)]*)\))?(.)?", re.DOTALL)
@@ -178,7 +179,7 @@ def _query_field(loaded: LoadedFamily, name: str) -> str:
 def check_templates(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
     """The templates the renderer looks for exist in both languages (or language-neutral with
     labels in both), and every template of the family's folder parses."""
-    from alertas_rapidas.rendering import LABELS_FILE, RenderError, load_labels
+    from alertas_rapidas.templating import LABELS_FILE, RenderError, load_labels
 
     roots = template_roots(loaded.family, templates_dir)
     name = loaded.family.templates
@@ -258,7 +259,7 @@ def check_template_syntax(folder: Path, roots: Sequence[Path] = (TEMPLATES_DIR,)
     imports that do not exist."""
     from jinja2 import TemplateSyntaxError, meta
 
-    from alertas_rapidas.rendering import template_environment
+    from alertas_rapidas.templating import template_environment
 
     root = next(r for r in roots if folder.resolve().is_relative_to(r.resolve()))
     env = template_environment(*(str(r) for r in roots))
