@@ -1,9 +1,9 @@
 """The failure notice to the data team: one mail per failed run, to the config's `owners_email`.
 
-Claimed in the ledger (`ledger.notices`: one row per run, committed before the SMTP transaction) so retries of
-the summary task never send it twice; it is not one of the family's messages and never counts as
-one. It carries counts, the one-line causes of the failed tasks, task ids and DMS references of
-the messages whose outcome is unknown (`customer:42`, never a name or an address).
+Claimed in the ledger (`ledger.notices`: one row per run, committed before the SMTP transaction)
+so retries of the summary task never send it twice; it is not one of the family's messages and
+never counts as one. It carries counts, the one-line causes of the failed tasks, task ids and DMS
+references of the messages whose outcome is unknown (`customer:42`, never a name or an address).
 """
 
 from __future__ import annotations
