@@ -140,6 +140,11 @@ class FilePart:
     filename: str
 
 
+def attach(mail: EmailMessage, part: FilePart) -> None:
+    """Add one file to the message (base64)."""
+    mail.add_attachment(part.content, maintype=part.maintype, subtype=part.subtype, filename=part.filename)
+
+
 def compose(
     *,
     headers: Sequence[tuple[str, Any]],
@@ -163,8 +168,6 @@ def compose(
     if files:
         mail.make_mixed(boundary=boundary("mixed", data))
     for part in files:
-        mail.add_attachment(
-            part.content, maintype=part.maintype, subtype=part.subtype, filename=part.filename
-        )
+        attach(mail, part)
     mail["Content-Language"] = "en" if language == "en" else "es-AR"  # set_content clears Content-*
     return mail
