@@ -1,9 +1,9 @@
 """The failure notice to the data team: one mail per failed run, to the config's `owners_email`.
 
-Claimed in `alerts.notices` (one row per run, committed before the SMTP transaction) so retries of
-the summary task never send it twice; it is not one of the family's messages and never counts as
-one. It carries counts, the one-line causes of the failed tasks, task ids and DMS references of
-the messages whose outcome is unknown (`customer:42`, never a name or an address).
+Claimed in the ledger (`ledger.notices`: one row per run, committed before the SMTP transaction)
+so retries of the summary task never send it twice; it is not one of the family's messages and
+never counts as one. It carries counts, the one-line causes of the failed tasks, task ids and DMS
+references of the messages whose outcome is unknown (`customer:42`, never a name or an address).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from alertas_rapidas.connections import ALERTS_CONN_ID, SMTP_CONN_ID
 from alertas_rapidas.contracts.plan import idempotency_key, message_id_for
 from alertas_rapidas.delivery.states import DeliveryState
 from alertas_rapidas.ledger import deliveries as ledger
+from alertas_rapidas.ledger import notices as stored_notices
+from alertas_rapidas.ledger.message_states import in_state
 from alertas_rapidas.summary import RunSummary
 
 MAX_LISTED = 20  # unknown messages named in one notice
@@ -85,7 +87,7 @@ def send_failure_notice(
     summary: RunSummary,
 ) -> str:
     """Send the notice once per run; return what happened (for the log)."""
-    from alertas_rapidas.delivery.loop import SmtpSession
+    from alertas_rapidas.delivery.smtp_session import SmtpSession
 
     if not config.owners_email:
         return "no owners_email configured: no failure notice"
@@ -93,33 +95,17 @@ def send_failure_notice(
     message_id = message_id_for(idempotency_key(config.key, "owners", f"run_failed:{run_id}"))
     session = SmtpSession(smtp_conn_id=SMTP_CONN_ID)
     with ledger.ledger_connection(ALERTS_CONN_ID) as conn:
-        claimed = conn.execute(
-            """
-            insert into alerts.notices as n
-                (dag_id, run_id, family, run_date, status, recipients, message_id)
-            values (%(dag_id)s, %(run_id)s, %(family)s, %(run_date)s, %(sending)s, %(recipients)s,
-                    %(message_id)s)
-            on conflict (dag_id, run_id) do update
-                set status = %(sending)s, attempts = n.attempts + 1, updated_at = now()
-                where n.status = %(deferred)s
-            returning 1
-            """,
-            {
-                "dag_id": dag_id,
-                "run_id": run_id,
-                "family": config.key,
-                "run_date": run_date,
-                "recipients": recipients,
-                "message_id": message_id,
-                "sending": DeliveryState.SENDING,
-                "deferred": DeliveryState.DEFERRED,
-            },
-        ).fetchone()
-        if claimed is None:
-            status = conn.execute(
-                "select status from alerts.notices where dag_id = %s and run_id = %s", (dag_id, run_id)
-            ).fetchone()
-            return f"failure notice already {status[0] if status else 'handled'}"
+        claimed = stored_notices.claim(
+            conn,
+            dag_id=dag_id,
+            run_id=run_id,
+            family=config.key,
+            run_date=run_date,
+            recipients=recipients,
+            message_id=message_id,
+        )
+        if not claimed:
+            return f"failure notice already {stored_notices.status_of(conn, dag_id, run_id) or 'handled'}"
         try:
             mail = failure_notice(
                 config, run_id, problems, summary, unknown_messages(conn, config.key, run_date)
@@ -128,14 +114,13 @@ def send_failure_notice(
             outcome = session.send(recipients, mail.as_bytes())
         finally:
             session.reset()
-        conn.execute(
-            """
-            update alerts.notices
-               set status = %s, reason = %s, smtp_response = %s, updated_at = now(),
-                   sent_at = case when %s = 'sent' then now() end
-             where dag_id = %s and run_id = %s
-            """,
-            (outcome.status, outcome.reason, outcome.response, outcome.status, dag_id, run_id),
+        stored_notices.record_outcome(
+            conn,
+            dag_id=dag_id,
+            run_id=run_id,
+            status=outcome.status,
+            reason=outcome.reason,
+            response=outcome.response,
         )
     return f"failure notice {outcome.status}"
 
@@ -143,14 +128,7 @@ def send_failure_notice(
 def unknown_messages(conn: Any, family: str, run_date: Any) -> list[tuple[str, str, str]]:
     """(recipient_ref, business key, reason) of the family's messages of `run_date` whose outcome
     is unknown: the ones a person must decide about."""
-    rows = conn.execute(
-        """
-        select recipient_ref, business_key, coalesce(reason, '')
-          from alerts.deliveries
-         where family = %s and run_date = %s and status = %s
-         order by updated_at desc, recipient_ref
-         limit %s
-        """,
-        (family, run_date, DeliveryState.UNKNOWN, MAX_LISTED + 1),
-    ).fetchall()
-    return [(ref, key, reason) for ref, key, reason in rows]
+    if run_date is None:
+        return []
+    found = in_state(conn, DeliveryState.UNKNOWN, family=family, run_date=run_date, limit=MAX_LISTED + 1)
+    return [(item["recipient_ref"], item["business_key"], item["reason"]) for item in found]

@@ -82,47 +82,21 @@ def _check_family(family: str | None) -> str | None:
     return f"unknown family {family!r}: see dags/families/*.yaml (e.g. customer_statements)"
 
 
-def _unsummarised_failures(conn, family: str | None) -> list[dict]:
-    """Runs whose tasks failed but that recorded no summary (yet): still retrying, or whose
-    summary could not be written. Their one-line causes, newest first."""
-    rows = conn.execute(
-        """
-        select f.dag_id, f.run_id, max(f.failed_at), array_agg(f.cause order by f.failed_at)
-          from alerts.task_failures f
-         where not exists (select 1 from alerts.runs r where r.dag_id = f.dag_id and r.run_id = f.run_id)
-           and (%(dag_id)s::text is null or f.dag_id = %(dag_id)s)
-         group by f.dag_id, f.run_id
-         order by 3 desc
-         limit 20
-        """,
-        {"dag_id": f"alert_{family}" if family else None},
-    ).fetchall()
-    return [{"dag_id": d, "run_id": r, "failed_at": at, "causes": list(c)} for d, r, at, c in rows]
-
-
 def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -> int:
     """The last runs: what each did, in counts, and its mode (`dry run`: nothing sent; `redirected`:
     every message went to one test address, the ledger untouched; `normal`); the runs whose
     messages wait for a sending window."""
-    from alertas_rapidas.ledger.deliveries import waiting_runs
+    from alertas_rapidas.ledger import runs as run_log
+    from alertas_rapidas.ledger import task_failures
+    from alertas_rapidas.ledger.deliverability import waiting_runs
     from alertas_rapidas.summary import RunSummary
 
-    failing = _unsummarised_failures(conn, family) if since is None else []
+    failing = task_failures.unsummarised(conn, f"alert_{family}" if family else None) if since is None else []
     waiting = [w for w in waiting_runs(conn, family) if since is None or (w["run_date"] or since) >= since]
-    rows = conn.execute(
-        """
-        select dag_id, run_id, run_date, finished_at, dry_run, summary
-          from alerts.runs
-         where (%(family)s::text is null or family = %(family)s)
-           and (%(since)s::date is null or run_date >= %(since)s)
-         order by finished_at desc
-         limit 50
-        """,
-        {"family": family, "since": since},
-    ).fetchall()
+    rows = run_log.latest(conn, family=family, date_from=since)
     runs = [
-        (dag_id, run_id, run_date, finished, dry_run, summary, RunSummary.read(summary))
-        for dag_id, run_id, run_date, finished, dry_run, summary in rows
+        (r.dag_id, r.run_id, r.run_date, r.finished_at, r.dry_run, r.summary, RunSummary.read(r.summary))
+        for r in rows
     ]
     if as_json:
         _print_json(
@@ -172,89 +146,61 @@ def _runs(conn, family: str | None, since: date | None, as_json: bool = False) -
             print(f"{'':<11} ! {problem}")
         if read.waited:
             print(f"{'':<11} ~ waited {read.waited} for sending limits (the last until {read.waited_until})")
-    for item in failing:
-        print(f"{'(no summary)':<11} {item['dag_id']:<38} {'':>48}  {item['run_id']}")
-        for cause in item["causes"]:
+    for failure in failing:
+        print(f"{'(no summary)':<11} {failure['dag_id']:<38} {'':>48}  {failure['run_id']}")
+        for cause in failure["causes"]:
             print(f"{'':<11} ! {cause}")
     return 0
 
 
 def _messages_in_state(conn, family: str | None, state: str, day: date | None, as_json: bool) -> int:
     """The messages in one state, one line each: DMS reference, business key, reason."""
-    rows = conn.execute(
-        """
-        select family, run_date, recipient_ref, business_key, attempts, updated_at, coalesce(reason, '')
-          from alerts.deliveries
-         where status = %(state)s
-           and (%(family)s::text is null or family = %(family)s)
-           and (%(day)s::date is null or run_date = %(day)s)
-         order by updated_at desc, family, recipient_ref
-         limit 500
-        """,
-        {"state": state, "family": family, "day": day},
-    ).fetchall()
-    names = ("family", "run_date", "recipient_ref", "business_key", "attempts", "updated_at", "reason")
+    from alertas_rapidas.ledger.message_states import in_state
+
+    rows = in_state(conn, state, family=family, run_date=day)
     if as_json:
-        _print_json([dict(zip(names, row, strict=True)) for row in rows])
+        _print_json(rows)
     if not rows:
         where = (f" of family {family}" if family else "") + (f" on {day}" if day else "")
         return _fail(f"no {state} messages{where}", NOT_FOUND)
     if not as_json:
-        for fam, run_date, ref, key, attempts, _updated, reason in rows:
-            print(f"{run_date!s:<11} {fam:<32} {ref:<16} {key:<28} {attempts:>2}  {reason}")
+        for row in rows:
+            print(
+                f"{row['run_date']!s:<11} {row['family']:<32} {row['recipient_ref']:<16} "
+                f"{row['business_key']:<28} {row['attempts']:>2}  {row['reason']}"
+            )
     return 0
 
 
 def _deliveries(conn, family: str, day: date | None, as_json: bool = False) -> int:
-    rows = conn.execute(
-        """
-        select run_date, status, coalesce(reason, ''), count(*)
-          from alerts.deliveries
-         where family = %(family)s and (%(day)s::date is null or run_date = %(day)s)
-         group by 1, 2, 3
-         order by 1 desc, 2, 3
-        """,
-        {"family": family, "day": day},
-    ).fetchall()
+    from alertas_rapidas.ledger.delivery_counts import by_day_state_and_reason
+
+    rows = by_day_state_and_reason(conn, family, day)
     if as_json:
-        _print_json(
-            [
-                {"run_date": run_date, "status": status, "reason": reason, "count": count}
-                for run_date, status, reason, count in rows
-            ]
-        )
+        _print_json([vars(row) for row in rows])
     if not rows:
         return _fail(f"no deliveries found for family {family}" + (f" on {day}" if day else ""), NOT_FOUND)
     if not as_json:
-        for run_date, status, reason, count in rows:
-            print(f"{run_date!s:<11} {status:<9} {count:>6}  {reason}")
+        for row in rows:
+            print(f"{row.run_date!s:<11} {row.status:<9} {row.count:>6}  {row.reason}")
     return 0
 
 
 def _reopen(conn, family: str, recipient_ref: str, business_key: str, as_json: bool = False) -> int:
     from alertas_rapidas.contracts.plan import idempotency_key
-    from alertas_rapidas.delivery.states import MOVES, DeliveryState
+    from alertas_rapidas.ledger.message_states import reopen
 
-    key = idempotency_key(family, recipient_ref, business_key)
-    row = conn.execute(
-        """
-        update alerts.deliveries
-           set status = %s, reason = 'reopened by ops for a resend', updated_at = now()
-         where idempotency_key = %s and status = any(%s)
-        returning status
-        """,
-        (DeliveryState.PENDING, key, MOVES["reopen"].source_states()),
-    ).fetchone()
+    reopened = reopen(conn, idempotency_key(family, recipient_ref, business_key))
     if as_json:
         _print_json(
             {
                 "family": family,
                 "recipient": recipient_ref,
                 "business_key": business_key,
-                "reopened": row is not None,
+                "reopened": reopened,
             }
         )
-    if row is None:
+    if not reopened:
         return _fail("no such message in the ledger (or it is being sent right now)", NOT_FOUND)
     if not as_json:
         print(f"reopened {family} {recipient_ref} {business_key}: the next run of its date sends it again")
@@ -509,6 +455,7 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
     """List the unsubscribes (recipient references, never addresses), or add or remove one.
     Exit codes: 0 done, 1 none found (or nothing to remove), 2 a bad token or arguments."""
     from alertas_rapidas import unsubscribes as unsub
+    from alertas_rapidas.ledger import unsubscribes as stored
     from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, link_secret
 
     def fail(message: str, code: int) -> int:
@@ -520,8 +467,8 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
             token = unsub.read_token(link_secret(UNSUBSCRIBE), args.add.strip())
         except unsub.TokenError as exc:
             return fail(f"--add: {exc}", 2)
-        family = unsub.ALL if args.all else token.family
-        new = unsub.record(conn, family, token.recipient_ref, "mailto")
+        family = stored.ALL if args.all else token.family
+        new = stored.record(conn, family, token.recipient_ref, "mailto")
         print(
             f"{'recorded' if new else 'already recorded'}: {token.recipient_ref} unsubscribed from {family}"
         )
@@ -529,12 +476,12 @@ def _unsubscribes(conn, args: argparse.Namespace) -> int:
     if args.remove:
         if bool(args.family) == bool(args.all):
             return fail("--remove needs --family KEY or --all (the unsubscribe to undo)", 2)
-        family = unsub.ALL if args.all else args.family
-        if not unsub.remove(conn, family, args.remove):
+        family = stored.ALL if args.all else args.family
+        if not stored.remove(conn, family, args.remove):
             return fail(f"{args.remove} is not unsubscribed from {family}", 1)
         print(f"removed: {args.remove} receives {family} again")
         return 0
-    rows = unsub.listing(conn, args.family)
+    rows = stored.listing(conn, args.family)
     if args.json:
         import json
 

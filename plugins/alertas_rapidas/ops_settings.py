@@ -90,6 +90,7 @@ def run(conn: Any, args: argparse.Namespace) -> int:
     from alertas_rapidas.ledger import overrides as override_store
     from alertas_rapidas.ledger.mutes import MuteError
     from alertas_rapidas.overrides import OverrideError
+    from alertas_rapidas.tuned_values import change_line
 
     by = (getattr(args, "by", None) or getpass.getuser() or "ops").strip()
     try:
@@ -133,7 +134,7 @@ def run(conn: Any, args: argparse.Namespace) -> int:
     except override_store.Conflict as exc:
         print(f"error: {exc}", file=sys.stderr)
         for change in exc.since:
-            print(f"  {tuning.change_line(change.field, change)}", file=sys.stderr)
+            print(f"  {change_line(change.field, change)}", file=sys.stderr)
         return CONFLICT
     version = stored[0].version if stored else None
     if args.json:
@@ -144,7 +145,7 @@ def run(conn: Any, args: argparse.Namespace) -> int:
         )
     else:
         for change in stored:
-            print(f"saved {tuning.change_line(change.field, change)}")
+            print(f"saved {change_line(change.field, change)}")
         print(f"{args.family} is at settings version {version}: the change takes effect at its next run")
     return 0
 

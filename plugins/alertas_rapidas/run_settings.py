@@ -95,7 +95,7 @@ def summary_block(tuned_run: Tuned, at: datetime) -> dict[str, Any]:
 
 def effective(tuned_run: Tuned) -> list[dict[str, Any]]:
     """Every setting's value and source, and every recipient list an override changes."""
-    from alertas_rapidas.tuning import field_value
+    from alertas_rapidas.tuned_values import field_value
 
     by_field = {item.field: item for item in tuned_run.overrides}
     found = []
@@ -116,7 +116,7 @@ def effective(tuned_run: Tuned) -> list[dict[str, Any]]:
 
 def _change_line(tuned_run: Tuned, change: Any) -> str:
     from alertas_rapidas.overrides import find_tunable
-    from alertas_rapidas.tuning import change_line
+    from alertas_rapidas.tuned_values import change_line
 
     try:
         item = find_tunable(tunables(tuned_run.config, type(tuned_run.settings)), change.field)

@@ -31,7 +31,7 @@ class HeldBack(BaseModel):
 
 
 class RunSummary(BaseModel):
-    """What one run did, in counts: logged, stored in `alerts.runs.summary`, shown by the UI and
+    """What one run did, in counts: logged, stored in the run log (`ledger.runs`), shown by the UI and
     the failure notice.
 
     Stored (and handed over XCom) under its wire names, which every stored row shares: there
@@ -271,7 +271,7 @@ def record_summary(
     options: RunOptions,
     context: Context,
 ) -> None:
-    """Skipped candidates go to the ledger (not in a dry run); the summary to `alerts.runs`."""
+    """Skipped candidates go to the ledger (not in a dry run); the summary to the run log."""
     from alertas_rapidas.contracts.plan import idempotency_key
     from alertas_rapidas.ledger import deliveries as ledger
     from alertas_rapidas.plan_files import read_skipped

@@ -5,7 +5,7 @@ Every task body runs inside `recording_failures(step, context)`. When it raises:
 - the error becomes **one line** a person can act on, with no personal data (`failure_cause`):
   "extract: cannot connect to the DMS through dms_postgres (connection refused)", "render:
   template recall_owner_notice/body.html, line 7: 'campaing' is undefined";
-- that line is stored in `alerts.task_failures` for the task instance (best effort: with the
+- that line is stored in the ledger (`ledger.task_failures`) for the task instance (best effort: with the
   ledger down it is only logged), where `summarize` (run summary and failure notice), `ops runs`
   and the Alertas page read it;
 - a **configuration error** (missing connection, Variable, template or SQL file, a template or SQL
@@ -21,7 +21,10 @@ import re
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alertas_rapidas.ledger.task_failures import TaskFailure
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +117,20 @@ def record_failure(context: Any, cause: str, *, configuration_error: bool = Fals
     if ti is None:
         return
     from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import task_failures
     from alertas_rapidas.ledger.deliveries import ledger_connection
 
-    map_index = ti.map_index if ti.map_index is not None else -1
     try:
         with ledger_connection(ALERTS_CONN_ID) as conn:
-            conn.execute(
-                """
-                insert into alerts.task_failures
-                    (dag_id, run_id, task_id, map_index, try_number, cause, configuration_error)
-                values (%s, %s, %s, %s, %s, %s, %s)
-                on conflict (dag_id, run_id, task_id, map_index) do update
-                    set try_number = excluded.try_number, cause = excluded.cause,
-                        configuration_error = excluded.configuration_error, failed_at = now()
-                """,
-                (ti.dag_id, ti.run_id, ti.task_id, map_index, ti.try_number, cause, configuration_error),
+            task_failures.record(
+                conn,
+                dag_id=ti.dag_id,
+                run_id=ti.run_id,
+                task_id=ti.task_id,
+                map_index=ti.map_index if ti.map_index is not None else -1,
+                try_number=ti.try_number,
+                cause=cause,
+                configuration_error=configuration_error,
             )
     except Exception as exc:
         log.warning("The failure's cause could not be stored (%s): %s", type(exc).__name__, cause)
@@ -138,7 +140,9 @@ def failed_task_causes(conn: Any, dag_id: str, run_id: str, ti: Any = None) -> l
     """The cause lines of the run's tasks that failed for good. With `ti` (a running task of the
     run), Airflow's states say which failed: a task that failed a try and then succeeded is not
     listed. Without it, every stored cause is."""
-    stored = failure_causes(conn, dag_id, run_id)
+    from alertas_rapidas.ledger import task_failures
+
+    stored = task_failures.of_run(conn, dag_id, run_id)
     if ti is None or not stored:
         return [row["cause"] for row in stored]
     try:
@@ -146,27 +150,12 @@ def failed_task_causes(conn: Any, dag_id: str, run_id: str, ti: Any = None) -> l
     except Exception:  # Airflow cannot tell: show them all
         return [row["cause"] for row in stored]
 
-    def state(row: dict[str, Any]) -> str | None:
+    def state(row: TaskFailure) -> str | None:
         name = row["task_id"] if row["map_index"] < 0 else f"{row['task_id']}_{row['map_index']}"
         value = states.get(name)
         return str(getattr(value, "value", value)) if value is not None else None
 
     return [row["cause"] for row in stored if state(row) in (None, "failed", "upstream_failed")]
-
-
-def failure_causes(conn: Any, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-    """The stored causes of a run's failed tasks (the latest try of each), in task order."""
-    rows = conn.execute(
-        """
-        select task_id, map_index, try_number, cause, configuration_error, failed_at
-          from alerts.task_failures
-         where dag_id = %s and run_id = %s
-         order by failed_at, task_id, map_index
-        """,
-        (dag_id, run_id),
-    ).fetchall()
-    names = ("task_id", "map_index", "try_number", "cause", "configuration_error", "failed_at")
-    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def _first_line(exc: BaseException) -> str:

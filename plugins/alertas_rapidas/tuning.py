@@ -40,6 +40,7 @@ from alertas_rapidas.overrides import (
     tunables,
     value_text,
 )
+from alertas_rapidas.tuned_values import field_value
 
 VOLUME_FACTOR = 10
 
@@ -142,18 +143,6 @@ def error_lines(exc: Exception) -> list[str]:
     """A FamilyConfigError's lines without its heading: one per field, as the models say them."""
     lines = str(exc).splitlines()
     return [line.strip().removeprefix("- ") for line in lines[1:]] or lines
-
-
-def field_value(config: Any, settings: BaseModel, item: Tunable) -> Any:
-    """A field's value in a validated config, as JSON (recipient rules as the file writes them)."""
-    if item.kind == Kind.SETTING:
-        return settings.model_dump(mode="json").get(item.target)
-    if item.kind == Kind.ADDRESSES:
-        return [str(address) for address in getattr(config, item.field)]
-    stage = next(s for s in config.alert.stages if s.name == item.stage)
-    return [
-        rule.model_dump(mode="json", exclude_defaults=True) for rule in getattr(stage.recipients, item.target)
-    ]
 
 
 def _shown(item: Tunable, value: Any, reveal: bool) -> dict[str, Any]:
@@ -598,27 +587,6 @@ def switch(conn: Any, family: str, *, on: bool, by: str, reason: str) -> Any:
     if on:
         return mutes.switch_on(conn, family, by=by, reason=reason)
     return mutes.switch_off(conn, family, by=by, reason=reason)
-
-
-def change_line(item_field: str, change: override_store.Change, tunable: Tunable | None = None) -> str:
-    """A change in one line, addresses masked: `settings.days: 10 -> 5 (v3 by ana, 2026-12-07
-    20:31 UTC: why)`."""
-    item = tunable or Tunable(
-        item_field, Kind.SETTING if item_field.startswith("settings.") else Kind.RULES, (Merge.REPLACE,)
-    )
-    before = change.previous or {}
-    was = "the file's value" if before.get("source") == "file" else "override"
-    old = value_text(item, before.get("value")) if before.get("value") is not None else ""
-    new = (
-        ("+ " if change.merge == Merge.ADD else "") + value_text(item, change.value)
-        if change.action == "set"
-        else "the file's value"
-    )
-    when = change.at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M")
-    text = (
-        f"{item_field}: {old or was} -> {new} (v{change.version} by {change.by}, {when} UTC: {change.reason})"
-    )
-    return str(mask(text))
 
 
 def _iso(instant: datetime) -> str:

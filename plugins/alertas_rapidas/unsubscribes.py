@@ -5,9 +5,9 @@ A `recurring` family's messages carry `List-Unsubscribe` (RFC 2369) and, with an
 recipient and family: the family key, the recipient's DMS reference (`customer:42`, never an
 address) and the mail's language, signed with HMAC-SHA256 under the Airflow Variable
 `alertas_unsubscribe_secret`. Whoever holds the token may unsubscribe that recipient from that
-family, or from every recurring family (`*`).
+family, or from every recurring family (`*`, `ledger.unsubscribes.ALL`).
 
-Choices are kept in `alerts.unsubscribes` (the package's own schema; the DMS stays read-only) and
+Choices are kept in the package's own schema (`ledger.unsubscribes`; the DMS stays read-only) and
 honoured like `alerts_opt_out`: the transform step moves the recipient's messages to the skipped
 ones with the reason `unsubscribed`. Only recurring families consult them: a legal document (an
 invoice, a dunning notice) still goes out.
@@ -25,9 +25,7 @@ from urllib.parse import quote
 
 from alertas_rapidas.contracts.plan import Plan, SkippedCandidate
 
-ALL = "*"  # every recurring family
 REASON = "unsubscribed"
-SOURCES = ("one-click", "page", "mailto", "ops")
 _TOKEN_CONTEXT = b"alertas-rapidas unsubscribe v1\x1f"
 _SIG_BYTES = 16  # 128 bits of HMAC-SHA256
 MAX_TOKEN = 400
@@ -131,63 +129,13 @@ def links_for(config: Any) -> UnsubscribeLinks | None:
     return UnsubscribeLinks(config.key, link_secret(UNSUBSCRIBE), config.unsubscribe.url, mailto)
 
 
-# -- the stored choices ---------------------------------------------------------------------------
-
-
-def record(conn: Any, family: str, recipient_ref: str, source: str) -> bool:
-    """Store one unsubscribe (idempotent); True when it is new."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}")
-    row = conn.execute(
-        """
-        insert into alerts.unsubscribes (family, recipient_ref, source)
-        values (%s, %s, %s)
-        on conflict (family, recipient_ref) do nothing
-        returning 1
-        """,
-        (family, recipient_ref, source),
-    ).fetchone()
-    return row is not None
-
-
-def remove(conn: Any, family: str, recipient_ref: str) -> bool:
-    """Undo one unsubscribe (the recipient asked to receive the alerts again)."""
-    row = conn.execute(
-        "delete from alerts.unsubscribes where family = %s and recipient_ref = %s returning 1",
-        (family, recipient_ref),
-    ).fetchone()
-    return row is not None
-
-
-def unsubscribed_refs(conn: Any, family: str) -> set[str]:
-    """The recipients unsubscribed from `family` or from every recurring family."""
-    rows = conn.execute(
-        "select recipient_ref from alerts.unsubscribes where family in (%s, %s)", (family, ALL)
-    ).fetchall()
-    return {ref for (ref,) in rows}
-
-
-def listing(conn: Any, family: str | None = None) -> list[dict[str, Any]]:
-    """Every stored unsubscribe (of `family` and `*` when given), the latest first."""
-    rows = conn.execute(
-        """
-        select family, recipient_ref, source, unsubscribed_at
-          from alerts.unsubscribes
-         where %(family)s::text is null or family in (%(family)s, '*')
-         order by unsubscribed_at desc, family, recipient_ref
-        """,
-        {"family": family},
-    ).fetchall()
-    names = ("family", "recipient_ref", "source", "unsubscribed_at")
-    return [dict(zip(names, row, strict=True)) for row in rows]
-
-
 def unsubscribed_for(config: Any) -> set[str]:
     """The recipients a run of this family must skip: none unless it is `recurring`."""
     if not config.recurring:
         return set()
     from alertas_rapidas.connections import ALERTS_CONN_ID
     from alertas_rapidas.ledger.deliveries import ledger_connection
+    from alertas_rapidas.ledger.unsubscribes import unsubscribed_refs
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
         return unsubscribed_refs(conn, config.key)

@@ -222,7 +222,8 @@ def test_a_wide_report_turns_landscape():
 
 
 def render_table_pdf(table: dict, lang: str = "es") -> bytes:
-    from alertas_rapidas.rendering import html_to_pdf, render_template, template_environment
+    from alertas_rapidas.rendering import html_to_pdf
+    from alertas_rapidas.templating import render_template, template_environment
 
     context = {
         "table": table,

@@ -9,7 +9,7 @@ import hmac
 
 import pytest
 
-from alertas_rapidas.rendering import signed_ref, template_environment
+from alertas_rapidas.templating import signed_ref, template_environment
 
 SECRET = "s3cr3t-for-the-survey-links-0001"
 

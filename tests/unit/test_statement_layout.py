@@ -16,7 +16,7 @@ from alertas_rapidas.pdf.statement_layout import (
     load_layout,
     parse_layout,
 )
-from alertas_rapidas.rendering import RenderError
+from alertas_rapidas.templating import RenderError
 from tests.support.runs import pdf_text
 from tests.unit.test_statement_pdf import statement, statement_message, statement_renderer
 

@@ -25,7 +25,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from alertas_rapidas.config import FamilyConfig
 from alertas_rapidas.file_names import safe_file_name
 from alertas_rapidas.paths import FAMILIES_DIR
+from alertas_rapidas.schedule.day_runs import day_instants, run_for, scheduled_instant
 from alertas_rapidas.schedule.run_time import RunTime
 
 PREVIEW_SENDER = "preview@alertas-rapidas.invalid"
@@ -42,54 +43,6 @@ PREVIEW_INFO = "preview.json"
 
 class PreviewError(RuntimeError):
     """The preview cannot be made: unknown family, bad config, failing extract or render."""
-
-
-def scheduled_instant(config: FamilyConfig, day: date) -> datetime:
-    """The family's last scheduled instant on `day`, in its time zone (a manual run for a date
-    stands for it). When the cron does not fire that day, the day at the time of its last fire
-    before it."""
-    from croniter import croniter
-
-    zone = ZoneInfo(config.timezone)
-    day_start = datetime.combine(day, time(0), tzinfo=zone)
-    next_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    fire = croniter(config.schedule.cron, next_day).get_prev(datetime).astimezone(zone)
-    if fire < day_start:
-        fire = datetime.combine(day, time(fire.hour, fire.minute), tzinfo=zone)
-    return fire
-
-
-def day_instants(
-    config: FamilyConfig, day: date, start: time | None = None, end: time | None = None
-) -> list[datetime]:
-    """Every instant the family's cron fires on `day` in its time zone, oldest first; only those
-    in [start, end] when given. A day it does not fire on stands for one run at its last fire time
-    (`scheduled_instant`), as a manual run for that date does."""
-    from croniter import croniter
-
-    zone = ZoneInfo(config.timezone)
-    day_start = datetime.combine(day, time(0), tzinfo=zone)
-    next_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    fires: list[datetime] = []
-    cursor = croniter(config.schedule.cron, day_start - timedelta(seconds=1))
-    while (fire := cursor.get_next(datetime).astimezone(zone)) < next_day:
-        fires.append(fire)
-    fires = fires or [scheduled_instant(config, day)]
-    low = start or time(0)
-    high = end or time(23, 59, 59)
-    return [fire for fire in fires if low <= fire.time() <= high]
-
-
-def runs_per_day(config: FamilyConfig, day: date) -> int:
-    """How many runs the schedule makes on `day` (1 for a day it does not fire on)."""
-    return len(day_instants(config, day))
-
-
-def run_for(config: FamilyConfig, at: datetime) -> RunTime:
-    """The run a scheduled run at `at` would have: its window from the interval or business days."""
-    from alertas_rapidas.schedule.run_context import run_time_of
-
-    return run_time_of(config, {"data_interval_end": at, "params": {}})
 
 
 def connection_json(dsn: str) -> str:
@@ -326,8 +279,8 @@ def _placeholder_links(config: FamilyConfig) -> Any:
 def run_links(config: FamilyConfig) -> Any:
     """The links a run signs (`unsubscribes.links_for`): the same secret, the same failure when
     the Variable is set but unusable (PreviewError with its message)."""
-    from alertas_rapidas.rendering import RenderError
     from alertas_rapidas.task_errors import ConfigurationError
+    from alertas_rapidas.templating import RenderError
     from alertas_rapidas.unsubscribes import links_for
 
     try:
@@ -345,7 +298,7 @@ def renderer_for(day_plan: DayPlan, *, sender: str, links: Any) -> Any:
 def render_message(day_plan: DayPlan, renderer: Any, index: int) -> Any:
     """Message `index` (0-based) of the plan as its e-mail; PreviewError when it fails to render."""
     from alertas_rapidas.contracts.plan import message_id_for
-    from alertas_rapidas.rendering import RenderError
+    from alertas_rapidas.templating import RenderError
 
     message = day_plan.plan.messages[index]
     try:

@@ -430,7 +430,7 @@ def template_context() -> list[str]:
 def filters() -> list[str]:
     from jinja2.defaults import DEFAULT_FILTERS
 
-    from alertas_rapidas.rendering import template_environment
+    from alertas_rapidas.templating import template_environment
 
     env = template_environment()
     lines = [

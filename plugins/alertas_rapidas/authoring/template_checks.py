@@ -10,21 +10,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alertas_rapidas.authoring.loaded_family import TEMPLATE_SUFFIXES, template_roots
+from alertas_rapidas.authoring.problems import Problem, closest, shown
 from alertas_rapidas.authoring.template_names import LABELS, ROW_LISTS, ROW_NAMES, attribute_uses
-from alertas_rapidas.authoring.validate import (
-    LANGUAGES,
-    TEMPLATE_SUFFIXES,
-    Problem,
-    _closest,
-    shown,
-    template_roots,
-)
 from alertas_rapidas.paths import TEMPLATES_DIR
+from alertas_rapidas.templating import LANGUAGES
 
 if TYPE_CHECKING:
     from jinja2 import nodes
 
-    from alertas_rapidas.authoring.validate import LoadedFamily
+    from alertas_rapidas.authoring.loaded_family import LoadedFamily
 
 # A row or `t` is a dict: its own methods are not names to look up.
 DICT_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
@@ -62,7 +57,7 @@ def template_trees(folders: list[Path]) -> Iterator[tuple[Path, str | None, node
 
 def check_labels(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
     """Every `t.<label>` a template reads is in `labels.yaml`, in each language it renders in."""
-    from alertas_rapidas.rendering import LABELS_FILE
+    from alertas_rapidas.templating import LABELS_FILE
 
     folders = family_folders(loaded, templates_dir)
     labels_path = next((f / LABELS_FILE for f in folders if (f / LABELS_FILE).is_file()), None)
@@ -87,7 +82,7 @@ def check_labels(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> l
                     shown(path),
                     f"line {use.line}",
                     f"label t.{use.name} is not in {where} ({' and '.join(missing)})"
-                    f"{_closest(use.name, known)}" + (f"; its labels: {', '.join(known)}" if known else ""),
+                    f"{closest(use.name, known)}" + (f"; its labels: {', '.join(known)}" if known else ""),
                 )
             )
     return problems
@@ -139,7 +134,7 @@ def check_row_columns(
                     shown(path),
                     f"line {use.line}",
                     f"{use.variable}.{use.name}: {use.name!r} is not a column {alert.rows.sql} returns "
-                    f"nor a declared column{_closest(use.name, allowed)}; its columns: "
+                    f"nor a declared column{closest(use.name, allowed)}; its columns: "
                     f"{', '.join(columns['rows'])}",
                 )
             )

@@ -10,66 +10,24 @@ against the columns the rows query returns.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from alertas_rapidas.config import FamilyConfig, FamilyConfigError, load_family_config
+from alertas_rapidas.authoring.loaded_family import TEMPLATE_SUFFIXES, LoadedFamily, template_roots
+from alertas_rapidas.authoring.problems import Problem, closest, shown
+from alertas_rapidas.config import FamilyConfigError, load_family_config
 from alertas_rapidas.connections import DMS_CONN_ID
-from alertas_rapidas.families import FamilyDefinition
 from alertas_rapidas.families.registry import family_files
-from alertas_rapidas.paths import FAMILIES_DIR, PROJECT_ROOT, SQL_DIR, TEMPLATES_DIR
-from alertas_rapidas.schedule.run_time import RunTime
+from alertas_rapidas.paths import FAMILIES_DIR, SQL_DIR, TEMPLATES_DIR
+from alertas_rapidas.schedule.day_runs import run_for, scheduled_instant
+from alertas_rapidas.templating import LANGUAGES
 
-LANGUAGES = ("es", "en")
-TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 # psycopg's placeholders: %(name)s (or %(name)b / %(name)t), %s, and %% for a literal percent.
 _PLACEHOLDER = re.compile(r"%(?:\(([^)]*)\))?(.)?", re.DOTALL)
 _PROBE_HEAD = "select * from (\n"  # a query is run as `select * from (<query>) as q limit 0`
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong: the file it is in, where in that file (a field, a line, a query) and what
-    is wrong, with what is allowed."""
-
-    file: str
-    where: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.file}: {self.where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class LoadedFamily:
-    """A family file that loaded, with what the other checks need."""
-
-    path: Path
-    config: FamilyConfig
-    settings: BaseModel
-    family: FamilyDefinition
-    run: RunTime
-    params: dict[str, Any]
-
-
-def shown(path: Path) -> str:
-    """A path as the author reads it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(PROJECT_ROOT.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _closest(name: str, allowed: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(allowed), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # -- the file loads -------------------------------------------------------------------------------
@@ -77,7 +35,6 @@ def _closest(name: str, allowed: Iterable[str]) -> str:
 
 def load_family(path: Path, *, at: datetime | None = None) -> tuple[LoadedFamily | None, list[Problem]]:
     """Load and validate one family file; the family spec, a sample run and its SQL parameters."""
-    from alertas_rapidas.authoring.preview import run_for, scheduled_instant
     from alertas_rapidas.engine.family import family_for
 
     file = shown(path)
@@ -167,7 +124,7 @@ def check_sql(loaded: LoadedFamily, sql_dir: Path = SQL_DIR) -> list[Problem]:
                 Problem(
                     shown(loaded.path),
                     _query_field(loaded, name),
-                    f"SQL file {shown(path)} does not exist{_closest(relative, siblings)}{allowed}",
+                    f"SQL file {shown(path)} does not exist{closest(relative, siblings)}{allowed}",
                 )
             )
             continue
@@ -191,7 +148,7 @@ def check_sql(loaded: LoadedFamily, sql_dir: Path = SQL_DIR) -> list[Problem]:
                 Problem(
                     shown(path),
                     f"line {line}",
-                    f"parameter %({parameter})s is not bound{_closest(parameter, bound)}; "
+                    f"parameter %({parameter})s is not bound{closest(parameter, bound)}; "
                     f"bound: {', '.join(sorted(bound))}",
                 )
             )
@@ -215,16 +172,10 @@ def _query_field(loaded: LoadedFamily, name: str) -> str:
 # -- templates --------------------------------------------------------------------------------------
 
 
-def template_roots(family: FamilyDefinition, templates_dir: Path = TEMPLATES_DIR) -> list[Path]:
-    """Where the renderer looks for a family's templates, in order: a family kept in a project of
-    its own has its project's folder first, then the package's."""
-    return [*(Path(root) for root in getattr(family, "template_roots", ())), templates_dir]
-
-
 def check_templates(loaded: LoadedFamily, templates_dir: Path = TEMPLATES_DIR) -> list[Problem]:
     """The templates the renderer looks for exist in both languages (or language-neutral with
     labels in both), and every template of the family's folder parses."""
-    from alertas_rapidas.rendering import LABELS_FILE, RenderError, load_labels
+    from alertas_rapidas.templating import LABELS_FILE, RenderError, load_labels
 
     roots = template_roots(loaded.family, templates_dir)
     name = loaded.family.templates
@@ -304,7 +255,7 @@ def check_template_syntax(folder: Path, roots: Sequence[Path] = (TEMPLATES_DIR,)
     imports that do not exist."""
     from jinja2 import TemplateSyntaxError, meta
 
-    from alertas_rapidas.rendering import template_environment
+    from alertas_rapidas.templating import template_environment
 
     root = next(r for r in roots if folder.resolve().is_relative_to(r.resolve()))
     env = template_environment(*(str(r) for r in roots))
@@ -334,7 +285,7 @@ def check_template_syntax(folder: Path, roots: Sequence[Path] = (TEMPLATES_DIR,)
                         "(file)",
                         f"uses template {referenced!r}, which does not exist under "
                         f"{' or '.join(shown(r) for r in roots)}"
-                        f"{_closest(referenced, existing)}",
+                        f"{closest(referenced, existing)}",
                     )
                 )
     return problems
@@ -499,7 +450,7 @@ def check_columns(loaded: LoadedFamily, columns: Mapping[str, list[str]]) -> lis
                         file,
                         ", ".join(wheres),
                         f"names column {name!r}, which {alert.rows.sql} does not return"
-                        f"{_closest(name, have)}; its columns: {', '.join(have)}",
+                        f"{closest(name, have)}; its columns: {', '.join(have)}",
                     )
                 )
     for detail_name, detail in alert.rows.details.items():
@@ -510,7 +461,7 @@ def check_columns(loaded: LoadedFamily, columns: Mapping[str, list[str]]) -> lis
                     file,
                     f"alert.rows.details.{detail_name}.key",
                     f"{detail.key!r} is not a column of {detail.sql} (a detail query returns its key "
-                    f"column){_closest(detail.key, detail_columns)}; "
+                    f"column){closest(detail.key, detail_columns)}; "
                     f"its columns: {', '.join(detail_columns)}",
                 )
             )

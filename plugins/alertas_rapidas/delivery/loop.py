@@ -13,8 +13,6 @@ re-sent automatically.
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -24,15 +22,11 @@ from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from typing import Any, TypedDict
 
-from airflow.providers.smtp.hooks.smtp import SmtpHook
-from airflow.sdk.exceptions import AirflowNotFoundException
-
-from alertas_rapidas.connections import sender_address
 from alertas_rapidas.contracts.plan import short_ref
 from alertas_rapidas.contracts.tasks import DeliveryResult, ManifestEntry
 from alertas_rapidas.delivery.outbox import Outbox
 from alertas_rapidas.delivery.sending_limits import SendingLimits
-from alertas_rapidas.delivery.smtp_session import SendOutcome, connect_outcome, send_message
+from alertas_rapidas.delivery.smtp_session import SendOutcome, SmtpSession, SmtpSetupError
 from alertas_rapidas.delivery.states import DeliveryState
 from alertas_rapidas.delivery.verp import bounce_addresses
 from alertas_rapidas.ledger import deliveries as ledger
@@ -44,132 +38,6 @@ log = logging.getLogger(__name__)
 
 class DeliveryDeferred(RuntimeError):
     """Some messages hit a transient failure; the task is retried and sends only those."""
-
-
-class SmtpSetupError(RuntimeError):
-    """The connection settings do not work with the server (TLS, certificate, login): permanent.
-
-    Retrying cannot help until someone fixes the connection, so delivery stops at once.
-    """
-
-
-class SmtpSession(SmtpHook):
-    """The provider's hook for the connection settings (host, TLS, login, timeout).
-
-    Sending is done step by step by `send_message`; the hook's own `send_email_smtp` re-sends
-    after a disconnect and drops refused recipients, which the ledger cannot allow.
-
-    TLS is the provider's: `disable_ssl: false` is TLS from the first byte (implicit TLS, usually
-    port 465), `disable_tls: false` is STARTTLS on a plain connection (usually port 587), required:
-    a server that does not offer it is an error, never a fallback to plain text. The certificate is
-    verified against the system's CAs (the provider's `ssl_context` extra, "default"); the
-    `ca_bundle` extra adds a PEM file of CAs to trust. A password is never sent unencrypted.
-    """
-
-    _sender: str | None = None  # the connection's from_email, once read
-
-    @property
-    def smtp_starttls(self) -> bool:
-        # STARTTLS upgrades a plain connection; on an implicit-TLS one the server does not offer it.
-        return super().smtp_starttls and not self.use_ssl
-
-    def _build_ssl_context(self) -> ssl.SSLContext | None:
-        try:
-            context = super()._build_ssl_context()
-        except RuntimeError as exc:  # the provider's check of the `ssl_context` extra
-            raise SmtpSetupError(str(exc)) from exc
-        bundle = self.conn.extra_dejson.get("ca_bundle")
-        if context is None:
-            if bundle:
-                raise SmtpSetupError("the connection names a ca_bundle but turns verification off")
-            log.warning("SMTP connection %r: TLS certificate verification is off", self.smtp_conn_id)
-            return None
-        if bundle:
-            try:
-                context.load_verify_locations(cafile=str(bundle))
-            except (OSError, ssl.SSLError) as exc:
-                raise SmtpSetupError(
-                    f"ca_bundle {bundle!r} cannot be read as PEM certificates: {exc}"
-                ) from exc
-        return context
-
-    def get_conn(self) -> SmtpSession:
-        if not self._smtp_client:
-            try:
-                self.smtp_connection = self.get_connection(self.smtp_conn_id)
-            except AirflowNotFoundException:  # configuration, not a server that is down: no retry
-                raise SmtpSetupError(
-                    f"the connection {self.smtp_conn_id!r} is not defined: define it "
-                    "(Admin > Connections or AIRFLOW_CONN_" + self.smtp_conn_id.upper() + ")"
-                ) from None
-            if self.smtp_password and not (self.use_ssl or self.smtp_starttls):
-                raise SmtpSetupError(
-                    "the connection has a password but no TLS: set disable_tls: false (STARTTLS) "
-                    "or disable_ssl: false (implicit TLS); a password is never sent in plain text"
-                )
-        super().get_conn()
-        return self
-
-    def client(self) -> smtplib.SMTP:
-        """The session's SMTP connection (opened when there is none)."""
-        client = self.get_conn()._smtp_client
-        if not isinstance(client, smtplib.SMTP):  # SMTP_SSL is one too; the hook never opens another kind
-            raise SmtpSetupError(f"the SMTP hook opened no SMTP connection ({type(client).__name__})")
-        return client
-
-    def sender(self) -> str:
-        """The envelope sender: the connection's `from_email`, read once per session."""
-        if not self._sender:
-            self._sender = sender_address(self.smtp_conn_id)
-        return self._sender
-
-    def reset(self) -> None:
-        if self._smtp_client is not None:
-            try:
-                self._smtp_client.close()
-            finally:
-                self._smtp_client = None
-
-    def open(self) -> SendOutcome | None:
-        """Connect (TLS and login included); None when ready, else why not, classified."""
-        try:
-            self.client()
-        except SmtpSetupError as exc:  # settings checked before connecting
-            self.reset()
-            return SendOutcome(DeliveryState.FAILED, str(exc), setup_error=True)
-        except Exception as exc:  # refused, unreachable, TLS or login failure
-            self.reset()
-            return connect_outcome(exc)
-        return None
-
-    def check(self) -> None:
-        """Connect before anything is claimed: raise `SmtpSetupError` when the settings cannot work.
-
-        A transient problem (server down) is left to `send`, which defers each message.
-        """
-        problem = self.open()
-        if problem is not None and problem.setup_error:
-            raise SmtpSetupError(problem.reason)
-
-    def send(self, recipients: list[str], payload: bytes, envelope_sender: str | None = None) -> SendOutcome:
-        """One transaction, from `envelope_sender` (default: the connection's `from_email`). A
-        refused or lost connection is transient (`deferred`); a TLS, certificate or login problem is
-        permanent (`failed`, with `setup_error` set)."""
-        problem = self.open()
-        if problem is not None:
-            return problem
-        outcome = send_message(
-            self.client(),
-            sender=envelope_sender or self.sender(),
-            recipients=recipients,
-            payload=payload,
-        )
-        if outcome.connection_lost:
-            self.reset()
-        if outcome.status == DeliveryState.FAILED and (outcome.response or "").startswith("530"):
-            outcome.setup_error = True  # the server wants STARTTLS or a login the connection lacks
-            outcome.reason = f"the SMTP server requires TLS or a login first: {outcome.response}"
-        return outcome
 
 
 def prepare_payload(raw: bytes, sender: str, redirect_to: str | None = None) -> bytes:

@@ -1,4 +1,4 @@
-"""The states of a message in the delivery ledger (`alerts.deliveries.status`) and how it moves.
+"""The states of a message in the delivery ledger (its `status` column) and how it moves.
 
 `MOVES` is the one table of allowed transitions: which ledger operation takes a message from which
 states to which. The SQL of `ledger` and of `ops reopen` binds its states from here; tests check

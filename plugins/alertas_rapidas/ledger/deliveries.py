@@ -444,21 +444,3 @@ def sent_messages(conn: Any, family: str) -> list[tuple[str, str, Any]]:
         "where family = %s and status = any(%s)",
         (family, [DeliveryState.SENT, DeliveryState.BOUNCED]),
     ).fetchall()
-
-
-def waiting_runs(conn: Any, family: str | None = None) -> list[dict[str, Any]]:
-    """The runs whose messages wait for a sending limit's window: how many, until when, why
-    (the most frequent reason; no personal data), the latest wait last."""
-    rows = conn.execute(
-        """
-        select family, dag_id, run_id, run_date, count(*), max(not_before),
-               mode() within group (order by reason)
-          from alerts.deliveries
-         where status = %(waiting)s and (%(family)s::text is null or family = %(family)s)
-         group by family, dag_id, run_id, run_date
-         order by max(not_before), family, dag_id, run_id
-        """,
-        {"waiting": DeliveryState.WAITING, "family": family},
-    ).fetchall()
-    names = ("family", "dag_id", "run_id", "run_date", "waiting", "until", "reason")
-    return [dict(zip(names, row, strict=True)) for row in rows]

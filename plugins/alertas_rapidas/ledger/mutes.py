@@ -154,15 +154,17 @@ def mute_at(conn: Any, family: str, at: datetime) -> Mute | None:
     return Mute(*row) if row else None
 
 
-def active(conn: Any) -> list[Mute]:
-    """Every mute in force now, by family."""
+def active(conn: Any, family: str | None = None) -> list[Mute]:
+    """Every mute in force now (of `family` when given), by family."""
     rows = conn.execute(
         f"""
         select {_COLUMNS} from alerts.mutes
          where muted_from <= now() and (muted_until is null or now() < muted_until)
            and (ended_at is null or now() < ended_at)
+           and (%(family)s::text is null or family = %(family)s::text)
          order by family, muted_from desc
-        """
+        """,
+        {"family": family},
     ).fetchall()
     return [Mute(*row) for row in rows]
 

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from alertas_rapidas.config import describe_errors
 from alertas_rapidas.models import StrictModel
 from alertas_rapidas.paths import TEMPLATES_DIR
-from alertas_rapidas.rendering import RenderError
+from alertas_rapidas.templating import RenderError
 
 LAYOUT_FILE = TEMPLATES_DIR / "customer_statements" / "statement.layout.yaml"
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"

@@ -119,6 +119,7 @@ def create_app(access: Access | None = None) -> FastAPI:
         dag_id: str | None = Query(None, max_length=250),
         run_id: str | None = Query(None, max_length=MAX_RUN_ID),
     ) -> JSONResponse:
+        from alertas_rapidas.ledger.tables import ledger_exists
         from alertas_rapidas.ui import queries, search
 
         try:
@@ -127,7 +128,7 @@ def create_app(access: Access | None = None) -> FastAPI:
             return refused(exc.errors)
         try:
             with queries.read_only_connection() as conn:
-                rows = search.search(conn, query) if queries.ledger_exists(conn) else []
+                rows = search.search(conn, query) if ledger_exists(conn) else []
         except FilterError as exc:
             return refused(exc.errors)
         except Exception as exc:
@@ -145,10 +146,11 @@ def create_app(access: Access | None = None) -> FastAPI:
 
     @acting.get("/messages/eml")
     def message_eml(permissions: Permissions, key: str = Query(..., max_length=64)) -> Response:
+        from alertas_rapidas.ledger.tables import ledger_exists
         from alertas_rapidas.ui import queries, search
 
         with queries.read_only_connection() as conn:
-            row = search.find_message(conn, key) if queries.ledger_exists(conn) else None
+            row = search.find_message(conn, key) if ledger_exists(conn) else None
         data = search.eml_bytes(row) if row is not None and search.has_eml(row) else None
         if data is None:
             return refused(["This message's .eml is no longer kept (its run folder was removed)."], 404)

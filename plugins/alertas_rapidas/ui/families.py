@@ -45,8 +45,8 @@ def families() -> list[FamilyInfo]:
 @lru_cache(maxsize=256)
 def _info(path: str, _mtime: int, _defaults_mtime: int) -> FamilyInfo:
     """One family's entry; cached per modification time of its file and of `_defaults.yaml`."""
-    from alertas_rapidas.authoring.preview import runs_per_day
     from alertas_rapidas.config import FamilyConfigError, load_family_config
+    from alertas_rapidas.schedule.day_runs import runs_per_day
 
     key = Path(path).stem
     try:

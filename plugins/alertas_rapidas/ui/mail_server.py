@@ -1,6 +1,6 @@
 """ "Test the mail server": does `smtp_default` work with its server? Nothing is sent.
 
-As a run's deliver task connects (`delivery.SmtpSession`: the SMTP provider's hook, TLS required
+As a run's deliver task connects (`delivery.smtp_session.SmtpSession`: TLS required
 where the connection asks for it, the certificate verified, the password only over TLS), then
 says `MAIL FROM` with the sender a run uses and takes it back with `RSET`, and quits. Each step
 is reported with its outcome, like Grafana's contact-point test: connect, TLS, login, sender.
@@ -36,7 +36,7 @@ def _failed_at(reason: str) -> str:
 
 def check_mail_server(smtp_conn_id: str, user: str) -> dict[str, Any]:
     """Connect, secure, log in and try the sender as a run would; the steps and their outcomes."""
-    from alertas_rapidas.delivery.loop import SmtpSession
+    from alertas_rapidas.delivery.smtp_session import SmtpSession
 
     started = time.monotonic()
     session = SmtpSession(smtp_conn_id=smtp_conn_id)
@@ -85,11 +85,9 @@ def check_mail_server(smtp_conn_id: str, user: str) -> dict[str, Any]:
         )
     finally:
         try:
-            if session._smtp_client is not None:
-                session._smtp_client.quit()
+            session.quit()
         except Exception:
-            pass
-        session.reset()
+            session.reset()
     ok = all(step["status"] in (OK, NOT_USED) for step in steps)
     elapsed = round((time.monotonic() - started) * 1000)
     log.info("Alertas mail server check by %s: %s in %d ms", user, "ok" if ok else "failed", elapsed)

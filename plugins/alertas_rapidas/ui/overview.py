@@ -11,8 +11,11 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from alertas_rapidas.ledger import tables
+from alertas_rapidas.ledger.delivery_counts import DayCounts
+from alertas_rapidas.ledger.unsubscribes import UnsubscribeCount
 from alertas_rapidas.ui import queries
-from alertas_rapidas.ui.queries import DayCounts, Filters, RunRow, UnsubscribeCount
+from alertas_rapidas.ui.queries import Filters, RunRow
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +126,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
     status = 200
     try:
         with queries.read_only_connection() as conn:
-            if queries.ledger_exists(conn):
+            if tables.ledger_exists(conn):
                 data["days"] = [day_json(day) for day in queries.day_counts(conn, filters)]
                 data["runs"] = [summary_json(row) for row in queries.last_runs(conn, filters)]
                 data["unsubscribes"] = [
@@ -153,7 +156,7 @@ def overview(filters: Filters) -> tuple[dict[str, Any], int]:
 def run_detail(dag_id: str, run_id: str) -> tuple[dict[str, Any], int]:
     """One run for its tab: the run log's summary, the ledger's counts of the messages it claimed,
     the causes of its failed tasks, and Airflow's state of it."""
-    from alertas_rapidas.task_errors import failure_causes
+    from alertas_rapidas.ledger import task_failures
 
     data: dict[str, Any] = {"dag_id": dag_id, "run_id": run_id, "errors": [], "airflow_error": None}
     try:
@@ -164,7 +167,7 @@ def run_detail(dag_id: str, run_id: str) -> tuple[dict[str, Any], int]:
     data["airflow"] = airflow_run_json(airflow) if airflow is not None else None
     try:
         with queries.read_only_connection() as conn:
-            if not queries.ledger_exists(conn):
+            if not tables.ledger_exists(conn):
                 data.update(summary=None, messages={}, causes=[])
                 return data, 200
             row = queries.run_of(conn, dag_id, run_id)
@@ -173,7 +176,7 @@ def run_detail(dag_id: str, run_id: str) -> tuple[dict[str, Any], int]:
             data["causes"] = [
                 {"task_id": c["task_id"], "map_index": c["map_index"], "cause": c["cause"]}
                 for c in (
-                    failure_causes(conn, dag_id, run_id) if queries.has_table(conn, "task_failures") else []
+                    task_failures.of_run(conn, dag_id, run_id) if tables.exist(conn, "task_failures") else []
                 )
             ]
     except Exception as exc:

@@ -61,23 +61,16 @@ def verdict(status: str | None) -> str:
 
 def ledger_states(keys: list[str]) -> dict[str, dict[str, Any]]:
     """The ledger's row of each key that has one: status, reason, sent time, run."""
+    from alertas_rapidas.ledger import message_states
+    from alertas_rapidas.ledger.tables import ledger_exists
     from alertas_rapidas.ui import queries
 
     if not keys:
         return {}
     with queries.read_only_connection() as conn:
-        if not queries.ledger_exists(conn):
+        if not ledger_exists(conn):
             return {}
-        rows = conn.execute(
-            """
-            select idempotency_key, status, reason, sent_at, dag_id, run_id
-              from alerts.deliveries
-             where idempotency_key = any(%s)
-            """,
-            (keys,),
-        ).fetchall()
-    names = ("status", "reason", "sent_at", "dag_id", "run_id")
-    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+        return {key: dict(state) for key, state in message_states.states_of(conn, keys).items()}
 
 
 @dataclass

@@ -1,23 +1,27 @@
 """What the page reads from the ledger database: counts per family and day, and the last runs.
 
-Every query is a fixed SQL text with bound parameters; the filter values are validated before
-they get here. Only counts and ids leave this module (never `recipients`, `recipient_ref`,
-`business_key`, `refused` or `smtp_response`: the message search, `search.py`, reads those).
+The queries are the ledger's (`alertas_rapidas.ledger`); this module validates the page's filters
+before they get there, opens the read-only connection and reads the run log's summaries into the
+typed summary. Only counts and ids leave it (never `recipients`, `recipient_ref`, `business_key`,
+`refused` or `smtp_response`: the message search, `search.py`, reads those).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
-from alertas_rapidas.delivery.states import IN_DIGEST, DeliveryState
+from alertas_rapidas.ledger import delivery_counts, mutes, runs, tables, unsubscribes
+from alertas_rapidas.ledger.delivery_counts import DayCounts
+from alertas_rapidas.ledger.runs import RunRecord
+from alertas_rapidas.ledger.unsubscribes import UnsubscribeCount
 from alertas_rapidas.summary import RunSummary
 
 FAMILY_PATTERN = re.compile(r"[a-z0-9_]{1,63}")
@@ -69,25 +73,6 @@ class Filters:
 
 
 @dataclass
-class DayCounts:
-    family: str
-    run_date: date | None
-    sent: int = 0
-    skipped: int = 0
-    failed: int = 0
-    deferred: int = 0
-    unknown: int = 0
-    in_progress: int = 0
-    skipped_by_reason: dict[str, int] = field(default_factory=dict)
-
-
-def _counts(values: Sequence[int]) -> tuple[int, int, int, int, int, int]:
-    """A row's six counts (sent, skipped, failed, deferred, unknown, in progress), as ints."""
-    sent, skipped, failed, deferred, unknown, in_progress = (int(n) for n in values)
-    return sent, skipped, failed, deferred, unknown, in_progress
-
-
-@dataclass
 class RunRow:
     dag_id: str
     run_id: str
@@ -96,6 +81,19 @@ class RunRow:
     finished_at: datetime
     dry_run: bool
     summary: RunSummary  # given as stored (JSON of any version), read into the typed summary
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunRow:
+        """A run log row as the page shows it."""
+        return cls(
+            record.dag_id,
+            record.run_id,
+            record.family,
+            record.run_date,
+            record.finished_at,
+            record.dry_run,
+            record.summary,  # type: ignore[arg-type]  # read into the typed summary just below
+        )
 
     def __post_init__(self) -> None:
         try:
@@ -173,148 +171,38 @@ def read_only_connection(conn_id: str = ALERTS_CONN_ID) -> Generator[Any, None, 
         conn.close()
 
 
-def ledger_exists(conn: Any) -> bool:
-    row = conn.execute(
-        "select to_regclass('alerts.deliveries') is not null and to_regclass('alerts.runs') is not null"
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def has_table(conn: Any, name: str) -> bool:
-    row = conn.execute("select to_regclass(%s) is not null", (f"alerts.{name}",)).fetchone()
-    return bool(row and row[0])
-
-
-_STATES = {str(state): str(state) for state in DeliveryState}  # bound as %(sent)s, %(skipped)s, ...
-
-_FILTER = """
-    (%(family)s::text is null or family = %(family)s::text)
-    and (%(date_from)s::date is null or run_date >= %(date_from)s::date)
-    and (%(date_to)s::date is null or run_date <= %(date_to)s::date)
-"""
-
-
 def day_counts(conn: Any, filters: Filters, limit: int = DAY_ROWS) -> list[DayCounts]:
     """Ledger counts per family and run date, the latest days first."""
-    rows = conn.execute(
-        f"""
-        select family, run_date,
-               -- messages only: rows a digest carried (reason in_digest) are not messages
-               count(*) filter (where status = %(sent)s and reason is distinct from %(in_digest)s) as sent,
-               count(*) filter (where status = %(skipped)s) as skipped,
-               count(*) filter (where status = %(failed)s) as failed,
-               count(*) filter (where status = %(deferred)s) as deferred,
-               count(*) filter (where status = %(unknown)s) as unknown,
-               count(*) filter (where status in (%(pending)s, %(sending)s)) as in_progress
-          from alerts.deliveries
-         where {_FILTER}
-         group by family, run_date
-         order by run_date desc nulls last, family
-         limit %(limit)s
-        """,
-        {**filters.sql_params(), **_STATES, "in_digest": IN_DIGEST, "limit": limit},
-    ).fetchall()
-    days = {(r[0], r[1]): DayCounts(r[0], r[1], *_counts(r[2:])) for r in rows}
-    if days:
-        reasons = conn.execute(
-            f"""
-            select family, run_date, coalesce(reason, 'none'), count(*)
-              from alerts.deliveries
-             where status = %(skipped)s and {_FILTER}
-             group by 1, 2, 3
-             order by 1, 2, 3
-            """,
-            {**filters.sql_params(), **_STATES},
-        ).fetchall()
-        for family, run_date, reason, n in reasons:
-            if (family, run_date) in days:
-                days[(family, run_date)].skipped_by_reason[reason] = int(n)
-    return list(days.values())
+    return delivery_counts.by_family_and_day(conn, **filters.sql_params(), limit=limit)
 
 
 def last_runs(conn: Any, filters: Filters, limit: int = RUN_ROWS) -> list[RunRow]:
-    rows = conn.execute(
-        f"""
-        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
-          from alerts.runs
-         where {_FILTER}
-         order by finished_at desc, dag_id, run_id
-         limit %(limit)s
-        """,
-        {**filters.sql_params(), "limit": limit},
-    ).fetchall()
-    return [RunRow(*row) for row in rows]
+    return [RunRow.of(record) for record in runs.latest(conn, **filters.sql_params(), limit=limit)]
 
 
 def run_of(conn: Any, dag_id: str, run_id: str) -> RunRow | None:
-    row = conn.execute(
-        """
-        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
-          from alerts.runs
-         where dag_id = %s and run_id = %s
-        """,
-        (dag_id, run_id),
-    ).fetchone()
-    return RunRow(*row) if row else None
-
-
-@dataclass(frozen=True)
-class UnsubscribeCount:
-    """How many recipients unsubscribed from a family (`*`: from every recurring family)."""
-
-    family: str
-    recipients: int
-    latest: datetime
+    record = runs.one(conn, dag_id, run_id)
+    return RunRow.of(record) if record else None
 
 
 def unsubscribe_counts(conn: Any, filters: Filters | None = None) -> list[UnsubscribeCount]:
     """Unsubscribes per family (counts and the latest date, no recipient), the filter's family and
     `*` only when it names one; [] before the table exists."""
-    row = conn.execute("select to_regclass('alerts.unsubscribes') is not null").fetchone()
-    if not (row and row[0]):
+    if not tables.exist(conn, "unsubscribes"):
         return []
-    family = filters.family if filters else None
-    rows = conn.execute(
-        """
-        select family, count(*), max(unsubscribed_at)
-          from alerts.unsubscribes
-         where %(family)s::text is null or family in (%(family)s::text, '*')
-         group by family
-         order by family = '*' desc, family
-        """,
-        {"family": family},
-    ).fetchall()
-    return [UnsubscribeCount(name, int(count), latest) for name, count, latest in rows]
+    return unsubscribes.counts(conn, filters.family if filters else None)
 
 
-def summaries_of(conn: Any, runs: list[Any]) -> dict[tuple[str, str], RunRow]:
+def summaries_of(conn: Any, airflow_runs: list[Any]) -> dict[tuple[str, str], RunRow]:
     """The run log's rows of these Airflow runs, by (dag id, run id)."""
-    if not runs:
-        return {}
-    rows = conn.execute(
-        """
-        select dag_id, run_id, family, run_date, finished_at, dry_run, summary
-          from alerts.runs
-         where run_id = any(%s) and dag_id = any(%s)
-        """,
-        (list({r.run_id for r in runs}), list({r.dag_id for r in runs})),
-    ).fetchall()
-    return {(row[0], row[1]): RunRow(*row) for row in rows}
+    found = runs.of_runs(conn, [(r.dag_id, r.run_id) for r in airflow_runs])
+    return {key: RunRow.of(record) for key, record in found.items()}
 
 
 def run_message_counts(conn: Any, dag_id: str, run_id: str) -> dict[str, int]:
     """The ledger's messages this run was the last to touch, counted by state (a message a later
     run sent again belongs to that run); rows a sent digest carried are not messages."""
-    rows = conn.execute(
-        """
-        select status, count(*)
-          from alerts.deliveries
-         where dag_id = %s and run_id = %s and reason is distinct from %s
-         group by status
-        """,
-        (dag_id, run_id, IN_DIGEST),
-    ).fetchall()
-    return {str(status): int(n) for status, n in rows}
+    return delivery_counts.of_run(conn, dag_id, run_id)
 
 
 def active_mutes(conn: Any, filters: Filters | None = None) -> list[dict[str, Any]]:
@@ -322,26 +210,19 @@ def active_mutes(conn: Any, filters: Filters | None = None) -> list[dict[str, An
     [] before the table exists. Staff names and reasons only: no address."""
     from alertas_rapidas.overrides import mask
 
-    if not has_table(conn, "mutes"):
+    if not tables.exist(conn, "mutes"):
         return []
-    rows = conn.execute(
-        """
-        select family, muted_from, muted_until, muted_by, reason from alerts.mutes
-         where muted_from <= now() and (muted_until is null or now() < muted_until)
-           and (ended_at is null or now() < ended_at)
-           and (%(family)s::text is null or family = %(family)s::text)
-         order by family, muted_from desc
-        """,
-        {"family": filters.family if filters else None},
-    ).fetchall()
+    # staff names and reasons only: an address typed in a reason is masked
     return [
         {
-            "family": family,
-            "state": "off" if until is None else "muted",
-            "since": since.isoformat(),
-            "until": until.isoformat() if until else None,
-            "by": by,
-            "reason": mask(reason),  # counts and states only here: an address typed in a reason is masked
+            "family": mute.family,
+            "state": "off" if mute.muted_until is None else "muted",
+            "since": mute.muted_from.isoformat(),
+            "until": mute.muted_until.isoformat() if mute.muted_until else None,
+            "by": mute.muted_by,
+            "reason": mask(
+                mute.reason
+            ),  # counts and states only here: an address typed in a reason is masked
         }
-        for family, since, until, by, reason in rows
+        for mute in mutes.active(conn, filters.family if filters else None)
     ]

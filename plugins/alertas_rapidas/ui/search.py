@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from alertas_rapidas.ledger import message_search
+from alertas_rapidas.ledger.message_search import FoundMessage
 from alertas_rapidas.ui.queries import DAG_ID_PATTERN, FAMILY_PATTERN, MAX_RUN_ID, FilterError
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,6 @@ MAX_QUERY = 200
 EML_CHECKS = 60  # at most this many `.eml` look-ups per search (an object store answers slowly)
 REFERENCE = re.compile(r"[a-z][a-z0-9_]*:[^\s]+")
 ADDRESS = re.compile(r"[^\s@]*@[^\s@]+")
-WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -100,131 +101,35 @@ class MessageQuery:
             raise FilterError(errors)
         return cls(text, family, days["from"], days["to"], dag_id, run_id)
 
-    def where(self) -> tuple[str, dict[str, Any]]:
-        """The SQL condition and its parameters (every value bound, never formatted in)."""
-        clauses = [
-            "(%(family)s::text is null or family = %(family)s::text)",
-            "(%(date_from)s::date is null or run_date >= %(date_from)s::date)",
-            "(%(date_to)s::date is null or run_date <= %(date_to)s::date)",
-            "(%(dag_id)s::text is null or dag_id = %(dag_id)s::text)",
-            "(%(run_id)s::text is null or run_id = %(run_id)s::text)",
-        ]
-        params: dict[str, Any] = {
-            "family": self.family,
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "dag_id": self.dag_id,
-            "run_id": self.run_id,
-        }
-        text = self.text.strip()
-        kind = self.kind
-        if kind == "reference":
-            clauses.append("(recipient_ref = %(text)s or business_key = %(text)s)")
-            params["text"] = text
-        elif kind == "address":
-            clauses.append("exists (select 1 from unnest(recipients) as r where lower(r) = lower(%(text)s))")
-            params["text"] = text
-        elif kind == "domain":
-            clauses.append(
-                "exists (select 1 from unnest(recipients) as r where lower(r) like '%%' || %(text)s)"
-            )
-            params["text"] = _like_escape(text.lower())
-        elif kind == "subject":
-            for number, word in enumerate(WORD.findall(text)[:10]):
-                clauses.append(f"subject ilike '%%' || %(word{number})s || '%%'")
-                params[f"word{number}"] = _like_escape(word)
-        return " and ".join(clauses), params
-
     def fingerprint(self) -> str:
         """A hash of the query text, for the log: the same query gives the same hash."""
         return hashlib.sha256(self.text.strip().encode()).hexdigest()[:12]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-_COLUMNS = (
-    "idempotency_key",
-    "family",
-    "run_date",
-    "status",
-    "reason",
-    "attempts",
-    "recipients",
-    "refused",
-    "smtp_response",
-    "recipient_ref",
-    "business_key",
-    "subject",
-    "message_id",
-    "dag_id",
-    "run_id",
-    "first_seen_at",
-    "updated_at",
-    "sent_at",
-    "outbox",
-)
-# columns later migrations added (0007, 0011): read as null from a ledger not migrated yet
-_LATER = ("subject", "outbox")
-
-
-def _select(conn: Any) -> str:
-    present = {
-        name
-        for (name,) in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'alerts' and table_name = 'deliveries' and column_name = any(%s)",
-            (list(_LATER),),
-        ).fetchall()
-    }
-    return ", ".join(
-        f"null::text as {name}" if name in _LATER and name not in present else name for name in _COLUMNS
-    )
-
-
-def search(conn: Any, query: MessageQuery, limit: int = MAX_ROWS) -> list[dict[str, Any]]:
+def search(conn: Any, query: MessageQuery, limit: int = MAX_ROWS) -> list[FoundMessage]:
     """The ledger's rows that match, the latest first (at most `limit`). A ledger from before
     subjects were recorded (`has_subjects`) has none: a subject search there raises FilterError."""
-    subjects = has_subjects(conn)
-    if query.kind == "subject" and not subjects:
+    if query.kind == "subject" and not message_search.has_subjects(conn):
         raise FilterError(
             ["q: this ledger does not record subjects yet (python -m alertas_rapidas.ops migrate)"]
         )
-    where, params = query.where()
-    rows = conn.execute(
-        f"""
-        select {_select(conn)}
-          from alerts.deliveries
-         where {where}
-         order by coalesce(sent_at, updated_at) desc, idempotency_key
-         limit %(limit)s
-        """,
-        {**params, "limit": limit},
-    ).fetchall()
-    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    return message_search.find(conn, query, limit)
 
 
-def has_subjects(conn: Any) -> bool:
-    """Whether the ledger records subjects yet (migration 0007 applied)."""
-    row = conn.execute(
-        "select 1 from information_schema.columns "
-        "where table_schema = 'alerts' and table_name = 'deliveries' and column_name = 'subject'"
-    ).fetchone()
-    return row is not None
-
-
-def eml_bytes(row: dict[str, Any]) -> bytes | None:
+def eml_bytes(row: FoundMessage) -> bytes | None:
     """The message as its run rendered it, from the run's outbox (`outbox.py`: the batch archive
     the ledger names, or the message's own `.eml` of a run rendered before archives); None once
     retention removed the run folder."""
     from alertas_rapidas.delivery.outbox import message_bytes
     from alertas_rapidas.storage import outbox_dir
 
-    return message_bytes(outbox_dir(row["dag_id"], row["run_id"]), row["idempotency_key"], row.get("outbox"))
+    dag_id, run_id = row["dag_id"], row["run_id"]
+    if not dag_id or not run_id:  # a row recorded without its run: no folder to read
+        return None
+    return message_bytes(outbox_dir(dag_id, run_id), row["idempotency_key"], row.get("outbox"))
 
 
-def has_eml(row: dict[str, Any]) -> bool:
+def has_eml(row: FoundMessage) -> bool:
     """A sent message (not a row a digest carried) whose `.eml` its run's folder still keeps."""
     from alertas_rapidas.delivery.outbox import member
     from alertas_rapidas.delivery.states import IN_DIGEST
@@ -240,7 +145,7 @@ def has_eml(row: dict[str, Any]) -> bool:
         return False
 
 
-def message_json(row: dict[str, Any], eml: bool | None) -> dict[str, Any]:
+def message_json(row: FoundMessage, eml: bool | None) -> dict[str, Any]:
     out = {name: _plain(value) for name, value in row.items()}
     out["key"] = out.pop("idempotency_key")
     out["eml"] = eml
@@ -267,10 +172,7 @@ def log_search(user: str, query: MessageQuery, rows: int) -> None:
     )
 
 
-def find_message(conn: Any, key: str) -> dict[str, Any] | None:
+def find_message(conn: Any, key: str) -> FoundMessage | None:
     if not re.fullmatch(r"[0-9a-f]{64}", key):
         return None
-    row = conn.execute(
-        f"select {_select(conn)} from alerts.deliveries where idempotency_key = %s", (key,)
-    ).fetchone()
-    return dict(zip(_COLUMNS, row, strict=True)) if row else None
+    return message_search.by_key(conn, key)

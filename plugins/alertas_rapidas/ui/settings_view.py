@@ -215,8 +215,9 @@ def switch(family: str, body: dict[str, Any], user: str) -> dict[str, Any]:
 def _conflict(conn: Any, family: str, exc: Any) -> Refused:
     """409: what changed since the version the user read, and the current values."""
     from alertas_rapidas import tuning
+    from alertas_rapidas.tuned_values import change_line
 
     state = tuning.load_state(conn, family)
     current = tuning.describe(conn, state, reveal=True, can_edit=True)
-    lines = [str(exc), *(tuning.change_line(c.field, c) for c in exc.since)]
+    lines = [str(exc), *(change_line(c.field, c) for c in exc.since)]
     return _refused(lines, 409, conflict=True, current=current)

@@ -6,7 +6,7 @@ providers and recipients call them, and the signed token in the path is the auth
 - `GET /{token}`: a confirmation page in the recipient's language, with two buttons (this alert,
   or every recurring alert of the dealership). A GET never unsubscribes: link scanners and
   previews fetch URLs.
-- `POST /{token}`: records the unsubscribe in `alerts.unsubscribes`. A mailbox provider's
+- `POST /{token}`: records the unsubscribe (`ledger.unsubscribes`). A mailbox provider's
   one-click POST (body `List-Unsubscribe=One-Click`) unsubscribes from the token's family; the
   page's form sends `scope=family` or `scope=all`. Idempotent.
 
@@ -28,8 +28,9 @@ from starlette.concurrency import run_in_threadpool
 
 from alertas_rapidas import unsubscribes
 from alertas_rapidas.ledger.link_secrets import UNSUBSCRIBE, link_secret
+from alertas_rapidas.ledger.unsubscribes import ALL
 from alertas_rapidas.ui.page_templates import page_templates
-from alertas_rapidas.unsubscribes import ALL, MAX_TOKEN, Token, TokenError
+from alertas_rapidas.unsubscribes import MAX_TOKEN, Token, TokenError
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,11 @@ class SecretUnavailable(RuntimeError):
 def store(family: str, recipient_ref: str, source: str) -> bool:
     """Record one unsubscribe in the ledger database (connection alerts_postgres)."""
     from alertas_rapidas.connections import ALERTS_CONN_ID
+    from alertas_rapidas.ledger import unsubscribes as stored_unsubscribes
     from alertas_rapidas.ledger.deliveries import ledger_connection
 
     with ledger_connection(ALERTS_CONN_ID) as conn:
-        return unsubscribes.record(conn, family, recipient_ref, source)
+        return stored_unsubscribes.record(conn, family, recipient_ref, source)
 
 
 _TITLE = re.compile(r"(?P<en>.+?) \((?P<es>[^()]+)\)")

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from alertas_rapidas.mime import attach
 from alertas_rapidas.rendering import MessageRenderer
 from alertas_rapidas.xlsx import table_to_xlsx, tables_to_xlsx
 from tests.unit.engine.test_plan import alert, plan
@@ -89,7 +90,7 @@ def test_the_workbook_has_a_sheet_per_table_in_order():
     renderer = MessageRenderer("demo", "demo", sender="alertas@autosur.example")
     mail = EmailMessage()
     mail.set_content("x")
-    renderer._attach(mail, message.attachments[0], {**message.context, "t": {}}, "en")
+    attach(mail, renderer._attachment(message.attachments[0], {**message.context, "t": {}}, "en"))
     [part] = list(mail.iter_attachments())
     book = load_workbook(io.BytesIO(part.get_content()))
     assert book.sheetnames == ["Customers", "Employees"]

@@ -442,7 +442,8 @@ def dagbag_load_scaled(dags_folder: Path, total: int, env: dict[str, str], work:
 def _render_all(items: list[tuple[dict[str, Any], str, str]]) -> int:
     """Draw each (context, language, engine) statement; return the bytes produced."""
     from alertas_rapidas.pdf.statement import build_statement
-    from alertas_rapidas.rendering import html_to_pdf, render_template, template_environment
+    from alertas_rapidas.rendering import html_to_pdf
+    from alertas_rapidas.templating import render_template, template_environment
 
     env = template_environment()
     size = 0
