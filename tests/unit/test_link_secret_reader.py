@@ -12,7 +12,7 @@ from alertas_rapidas import unsubscribes
 from alertas_rapidas.config import load_family_config
 from alertas_rapidas.ledger.link_secrets import SURVEY, UNSUBSCRIBE, link_secret
 from alertas_rapidas.paths import FAMILIES_DIR
-from alertas_rapidas.rendering import signed_ref
+from alertas_rapidas.templating import signed_ref
 
 PACKAGE = Path(unsubscribes.__file__).parent
 UNSUBSCRIBE_VALUE = "unsubscribe-secret-for-the-reader-01"
