@@ -33,7 +33,7 @@ from alertas_rapidas.branding import BrandingConfig, brand_context
 from alertas_rapidas.contracts.plan import Attachment, OutgoingMessage
 from alertas_rapidas.mime import FilePart, compose, format_sender, mailbox, one_line
 from alertas_rapidas.paths import TEMPLATES_DIR
-from alertas_rapidas.recipients import unique_addresses
+from alertas_rapidas.recipients import address_key, unique_addresses
 from alertas_rapidas.templating import RenderError, load_labels, render_template, template_environment
 
 if TYPE_CHECKING:
@@ -143,10 +143,10 @@ class MessageRenderer:
         headers: list[tuple[str, Any]] = []
         if self.sender:
             headers.append(("From", self.sender))
-        headers.append(("To", [mailbox(address, names.get(address.lower())) for address in message.to]))
+        headers.append(("To", [mailbox(address, names.get(address_key(address))) for address in message.to]))
         cc = [*message.cc, *self.extra_cc]
         if cc:
-            headers.append(("Cc", [mailbox(address, names.get(address.lower())) for address in cc]))
+            headers.append(("Cc", [mailbox(address, names.get(address_key(address))) for address in cc]))
         if self.reply_to:
             headers.append(("Reply-To", self.reply_to))
         headers += [
@@ -212,9 +212,9 @@ class MessageRenderer:
 def _display_names(message: OutgoingMessage) -> dict[str, str]:
     """Address (lower case) -> display name: the message's `names`, and `display_name` for its one
     To address (a customer's legal name, an employee's full name)."""
-    names = {address.lower(): name for address, name in message.names.items() if name}
+    names = {address_key(address): name for address, name in message.names.items() if name}
     if message.display_name and len(message.to) == 1:
-        names.setdefault(message.to[0].lower(), message.display_name)
+        names.setdefault(address_key(message.to[0]), message.display_name)
     return names
 
 

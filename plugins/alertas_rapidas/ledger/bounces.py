@@ -19,6 +19,7 @@ from typing import Any
 from alertas_rapidas.bounces.reports import Report
 from alertas_rapidas.delivery.states import IN_DIGEST, MOVES, DeliveryState
 from alertas_rapidas.ledger.suppressions import HARD, SOFT, ScoreRule, count_bounce
+from alertas_rapidas.recipients import address_key
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def match_message(conn: Any, report: Report) -> Match | None:
 
 def bounced_addresses(report: Report, match: Match) -> dict[str, str]:
     """The addresses of the message the report says bounced, each `hard` or `soft`."""
-    recipients = {address.strip().lower() for address in match.recipients}
+    recipients = {address_key(address.strip()) for address in match.recipients}
     kinds = {address: HARD for address in report.hard} | {address: SOFT for address in report.soft}
     ours = {address: kind for address, kind in kinds.items() if address in recipients}
     if not ours and len(recipients) == 1 and kinds:  # forwarded: the one recipient is the one
@@ -108,7 +109,7 @@ def _mark_message(conn: Any, match: Match, report: Report) -> None:
         "select count(distinct address) from alerts.bounces where idempotency_key = %s and kind = %s",
         (match.key, HARD),
     ).fetchone()[0]
-    everyone = bool(match.recipients) and hard_addresses >= len({a.lower() for a in match.recipients})
+    everyone = bool(match.recipients) and hard_addresses >= len({address_key(a) for a in match.recipients})
     conn.execute(
         """
         update alerts.deliveries

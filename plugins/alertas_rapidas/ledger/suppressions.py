@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from alertas_rapidas.contracts.plan import Plan, SkippedCandidate
+from alertas_rapidas.recipients import address_key
 
 REASON = "bounced"  # the skip reason of a message to a suppressed address
 SOURCES = ("bounces", "ops")
@@ -47,7 +48,7 @@ class Counted:
 
 
 def normalised(address: str) -> str:
-    return address.strip().lower()
+    return address_key(address.strip())
 
 
 def count_bounce(conn: Any, address: str, kind: str, day: date, rule: ScoreRule) -> Counted:
