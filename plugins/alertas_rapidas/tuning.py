@@ -40,6 +40,7 @@ from alertas_rapidas.overrides import (
     tunables,
     value_text,
 )
+from alertas_rapidas.schedule.day_runs import next_fire
 from alertas_rapidas.tuned_values import field_value
 
 VOLUME_FACTOR = 10
@@ -206,7 +207,7 @@ def describe(conn: Any, state: FamilyState, *, reveal: bool, can_edit: bool = Fa
         "history": history_json(
             state, override_store.history(conn, state.key), mutes.history(conn, state.key), reveal
         ),
-        "next_run": next_run(state.file_config).isoformat(),
+        "next_run": next_fire(state.file_config).isoformat(),
         "volume_factor": VOLUME_FACTOR,
     }
 
@@ -460,26 +461,6 @@ class NeedsConfirmation(RuntimeError):
         self.volume = volume
 
 
-def next_run(config: Any, now: datetime | None = None) -> datetime:
-    """The family's next scheduled instant after `now`, in its time zone (business days honoured)."""
-    from croniter import croniter
-
-    zone = ZoneInfo(config.timezone)
-    cursor = croniter(config.schedule.cron, (now or datetime.now(zone)).astimezone(zone))
-    fire = cursor.get_next(datetime).astimezone(zone)
-    if config.schedule.business_days:
-        from alertas_rapidas.schedule.business_days import BusinessDaysTimetable
-
-        calendar = BusinessDaysTimetable(
-            config.schedule.cron, config.timezone, extra_holidays=config.schedule.extra_holidays
-        )
-        for _ in range(400):
-            if calendar.is_business_day(fire.date()):
-                break
-            fire = cursor.get_next(datetime).astimezone(zone)
-    return fire
-
-
 def planned_messages(state: FamilyState, overrides: list[FieldOverride], at: datetime) -> int:
     """How many messages the run at `at` would plan with `overrides` (extract and transform only)."""
     from alertas_rapidas.authoring.preview import plan_day
@@ -488,7 +469,7 @@ def planned_messages(state: FamilyState, overrides: list[FieldOverride], at: dat
 
 
 def volume(conn: Any, state: FamilyState, proposal: Proposal) -> Volume:
-    at = next_run(state.file_config)
+    at = next_fire(state.file_config)
     _version, _last_at, last_messages = override_store.last_real_runs(conn, state.key)
     try:
         proposed = planned_messages(state, proposal.overrides, at)

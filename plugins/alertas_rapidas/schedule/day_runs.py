@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from alertas_rapidas.schedule.run_time import RunTime
+from alertas_rapidas.schedule.timetables import business_calendar
 
 if TYPE_CHECKING:
     from alertas_rapidas.config import FamilyConfig
@@ -60,3 +61,20 @@ def run_for(config: FamilyConfig, at: datetime) -> RunTime:
     from alertas_rapidas.schedule.run_context import run_time_of
 
     return run_time_of(config, {"data_interval_end": at, "params": {}})
+
+
+def next_fire(config: FamilyConfig, now: datetime | None = None) -> datetime:
+    """The family's next scheduled instant after `now`, in its time zone (business days honoured)."""
+    from croniter import croniter
+
+    zone = ZoneInfo(config.timezone)
+    cursor = croniter(config.schedule.cron, (now or datetime.now(zone)).astimezone(zone))
+    fire = cursor.get_next(datetime).astimezone(zone)
+    if config.schedule.business_days:
+        calendar = business_calendar(config)
+        assert calendar is not None  # business_days is set
+        for _ in range(400):
+            if calendar.is_business_day(fire.date()):
+                break
+            fire = cursor.get_next(datetime).astimezone(zone)
+    return fire

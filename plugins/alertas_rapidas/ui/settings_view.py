@@ -92,7 +92,9 @@ def preview(family: str, body: dict[str, Any]) -> dict[str, Any]:
         except OverrideError as exc:
             raise _refused(exc.errors) from None
         _version, _at, last_messages = override_store.last_real_runs(conn, family)
-    at = tuning.next_run(state.file_config)
+    from alertas_rapidas.schedule.day_runs import next_fire
+
+    at = next_fire(state.file_config)
     try:
         current = plan_day(family, at.date(), at=at, as_run=True, overrides=state.overrides())
         proposed = plan_day(family, at.date(), at=at, as_run=True, overrides=proposal.overrides)
