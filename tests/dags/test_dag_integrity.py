@@ -63,7 +63,7 @@ def test_real_dags_folder_has_no_import_errors(real_dagbag):
 def test_every_family_config_has_its_dag_and_every_dag_its_config(real_dagbag):
     expected = {f"alert_{key}" for key in FAMILY_KEYS}
     # Besides the family DAGs, only the housekeeping DAG (no family file; tested in test_retention)
-    # and the bounce mailbox's (tested in tests/e2e/test_bounces.py).
+    # and the bounce mailbox's (tested in tests/e2e/bounces/test_bounces.py).
     assert set(real_dagbag.dag_ids) == expected | {"alertas_housekeeping", "alertas_bounces"}
     assert {p.stem for p in DAGS.glob("alert_*.py")} == expected
     for key in FAMILY_KEYS:

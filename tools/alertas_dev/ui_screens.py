@@ -8,7 +8,7 @@ page as admin and as viewer, in Spanish and English, light and dark, the message
 preview of `vehicle_arrived` with its ledger view, the mail server check and the connections, a
 DAG's Alertas tab and a run's. PNGs and a README go to `docs/screenshots/ui/`.
 
-`log_in` and `tall_screenshot` are also the browser test's (tests/e2e/test_ui_browser.py).
+`log_in` and `tall_screenshot` are also the browser test's (tests/e2e/ui/test_browser.py).
 
     python -m alertas_dev.ui_screens [--out docs/screenshots/ui]
 """

@@ -6,7 +6,7 @@ Then the setting types (which of them take limits or `min_items`, tried on Setti
 the roles, the run values (from a sample run; SQL parameters from `RUN_PARAMETERS`), the keys the
 engine gives templates (from plans built on sample rows), the template filters and the skip
 reasons. The docs page `docs/reference.md` holds the result between the two markers below;
-`--write` replaces it there, and tests/unit/test_alert_reference.py (and `validate`) say when the
+`--write` replaces it there, and tests/unit/authoring/test_reference.py (and `validate`) say when the
 page's copy is out of date.
 
 The only words kept here are the meanings of the run values and context keys: a key the code
@@ -465,7 +465,7 @@ def markdown() -> str:
     lines = [
         _para(
             "Generated from the models by `make reference` (do not edit between the markers); "
-            "`tests/unit/test_alert_reference.py` fails and `make validate` warns when it is out of "
+            "`tests/unit/authoring/test_reference.py` fails and `make validate` warns when it is out of "
             "date. A `{column}` template names the row's columns, the settings and the run values; a "
             "condition (`when`, `require`) is a Jinja expression over the same."
         ),

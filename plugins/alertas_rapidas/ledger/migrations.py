@@ -7,7 +7,7 @@ find the same ledger behind. An applied migration is never edited: a change is a
 
 Migration 0001 is the file that was re-applied on every connection before migrations were
 numbered (`sql/alerts/ledger.sql`); it is idempotent, so it also adopts a ledger that file made
-in any of its versions. `tests/e2e/test_ledger_migrations.py` upgrades each of them.
+in any of its versions. `tests/e2e/ledger/test_migrations.py` upgrades each of them.
 
 `ensure_current` (every ledger connection) costs one query when the ledger is up to date and
 applies what is pending otherwise, so a fresh install works with no step; `python -m

@@ -244,7 +244,7 @@ class _EncodedImage:
     that was a third of a statement's cost. Here the encoded XObject (and its soft mask) is made
     once, and each document gets a shallow copy registered under the same name, exactly as
     `drawImage` registers its own (reportlab's `Canvas._doc`, `_setXObjects`, `_formsinuse`:
-    reportlab is pinned in requirements.txt, and tests/unit/test_statement_pdf.py reads the logo
+    reportlab is pinned in requirements.txt, and tests/unit/pdf/test_statement.py reads the logo
     back from the PDF)."""
 
     def __init__(self, path: str) -> None:

@@ -1,6 +1,6 @@
 """The delivery states in Python and in the ledger's SQL are the same set, and every state the
 package's SQL names is one of them (the transitions themselves are checked against a real ledger in
-tests/e2e/test_delivery_states.py)."""
+tests/e2e/delivery/test_states.py)."""
 
 from __future__ import annotations
 

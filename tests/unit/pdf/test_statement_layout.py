@@ -18,7 +18,7 @@ from alertas_rapidas.pdf.statement_layout import (
 )
 from alertas_rapidas.templating import RenderError
 from tests.support.runs import pdf_text
-from tests.unit.test_statement_pdf import statement, statement_message, statement_renderer
+from tests.unit.pdf.test_statement import statement, statement_message, statement_renderer
 
 SHOWN = "statement.layout.yaml"
 

@@ -1,5 +1,5 @@
 """The unsubscribe endpoint's answers, with its storage replaced by a list (the database side is
-tested end to end in tests/e2e/test_unsubscribe.py)."""
+tested end to end in tests/e2e/ui/test_unsubscribe.py)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from alertas_dev.ui_screens import log_in, tall_screenshot
-from tests.e2e.test_ui_browser import trigger
+from tests.e2e.ui.test_browser import trigger
 
 pytestmark = pytest.mark.browser
 

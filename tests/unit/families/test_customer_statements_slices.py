@@ -18,7 +18,7 @@ from alertas_rapidas.extract import ExtractError, chunked_frames, load_frames
 from alertas_rapidas.families.customer_statements import FAMILY, StatementSettings
 from alertas_rapidas.families.customer_statements.transform import build_plan
 from alertas_rapidas.plan_files import PlanWriter, read_batch, read_plan_info, read_skipped, write_plan
-from tests.unit.test_statement_transform import (
+from tests.unit.families.test_customer_statements import (
     BALANCE_COLUMNS,
     MOVEMENT_COLUMNS,
     NOV_RUN,

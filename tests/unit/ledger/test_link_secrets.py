@@ -1,6 +1,6 @@
 """The `signed_ref` template filter: an opaque HMAC-SHA256 token keyed by a link secret (an Airflow
 Variable when set), read when the mail is rendered; a Variable too short to be a secret stops the
-render. (Without the Variable the package's own secret signs: tests/e2e/test_recovery.py.)"""
+render. (Without the Variable the package's own secret signs: tests/e2e/ledger/test_recovery.py.)"""
 
 from __future__ import annotations
 

@@ -196,7 +196,7 @@ def test_pdf_engine_setting_defaults_to_reportlab_and_html_stays_available():
 @pytest.mark.parametrize(("engine", "builder"), [("reportlab", STATEMENT_BUILDER), ("html", None)])
 def test_transform_names_the_builder_of_the_chosen_engine(engine, builder):
     from alertas_rapidas.families.customer_statements.transform import build_plan
-    from tests.unit.test_statement_transform import NOV_RUN, statement_frames
+    from tests.unit.families.test_customer_statements import NOV_RUN, statement_frames
 
     plan = build_plan(statement_frames(), StatementSettings(pdf_engine=engine), NOV_RUN)
     attachments = [attachment for message in plan.messages for attachment in message.attachments]
