@@ -15,7 +15,7 @@ from tests.support.runs import last_summary, ledger_rows, run_dag, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 KEY = "overdue_by_salesperson"
 DAG_ID = f"alert_{KEY}"
 EACH = "overdue_each_once"

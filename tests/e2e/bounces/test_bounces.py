@@ -24,7 +24,7 @@ from tests.support.scenario import fresh_databases, run_and_record
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REPORTS = ROOT / "tests" / "fixtures" / "bounces"
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"

@@ -13,7 +13,7 @@ from tests.support.scenario import fresh_databases, load_fixtures, run_and_recor
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # 08:00 Buenos Aires (11:00 UTC) of each run date.
 DEC_1 = "2026-12-01T11:00:00+00:00"

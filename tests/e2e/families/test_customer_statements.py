@@ -168,7 +168,7 @@ def test_many_batches_are_each_rendered_delivered_once_and_summarized(dms, mail_
     from alertas_rapidas.families import get_family
 
     dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)
-    dags = Path(__file__).resolve().parents[2] / "dags"
+    dags = Path(__file__).resolve().parents[3] / "dags"
     config, settings = load_family_config(dags / "families" / "customer_statements.yaml")
     dag = assemble_dag(config.model_copy(update={"batch_size": 5}), settings, get_family(config.key))
     dag.fileloc = str(dags / f"{DAG_ID}.py")
@@ -204,7 +204,7 @@ def test_a_batch_that_fails_to_render_holds_back_only_its_own_mail(
     from alertas_rapidas.families import get_family
 
     dms_data.load_demo_data(dms, customers=30, reference_date=date(2026, 11, 1), months=2)
-    dags = Path(__file__).resolve().parents[2] / "dags"
+    dags = Path(__file__).resolve().parents[3] / "dags"
     config, settings = load_family_config(dags / "families" / "customer_statements.yaml")
     dag = assemble_dag(config.model_copy(update={"batch_size": 5}), settings, get_family(config.key))
     dag.fileloc = str(dags / f"{DAG_ID}.py")

@@ -14,7 +14,7 @@ from alertas_rapidas.ledger import migrations
 
 pytestmark = pytest.mark.e2e
 
-HISTORY = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "ledger_history").glob("ledger_*.sql"))
+HISTORY = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "ledger_history").glob("ledger_*.sql"))
 
 
 def schema_of(conn) -> dict[str, object]:

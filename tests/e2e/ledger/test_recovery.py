@@ -27,7 +27,7 @@ from tests.support.runs import family_dag, last_summary, ledger_rows, run, run_d
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"
 DAY = "2026-11-01"

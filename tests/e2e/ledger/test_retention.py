@@ -20,7 +20,7 @@ from alertas_rapidas.contracts.plan import idempotency_key
 from alertas_rapidas.ledger.deliveries import ClaimPolicy, claim, ensure_schema, record_outcome, record_skips
 from alertas_rapidas.ledger.retention import housekeeping
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DAY = 86_400
 FAMILY = "customer_statements"
 DAG_ID = "alert_customer_statements"

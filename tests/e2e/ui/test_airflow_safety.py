@@ -34,7 +34,7 @@ from tests.support.ui_stack import log_in
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 RUN_DATE = "2026-11-01"
 TEST_ADDRESS = "pruebas@concesionaria.com.ar"

@@ -36,7 +36,7 @@ from alertas_dev.ui_screens import log_in, tall_screenshot
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 DAG_ID = "alert_customer_statements"
 FAMILY = "customer_statements"

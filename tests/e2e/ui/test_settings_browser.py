@@ -27,7 +27,7 @@ from tests.e2e.ui.test_browser import trigger
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "ui"
 FAMILY = "work_orders_open_too_long"
 DAG_ID = f"alert_{FAMILY}"

@@ -16,7 +16,7 @@ from alertas_rapidas.delivery.slow_down import means_slow_down
 from alertas_rapidas.delivery.verp import token_for, tokens_in
 from alertas_rapidas.ledger.suppressions import skip_suppressed
 
-REPORTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "bounces"
+REPORTS = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "bounces"
 
 # Replies as providers write them (their documentation and real bounces), and whether they mean
 # "slow down" (wait, the whole connection) or are an ordinary failure of one message.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alertas_rapidas.delivery.states import MOVES, NEW, DeliveryState, allowed, transitions
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MIGRATIONS = sorted((ROOT / "sql" / "alerts" / "migrations").glob("*.sql"))
 # The ledger's schema is its migrations, in order: a later one may redefine what an earlier made.
 LEDGER_SQL = "\n".join(path.read_text(encoding="utf-8") for path in MIGRATIONS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alertas_rapidas.families import get_family, known_families, load_transform
 
-PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "alertas_rapidas"
+PACKAGE = Path(__file__).resolve().parents[3] / "plugins" / "alertas_rapidas"
 FAMILIES = PACKAGE / "families"
 
 

@@ -15,7 +15,7 @@ import pytest
 from alertas_rapidas.families import registry
 from alertas_rapidas.paths import FAMILIES_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FAMILY = """
 key: {key}
 title: A registry test family ({key})

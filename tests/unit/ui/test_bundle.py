@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-UI = Path(__file__).resolve().parents[2] / "plugins" / "alertas_rapidas" / "ui"
+UI = Path(__file__).resolve().parents[3] / "plugins" / "alertas_rapidas" / "ui"
 REACT = UI / "react"
 BUNDLE = UI / "static" / "alertas-ui.js"
 STAMP = UI / "static" / "alertas-ui.sources.sha256"
