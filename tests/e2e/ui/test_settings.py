@@ -1,7 +1,8 @@
 """The Settings tab's JSON without a browser (issue 25): the page's FastAPI app against the real
 ledger and DMS, with fixed permissions standing in for the API server's auth manager: two editors
 (ana, beto) who may trigger runs and edit the alert's DAG, and a viewer who may only read runs.
-The workshop's work orders are placed at tomorrow's run (tests/support/workshop.py), and the
+The workshop's work orders are placed at the family's next scheduled run, the one the preview
+shows (today before 08:00 in Buenos Aires, else tomorrow: tests/support/workshop.py), and the
 steps run once for the module (`editing`); each test checks one rule on the responses kept."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from alertas_rapidas.ui.access import Access
 from alertas_rapidas.ui.app import create_app
 from tests.e2e.test_tune_alert import FAMILY, JEFE
 from tests.support.scenario import fresh_databases
-from tests.support.workshop import shift_workshop_to_tomorrow
+from tests.support.workshop import next_run_day, shift_workshop_to
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +61,7 @@ def editing(postgres, mail_sink, airflow_db):
     reads and attempts, switching off twice, then a revert from the history."""
     story = {}
     with fresh_databases(postgres, mail_sink, "organisation.sql", "catalogue_workshop.sql") as db:
-        shift_workshop_to_tomorrow(db.dms)
+        shift_workshop_to(db.dms, next_run_day())  # the day the Settings preview shows
         ana, beto, viewer = client("ana.ops"), client("beto.ops"), client("viewer", trigger=False, edit=False)
         story["shown"] = ana.get("/api/settings", params={"family": FAMILY})
         story["refusals"] = [
