@@ -2,7 +2,9 @@
 
 The DMS is read through the `dms_postgres` connection in a read-only transaction with a statement
 timeout. Rows are fetched from a server-side cursor in chunks and written chunk by chunk, so
-memory stays flat whatever the size of the result. Only file paths and row counts leave this
+memory stays flat whatever the size of the result. A family's queries on one database run side by
+side (up to `MAX_SIDE_BY_SIDE` connections, each in a transaction that imports the first one's
+snapshot): the database works on them at once and they still see one moment of the DMS. Only file paths and row counts leave this
 module (they travel through XCom; the data never does).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
-from psycopg import IsolationLevel
+from psycopg import IsolationLevel, sql
 
 from alertas_rapidas.connections import ALERTS_CONN_ID
 from alertas_rapidas.contracts.tasks import ExtractResult
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from alertas_rapidas.storage import StorageLocation
 
 CHUNK_ROWS = 50_000
+# Queries of one database read at once, each on its own connection (one snapshot for all).
+MAX_SIDE_BY_SIDE = 3
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "int2": pa.int64(),
@@ -99,7 +103,9 @@ def connect_read_only(conn_id: str, statement_timeout: timedelta) -> psycopg.Con
     timeout_ms = int(statement_timeout.total_seconds() * 1000)
     hook = PostgresHook(
         postgres_conn_id=conn_id,
-        options=f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on",
+        # cursor_tuple_fraction=1: an extract reads every row of its cursor, so the planner picks the
+        # plan fastest to the last row (its default, 0.1, favours the first rows: an index walk)
+        options=f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on -c cursor_tuple_fraction=1",
     )
     try:
         conn = hook.get_conn()
@@ -149,20 +155,83 @@ def extract_queries(
         if name not in lookups:
             by_connection.setdefault(connections.get(name, conn_id), []).append(name)
     written: dict[str, ExtractResult] = {}
+
+    def extract_one(conn: psycopg.Connection[TupleRow], name: str) -> None:
+        path = out_dir / f"{name}.parquet"
+        bound = params
+        if name in parents:
+            parent, key = parents[name]
+            bound = {**params, "parent_keys": _column_values(written[parent].path, key)}
+        with writing_local(path) as local:
+            rows = _stream_to_parquet(conn, name, queries[name], bound, local)
+        written[name] = ExtractResult(name=name, path=str(path), rows=rows)
+
     for connection_id, names in by_connection.items():
-        with closing(connect_read_only(connection_id, statement_timeout)) as conn:
+        independent = [name for name in names if name not in parents]
+        with ExitStack() as stack:
+            conn = stack.enter_context(closing(connect_read_only(connection_id, statement_timeout)))
             conn.isolation_level = IsolationLevel.REPEATABLE_READ  # one snapshot for every query
-            with conn.transaction():
-                for name in sorted(names, key=lambda n: n in parents):  # parents first
-                    path = out_dir / f"{name}.parquet"
-                    bound = params
-                    if name in parents:
-                        parent, key = parents[name]
-                        bound = {**params, "parent_keys": _column_values(written[parent].path, key)}
-                    with writing_local(path) as local:
-                        rows = _stream_to_parquet(conn, name, queries[name], bound, local)
-                    written[name] = ExtractResult(name=name, path=str(path), rows=rows)
+            stack.enter_context(conn.transaction())
+            # The other queries run beside this one, each on a connection of its own that reads
+            # the same snapshot (exported by this transaction): the database works on them at once.
+            helpers = _snapshot_sharing(stack, conn, connection_id, statement_timeout, len(independent) - 1)
+            _side_by_side(extract_one, [conn, *helpers], independent)
+            for name in names:  # details after their parents, one at a time
+                if name in parents:
+                    extract_one(conn, name)
     return [written[name] for name in queries if name not in lookups]
+
+
+def _snapshot_sharing(
+    stack: ExitStack,
+    lead: psycopg.Connection[TupleRow],
+    conn_id: str,
+    statement_timeout: timedelta,
+    count: int,
+) -> list[psycopg.Connection[TupleRow]]:
+    """Up to `count` more read-only connections (at most `MAX_SIDE_BY_SIDE` - 1) whose transactions
+    read `lead`'s snapshot: what each query sees is what one transaction would see. Opened here, in
+    the calling thread (a task's connection lookup is not for threads)."""
+    count = max(0, min(count, MAX_SIDE_BY_SIDE - 1))
+    if not count:
+        return []
+    exported = lead.execute("select pg_export_snapshot()").fetchone()
+    snapshot = sql.SQL("set transaction snapshot {}").format(sql.Literal(exported[0] if exported else None))
+    helpers = []
+    for _ in range(count):
+        helper = stack.enter_context(closing(connect_read_only(conn_id, statement_timeout)))
+        helper.isolation_level = IsolationLevel.REPEATABLE_READ
+        stack.enter_context(helper.transaction())
+        helper.execute(snapshot)
+        helpers.append(helper)
+    return helpers
+
+
+def _side_by_side(
+    work: Callable[[psycopg.Connection[TupleRow], str], None],
+    connections: list[psycopg.Connection[TupleRow]],
+    names: list[str],
+) -> None:
+    """Run `work(conn, name)` for every name, the names dealt out to the connections in turn and
+    each connection in a thread of its own (its names one after another). The first error raised
+    is raised here, once every thread has ended."""
+    shares = [names[number :: len(connections)] for number in range(len(connections))]
+    shares = [share for share in shares if share]
+
+    def run(conn: psycopg.Connection[TupleRow], share: list[str]) -> None:
+        for name in share:
+            work(conn, name)
+
+    if len(shares) <= 1:
+        for share in shares:
+            run(connections[0], share)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(shares), thread_name_prefix="extract") as pool:
+        futures = [pool.submit(run, conn, share) for conn, share in zip(connections, shares, strict=False)]
+    for future in futures:
+        future.result()
 
 
 def _lookup_values(
@@ -262,16 +331,27 @@ def _arrow_schema(conn: psycopg.Connection[TupleRow], description: Sequence[psyc
 
 
 def _to_table(chunk: Sequence[tuple[object, ...]], schema: pa.Schema) -> pa.Table:
-    columns = list(zip(*chunk, strict=True))
-    arrays = []
-    for column, field in zip(columns, schema, strict=True):
-        values: list[object] = list(column)
-        if pa.types.is_string(field.type):
-            values = [_as_text(value) for value in column]
-        elif pa.types.is_floating(field.type):
-            values = [None if value is None else float(value) for value in column]
-        arrays.append(pa.array(values, type=field.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    from operator import itemgetter
+
+    return pa.Table.from_arrays(
+        [_to_array(list(map(itemgetter(index), chunk)), field.type) for index, field in enumerate(schema)],
+        schema=schema,
+    )
+
+
+def _to_array(column: Sequence[object], arrow_type: pa.DataType) -> pa.Array:
+    """One column of a chunk as Arrow: converted by Arrow at once when its values are what the type
+    takes (text as str, numbers as int or float); else value by value (JSON and other text as
+    text, an untyped numeric's Decimals as floats)."""
+    try:
+        return pa.array(column, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if pa.types.is_string(arrow_type):
+            return pa.array([_as_text(value) for value in column], type=arrow_type)
+        if pa.types.is_floating(arrow_type):
+            floats = [None if value is None else float(value) for value in column]  # type: ignore[arg-type]
+            return pa.array(floats, type=arrow_type)
+        raise
 
 
 def _as_text(value: object) -> str | None:
