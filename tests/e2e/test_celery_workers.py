@@ -83,6 +83,7 @@ def test_two_celery_workers_without_a_shared_disk_send_every_statement_once(
         try:
             stack.start()
             stack.wait_for_dag(DAG_ID)
+            preloaded = {name: stack.maps_library(name, "pandas/_libs") for name in ("w1", "w2")}
             run_id = stack.trigger(DAG_ID, "2026-11-01T11:00:00+00:00")
             state = stack.wait_for_run(DAG_ID, run_id, timeout=240)
             tasks = stack.task_instances(DAG_ID, run_id)
@@ -93,6 +94,9 @@ def test_two_celery_workers_without_a_shared_disk_send_every_statement_once(
         keys = store.keys("celery-work/")
 
     assert state == "success", tasks
+    # Each worker imported the package's libraries before forking its pool (celery_worker.py):
+    # pandas' compiled modules are mapped in the worker's own process, which runs no task.
+    assert preloaded == {"w1": True, "w2": True}
     summary = ledger.execute(
         "select summary from alerts.runs where dag_id = %s order by finished_at desc limit 1", (DAG_ID,)
     ).fetchone()[0]

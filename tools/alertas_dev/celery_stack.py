@@ -74,6 +74,8 @@ class CeleryStack:
             "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"redis://127.0.0.1:{self.redis_port}/1",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.concurrency),
+            # the package's modules imported once per worker, before it forks its task processes
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "alertas_rapidas.celery_worker.CELERY_CONFIG",
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",  # only the runs a test triggers
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3600",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
@@ -195,6 +197,21 @@ class CeleryStack:
             except OSError:
                 time.sleep(0.5)
         raise StackError(f"{name} did not listen on {port} in {timeout:.0f} s:\n{self.log_tail(name)}")
+
+    def maps_library(self, name: str, fragment: str, timeout: float = 60) -> bool:
+        """Whether component `name`'s own process (not its children) maps a file whose path holds
+        `fragment` (a library it imported), within `timeout` seconds of asking."""
+        process = self.processes[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                if fragment in Path(f"/proc/{process.pid}/maps").read_text(errors="replace"):
+                    return True
+            except OSError:
+                return False
+            time.sleep(0.5)
+        return False
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
