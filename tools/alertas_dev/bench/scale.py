@@ -50,7 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--celery-large", type=int, default=100_000, help="customers of the Celery run at scale (0: none)"
     )
-    parser.add_argument("--celery-batch-size", type=int, default=500, help="batch size of the Celery runs")
+    parser.add_argument(
+        "--celery-batch-size", type=int, default=None, help="batch size of the Celery runs (the family's own)"
+    )
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument(
@@ -116,7 +118,7 @@ def celery_runs(args: argparse.Namespace, out: Path) -> dict[str, Any]:
 
     dags = write_bench_dags(out, args.celery_batch_size, None)
     server = LocalPostgres(out / "pg").start()
-    results: dict[str, Any] = {"batch_size": args.celery_batch_size, "runs": []}
+    results: dict[str, Any] = {"batch_size": family_batch_size(dags), "runs": []}
     plan = [(args.celery_customers, 1), (args.celery_customers, 2)]
     if args.celery_large:
         plan.append((args.celery_large, 2))
@@ -172,6 +174,15 @@ def celery_runs(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     return results
 
 
+def family_batch_size(dags: Path) -> int:
+    """The statements family's batch size as the bench's DAGs folder sets it."""
+    from alertas_dev.bench.settings import FAMILY
+    from alertas_rapidas.config import load_family_config
+
+    config, _ = load_family_config(dags / "families" / f"{FAMILY}.yaml")
+    return config.batch_size
+
+
 def load_statements_dms(server: Any, customers: int) -> None:
     import psycopg
 
@@ -183,7 +194,7 @@ def load_statements_dms(server: Any, customers: int) -> None:
         conn.execute("drop schema if exists dms cascade")
         conn.execute((PROJECT_ROOT / "sql" / "dms" / "schema.sql").read_text())
         dms_data.load_demo_data(conn, customers=customers, reference_date=RUN_DATE, months=7)
-        conn.execute("analyze")
+        conn.execute("vacuum analyze")  # as a live DMS is (see bench.setup.load_dms)
 
 
 def _ledger_transactions(server: Any) -> int:

@@ -98,7 +98,9 @@ def load_dms(server: Any, args: argparse.Namespace) -> dict[str, Any]:
             months=args.months,
             movements_per_month=args.movements_per_month,
         )
-        conn.execute("analyze")  # statistics, as a live DMS has them
+        # Statistics and visibility as a live DMS has them: the first query on rows just loaded
+        # would otherwise write every page back (hint bits), a cost no monthly run pays.
+        conn.execute("vacuum analyze")
     return {"seconds": time.perf_counter() - started, "movements": counts.get("account_movements", 0)}
 
 
