@@ -4,8 +4,8 @@ The DMS is read through the `dms_postgres` connection in a read-only transaction
 timeout. Rows are fetched from a server-side cursor in chunks and written chunk by chunk, so
 memory stays flat whatever the size of the result. A family's queries on one database run side by
 side (up to `MAX_SIDE_BY_SIDE` connections, each in a transaction that imports the first one's
-snapshot): the database works on them at once and they still see one moment of the DMS. Only file paths and row counts leave this
-module (they travel through XCom; the data never does).
+snapshot): the database works on them at once and they still see one moment of the DMS. Only
+file paths and row counts leave this module (they travel through XCom; the data never does).
 """
 
 from __future__ import annotations
@@ -105,7 +105,10 @@ def connect_read_only(conn_id: str, statement_timeout: timedelta) -> psycopg.Con
         postgres_conn_id=conn_id,
         # cursor_tuple_fraction=1: an extract reads every row of its cursor, so the planner picks the
         # plan fastest to the last row (its default, 0.1, favours the first rows: an index walk)
-        options=f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on -c cursor_tuple_fraction=1",
+        options=(
+            f"-c statement_timeout={timeout_ms} -c default_transaction_read_only=on "
+            "-c cursor_tuple_fraction=1"
+        ),
     )
     try:
         conn = hook.get_conn()

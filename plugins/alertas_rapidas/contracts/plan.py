@@ -86,7 +86,10 @@ class OutgoingMessage:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data.update(to=list(self.to), cc=list(self.cc), bcc=list(self.bcc), covers=list(self.covers))
         data["names"] = dict(self.names)
-        data["attachments"] = [asdict(attachment) for attachment in self.attachments]
+        data["attachments"] = [
+            {item.name: getattr(attachment, item.name) for item in fields(attachment)}
+            for attachment in self.attachments
+        ]
         return data
 
     @classmethod

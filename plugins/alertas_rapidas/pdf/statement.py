@@ -331,6 +331,21 @@ def _split(text: str, font: str, size: float, width: float) -> list[str]:
     return simpleSplit(text, font, size, width)
 
 
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` in lines `width` wide, broken at spaces; a word wider than a line is broken where it
+    reaches the edge (as reportlab's Paragraph does), so nothing runs into the next column."""
+    lines: list[str] = []
+    for line in _split(" ".join(text.split()), font, size, width) or [""]:
+        while stringWidth(line, font, size) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], font, size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
 class _PlainLines(Flowable):
     """Plain text in one style (its font, size, leading, colour, left or right alignment and space
     after), broken into lines at spaces: drawn with `drawString`, no markup parsed, so data shows
@@ -455,7 +470,7 @@ class _SectionTable(Flowable):
             "\n" not in text and stringWidth(text, FONT, BODY_SIZE) <= self.look.description_room
         ):
             return None
-        return _split(" ".join(text.split()), FONT, BODY_SIZE, self.look.description_room) or [""]
+        return _wrap(text, FONT, BODY_SIZE, self.look.description_room)
 
     @staticmethod
     def _row_height(row: _Row, lines: list[str] | None) -> float:

@@ -148,6 +148,24 @@ def test_a_description_too_long_for_its_column_wraps_instead_of_overflowing():
     assert "<fin>" in text
 
 
+def test_a_word_too_long_for_the_description_column_breaks_instead_of_running_into_the_figures():
+    from tests.support.doc_checks import pdf_problems
+
+    context = statement()
+    context["sections"][0]["movements"][0]["description"] = "REF" + "0123456789" * 12 + " fin"
+    data = build_statement(context, "es")
+    assert pdf_problems(data) == []
+    assert "0123456789" in " ".join(pdf_text(data).split())
+
+
+def test_a_section_split_across_pages_keeps_every_movement_once_in_order():
+    context = statement(movements=150)
+    text = " ".join(pdf_text(build_statement(context, "es")).split())
+    descriptions = [movement["description"] for movement in context["sections"][0]["movements"]]
+    positions = [text.find(description) for description in descriptions]
+    assert -1 not in positions and positions == sorted(positions)
+
+
 def statement_renderer() -> MessageRenderer:
     return MessageRenderer(
         "customer_statements", "customer_statements", sender=format_sender("Autosur S.A.", "a@example.com")

@@ -133,12 +133,13 @@ def _movements_by_section(
 
     # Whole columns to Python lists, then one pass: a row at a time through pandas was most of
     # the transform at 10,000 customers.
+    # Text columns through NumPy: iterating pandas' Arrow-backed strings is a Python call a value.
     descriptions = frame["description"].astype("string").str.strip().fillna("")
     columns = zip(
         frame["customer_id"].astype("int64").tolist(),
-        frame["currency"].tolist(),
-        frame["date"].tolist(),
-        descriptions.tolist(),
+        frame["currency"].to_numpy(dtype=object).tolist(),
+        frame["date"].to_numpy(dtype=object).tolist(),
+        descriptions.to_numpy(dtype=object).tolist(),
         frame["debit"].tolist(),
         frame["credit"].tolist(),
         frame["balance"].tolist(),
