@@ -236,6 +236,13 @@ class FamilyConfig(StrictModel):
     # Mapped tasks expected to run at once (Celery workers x concurrency): a run of several batches
     # gets a multiple of this many, so the last round keeps every slot busy.
     worker_slots: int = Field(default=2, ge=1, le=256)
+    batches_per_slot: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="at most `worker_slots` x this many batches a run: a larger run gets larger batches "
+        "(past `batch_size`, up to 5,000 messages) rather than more mapped tasks",
+    )
     statement_timeout: timedelta = timedelta(minutes=2)
     claim_lease: timedelta = Field(
         default=timedelta(minutes=10),

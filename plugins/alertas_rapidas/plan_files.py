@@ -31,12 +31,18 @@ class PlanWriter:
     """Writes one plan given in pieces: `add` each piece, then `finish` writes the files."""
 
     def __init__(
-        self, out_dir: StorageLocation, batch_size: int, run: RunTime | None = None, worker_slots: int = 1
+        self,
+        out_dir: StorageLocation,
+        batch_size: int,
+        run: RunTime | None = None,
+        worker_slots: int = 1,
+        batches_per_slot: int | None = None,
     ) -> None:
         self.out_dir = storage_path(out_dir)
         self.batch_size = batch_size
         self.run = run
         self.worker_slots = worker_slots
+        self.batches_per_slot = batches_per_slot
         self.candidates = 0
         self.messages = 0
         self.skipped: Counter[str] = Counter()
@@ -66,7 +72,8 @@ class PlanWriter:
             batches: list[str] = []
             self._messages.seek(0)
             for number, (start, end) in enumerate(
-                even_batches(self.messages, self.batch_size, self.worker_slots), start=1
+                even_batches(self.messages, self.batch_size, self.worker_slots, self.batches_per_slot),
+                start=1,
             ):
                 path = batch_dir / f"batch-{number:04d}.json"
                 lines = [self._messages.readline().rstrip("\n") for _ in range(end - start)]
@@ -115,14 +122,27 @@ def write_plan(
     return writer.finish()
 
 
-def even_batches(total: int, batch_size: int, worker_slots: int = 1) -> list[tuple[int, int]]:
+# A batch never holds more messages than this (what `batch_size` itself allows): a render task keeps
+# its batch's rendered messages in memory until it writes the batch's archive.
+MAX_BATCH_MESSAGES = 5000
+
+
+def even_batches(
+    total: int, batch_size: int, worker_slots: int = 1, batches_per_slot: int | None = None
+) -> list[tuple[int, int]]:
     """[start, end) bounds of batches of at most `batch_size`, whose sizes differ by at most one.
 
+    A large run has at most `worker_slots` x `batches_per_slot` batches: past that, batches grow
+    beyond `batch_size` (up to `MAX_BATCH_MESSAGES`) instead of their number growing, since every
+    mapped task costs start-up and scheduling whatever its size (85,000 statements at 1,000 made
+    172 render and deliver tasks; with 2 slots and 16 a slot, 32 batches of about 2,660 make 64).
     When more than one batch is needed, their number is rounded up to a multiple of
     `worker_slots` (never past one message a batch): 8,489 messages at 1,000 make 9 batches, and
     for 2 slots 10, so that both slots work to the end instead of one idling through the ninth.
     """
     count = -(-total // batch_size)
+    if batches_per_slot is not None and count > worker_slots * batches_per_slot:
+        count = max(worker_slots * batches_per_slot, -(-total // MAX_BATCH_MESSAGES))
     if count > 1 and worker_slots > 1:
         count = min(total, -(-count // worker_slots) * worker_slots)
     size, extra = divmod(total, count) if count else (0, 0)

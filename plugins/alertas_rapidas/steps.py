@@ -127,7 +127,13 @@ def transform_step(
     unsubscribed = unsubscribed_for(config)  # a recurring family skips who unsubscribed
     suppressed = suppressed_for_run()  # every family skips addresses that bounce (`bounced`)
     plan_dir = run_folder(context) / "plan"
-    writer = PlanWriter(plan_dir, config.batch_size, run=run, worker_slots=config.worker_slots)
+    writer = PlanWriter(
+        plan_dir,
+        config.batch_size,
+        run=run,
+        worker_slots=config.worker_slots,
+        batches_per_slot=config.batches_per_slot,
+    )
     try:
         if family.chunk_key:  # a slice of keys at a time: memory flat in the number of customers
             pieces = chunked_frames(extracted.results, family.chunk_key, family.chunk_size)

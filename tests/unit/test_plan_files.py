@@ -49,6 +49,23 @@ def test_several_batches_come_in_multiples_of_the_worker_slots(total, batch_size
     assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1 and sum(sizes) == total
 
 
+@pytest.mark.parametrize(
+    ("total", "batch_size", "slots", "per_slot", "count", "largest"),
+    [
+        (85_026, 1000, 2, 16, 32, 2658),  # capped: 32 larger batches instead of 86
+        (8489, 1000, 2, 16, 10, 849),  # under the cap: as before
+        (85_026, 1000, 2, None, 86, 989),  # no cap
+        (1_000_000, 1000, 2, 16, 200, 5000),  # the cap never makes a batch larger than 5,000
+        (40_000, 1000, 4, 2, 8, 5000),
+    ],
+)
+def test_a_large_run_gets_larger_batches_not_more_of_them(total, batch_size, slots, per_slot, count, largest):
+    bounds = even_batches(total, batch_size, slots, per_slot)
+    sizes = [end - start for start, end in bounds]
+    assert len(bounds) == count and max(sizes) == largest
+    assert max(sizes) - min(sizes) <= 1 and sum(sizes) == total and len(bounds) % slots == 0
+
+
 def test_write_plan_splits_every_message_once_in_order(tmp_path):
     messages = [
         OutgoingMessage(
