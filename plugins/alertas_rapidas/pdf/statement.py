@@ -35,8 +35,6 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
-    Table,
-    TableStyle,
 )
 
 from alertas_rapidas.formatting import (
@@ -55,16 +53,6 @@ WIDTH = A4[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"]
 HEIGHT = A4[1] - MARGINS["topMargin"] - MARGINS["bottomMargin"]
 CELL_PAD = 4  # left and right padding of a cell, points
 SECTION_ROOM = 3 * cm  # a section starts on a new page when less than this is left
-
-HEADER_STYLE = TableStyle(
-    [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -140,9 +128,10 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
     start, end = short_date(period["start"], lang), short_date(period["last_day"], lang)
 
     story: list[Any] = [
-        Table(
-            [
-                [
+        _Columns(
+            (
+                (
+                    0.6,
                     [
                         *_logo(context.get("brand")),
                         _PlainLines(dealership["name"], look.h1),
@@ -150,14 +139,15 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
                         _PlainLines(dealership["branch"], look.muted),
                         *_letterhead(context.get("brand"), look),
                     ],
+                ),
+                (
+                    0.4,
                     [
                         _PlainLines(texts.title, look.h1_right),
                         _PlainLines(texts.period.format(start=start, end=end), look.body_right),
                     ],
-                ]
-            ],
-            colWidths=[WIDTH * 0.6, WIDTH * 0.4],
-            style=HEADER_STYLE,
+                ),
+            )
         ),
         Spacer(1, 9),
         Paragraph(
@@ -205,6 +195,37 @@ def build_statement(context: dict[str, Any], lang: str, layout: StatementLayout 
     document.addPageTemplates(PageTemplate("page", [frame], onPageEnd=_footer(footer, look.muted_colour)))
     document.build(story, canvasmaker=_counting_canvas(texts.page, look.muted_colour))
     return buffer.getvalue()
+
+
+class _Columns(Flowable):
+    """Columns of flowables side by side (a share of the width each), stacked from the top with
+    their space before and after: the statement's head (the dealership on the left, the title on
+    the right), laid out without a table's cell styles and measuring passes."""
+
+    def __init__(self, columns: tuple[tuple[float, list[Flowable]], ...]) -> None:
+        super().__init__()
+        self.columns = columns
+        self._sizes: list[list[tuple[float, float]]] = []
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width, self._sizes, heights = available_width, [], []
+        for share, items in self.columns:
+            sizes = [item.wrap(available_width * share, available_height) for item in items]
+            self._sizes.append(sizes)
+            spaces = sum(item.getSpaceBefore() + item.getSpaceAfter() for item in items)
+            heights.append(sum(height for _, height in sizes) + spaces)
+        self.height = max(heights, default=0.0)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x = 0.0
+        for (share, items), sizes in zip(self.columns, self._sizes, strict=True):
+            y = self.height
+            for item, (_, height) in zip(items, sizes, strict=True):
+                y -= item.getSpaceBefore() + height
+                item.drawOn(self.canv, x, y)
+                y -= item.getSpaceAfter()
+            x += self.width * share
 
 
 LOGO_HEIGHT = 1.3 * cm
