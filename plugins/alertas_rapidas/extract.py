@@ -193,8 +193,9 @@ def _snapshot_sharing(
     count: int,
 ) -> list[psycopg.Connection[TupleRow]]:
     """Up to `count` more read-only connections (at most `MAX_SIDE_BY_SIDE` - 1) whose transactions
-    read `lead`'s snapshot: what each query sees is what one transaction would see. Opened here, in
-    the calling thread (a task's connection lookup is not for threads)."""
+    read `lead`'s snapshot: what each query sees is what one transaction would see. All are opened
+    here, one after another, before any query starts: each must import the snapshot while `lead`'s
+    transaction holds it."""
     count = max(0, min(count, MAX_SIDE_BY_SIDE - 1))
     if not count:
         return []
